@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Violations: failed checks recorded with kind, id, message, source location and the step.
+ * A fatal violation ends the run cleanly (the process goes on; an explorer moves to the next
+ * schedule).  Non-fatal ones (a kernel WARN, a lock-order cycle, a leak) are recorded and
+ * the run continues.
+ */
+#ifndef KPSIM_SIM_VIOLATION_H
+#define KPSIM_SIM_VIOLATION_H
+
+#include "sim/types.h"
+
+typedef enum {
+	SIM_V_BUG,		/* kernel BUG_ON/BUG */
+	SIM_V_WARN,		/* kernel WARN_ON */
+	SIM_V_INVARIANT,	/* a checker invariant */
+	SIM_V_DEADLOCK,
+	SIM_V_LOCK_ORDER,
+	SIM_V_LIVELOCK,
+	SIM_V_MEMORY,		/* double free, use after free, leak */
+	SIM_V_CPU,		/* the simulated CPU would crash */
+	SIM_V_USAGE,		/* a primitive used against its rules (sleep in atomic, ...) */
+	SIM_V_KINDS
+} SimViolationKind;
+
+typedef struct {
+	SimViolationKind kind;
+	const char *id;		/* stable id, e.g. "deadlock", "K6", "T7" (static string) */
+	char *message;
+	const char *file;
+	int line;
+	uint64_t step;
+	uint64_t jiffies;
+	int vcpu;		/* -1: engine context */
+	int task;		/* task id, -1: engine context */
+	bool fatal;
+} SimViolation;
+
+const char *sim_violation_kind_name(SimViolationKind kind);
+
+/* Record a violation; when fatal and called from a task, the run ends and this never returns. */
+void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, const char *file,
+		int line, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Fatal violation raised from a task: never returns. */
+SIM_NORETURN void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *file,
+			   int line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+size_t sim_violation_count(const SimCtx *ctx);
+const SimViolation *sim_violation_get(const SimCtx *ctx, size_t i);
+/* The fatal violation that ended the run, or NULL. */
+const SimViolation *sim_violation_fatal(const SimCtx *ctx);
+
+#endif

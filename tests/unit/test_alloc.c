@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The tracked allocator: poison, quarantine, double free, use after free, leaks. */
+#include "harness.h"
+#include "sim/alloc.h"
+
+typedef enum { A_CLEAN, A_LEAK, A_DOUBLE, A_UAF, A_BAD, A_OVERFLOW } AllocCase;
+
+typedef struct {
+	AllocCase what;
+	unsigned char seen_after_free;
+	bool live_before, live_after;
+	uint64_t id;
+} Alloc;
+
+static void alloc_task(SimCtx *ctx, void *arg)
+{
+	Alloc *a = arg;
+	unsigned char *p = sim_kzalloc(ctx, 24, "optimized_kprobe", "kprobes.c", 720);
+	unsigned char *q = sim_kzalloc(ctx, 8, "slot", "kprobes.c", 200);
+	int local;
+
+	for (int i = 0; i < 24; i++)
+		assert_int_equal(p[i], 0);
+	a->id = sim_alloc_id(ctx, p);
+	a->live_before = sim_alloc_is_live(ctx, p);
+	sim_kfree(ctx, q, "kprobes.c", 210);
+	switch (a->what) {
+	case A_CLEAN:
+		sim_kfree(ctx, p, "kprobes.c", 400);
+		break;
+	case A_LEAK:
+		break;
+	case A_DOUBLE:
+		sim_kfree(ctx, p, "kprobes.c", 400);
+		sim_kfree(ctx, p, "kprobes.c", 401);
+		break;
+	case A_UAF:
+		sim_kfree(ctx, p, "kprobes.c", 400);
+		a->seen_after_free = p[3];
+		p[5] = 1;
+		break;
+	case A_BAD:
+		sim_kfree(ctx, &local, "kprobes.c", 402);
+		break;
+	case A_OVERFLOW:
+		p[24] = 0;
+		sim_kfree(ctx, p, "kprobes.c", 400);
+		break;
+	}
+	a->live_after = sim_alloc_is_live(ctx, p);
+}
+
+static void setup_alloc(SimCtx *ctx, void *data)
+{
+	sim_task_create(ctx, "a", 0, alloc_task, data, 0);
+}
+
+static void test_allocator(void **state)
+{
+	SimCtx *ctx = harness_ctx(1, false);
+	Alloc a = { A_CLEAN };
+	const SimViolation *v;
+
+	(void)state;
+	assert_int_equal(harness_run_first(ctx, setup_alloc, &a), SIM_END_DONE);
+	assert_int_equal(sim_violation_count(ctx), 0);
+	assert_int_equal(a.id, 1);
+	assert_true(a.live_before);
+	assert_false(a.live_after);
+	assert_int_equal(sim_alloc_live_count(ctx), 0);
+
+	a.what = A_LEAK;
+	assert_int_equal(harness_run_first(ctx, setup_alloc, &a), SIM_END_DONE);
+	v = harness_violation(ctx, "leak");
+	assert_non_null(v);
+	assert_false(v->fatal);
+	assert_string_equal(v->message,
+			    "optimized_kprobe #1 (24 bytes, allocated at step 1) was never freed");
+	assert_int_equal(v->line, 720);
+
+	a.what = A_DOUBLE;
+	assert_int_equal(harness_run_first(ctx, setup_alloc, &a), SIM_END_VIOLATION);
+	v = harness_violation(ctx, "double-free");
+	assert_non_null(v);
+	assert_int_equal(v->line, 401);
+	assert_non_null(strstr(v->message, "freed at kprobes.c:400"));
+
+	a.what = A_UAF;
+	assert_int_equal(harness_run_first(ctx, setup_alloc, &a), SIM_END_DONE);
+	assert_int_equal(a.seen_after_free, SIM_POISON_FREE);
+	v = harness_violation(ctx, "use-after-free");
+	assert_non_null(v);
+	assert_non_null(strstr(v->message, "offset 5"));
+
+	a.what = A_BAD;
+	assert_int_equal(harness_run_first(ctx, setup_alloc, &a), SIM_END_VIOLATION);
+	assert_non_null(harness_violation(ctx, "bad-free"));
+
+	a.what = A_OVERFLOW;
+	assert_int_equal(harness_run_first(ctx, setup_alloc, &a), SIM_END_VIOLATION);
+	assert_non_null(harness_violation(ctx, "overflow"));
+	sim_ctx_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allocator),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

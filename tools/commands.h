@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The kpsim subcommands.  Each returns the process exit status (see kpsim --help). */
+#ifndef KPSIM_TOOLS_COMMANDS_H
+#define KPSIM_TOOLS_COMMANDS_H
+
+enum {
+	KP_EXIT_PASS = 0,
+	KP_EXIT_FAIL = 1,	/* a violation or failed expectation */
+	KP_EXIT_USAGE = 2,	/* bad usage or bad input */
+	KP_EXIT_INTERNAL = 3,
+	KP_EXIT_BUDGET = 4,	/* the budget ended before the exploration did */
+};
+
+int kp_cmd_demo(int argc, char **argv);
+int kp_cmd_bench(int argc, char **argv);
+
+#endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* kpsim: the command-line entry point. */
+#include "tools/commands.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} KpCommand;
+
+static const KpCommand commands[] = {
+	{ "demo", kp_cmd_demo, "run the bundled engine demo workload and print its trace" },
+	{ "bench", kp_cmd_bench, "measure the engine's speed; prints `name value unit` lines" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: kpsim [--help] [--version] COMMAND [ARGS...]\n\n"
+		     "A deterministic simulator of the Linux kprobes state machine "
+		     "(port of 6274de4984a6).\n\nCommands:\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`kpsim COMMAND --help` describes each command.\n"
+		     "Exit status: 0 pass, 1 a violation or failed expectation, 2 bad usage or "
+		     "input,\n3 internal error, 4 budget exhausted before exploration finished.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return KP_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return KP_EXIT_PASS;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kpsim %s\n", KPSIM_VERSION);
+		return KP_EXIT_PASS;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "kpsim: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return KP_EXIT_USAGE;
+}
