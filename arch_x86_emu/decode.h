@@ -49,7 +49,8 @@ typedef struct {
 	uint8_t imm_off;	/* offset of the (first) immediate, 0 if none */
 	uint8_t imm_size;	/* total immediate bytes (C8: 3) */
 	int64_t imm;		/* sign-extended first immediate (or branch rel) */
-	bool rip_relative;	/* ModRM mod=00 rm=101: disp32 is relative to the next insn */
+	bool rip_relative;	/* ModRM mod=00 rm=101: disp32 is relative to the next insn
+				   (also set with 67, where the sum is truncated to 32 bits) */
 	uint8_t flow;		/* EmuFlow */
 	int64_t rel;		/* for *_REL flows: signed displacement from the next insn */
 } EmuInsn;

@@ -1,0 +1,13 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Install, build (release) into build/, and run kpsim's main job on the bundled material.
+set -eu
+cd "$(dirname "$0")/.."
+sh tools/setup-debian.sh
+if [ -f build/build.ninja ]; then
+	meson configure build -Dbuildtype=release >/dev/null
+else
+	meson setup build -Dbuildtype=release >/dev/null
+fi
+meson compile -C build >/dev/null
+exec build/tools/kpsim demo

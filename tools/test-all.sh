@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Install, build and run the whole test suite twice: a debug build with coverage and
+# warnings as errors (build-cov/, with a gcovr report), and a build with AddressSanitizer
+# and UndefinedBehaviorSanitizer (build-asan/).  Exits non-zero if anything fails.
+set -eu
+cd "$(dirname "$0")/.."
+sh tools/setup-debian.sh
+
+setup() {
+	dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}
+
+status=0
+
+setup build-cov -Dbuildtype=debug -Db_coverage=true -Dwerror=true
+rm -f build-cov/meson-logs/testlog.json
+find build-cov -name '*.gcda' -delete
+meson test -C build-cov --print-errorlogs || status=1
+mkdir -p build-cov/coverage
+gcovr --root . --object-directory build-cov --exclude 'tests/' \
+	--html-details build-cov/coverage/index.html --print-summary \
+	--txt build-cov/coverage/summary.txt >/dev/null
+echo "coverage (lines/branches, excluding tests/):"
+sed -n '/^TOTAL/p' build-cov/coverage/summary.txt
+echo "coverage report: build-cov/coverage/index.html"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
+rm -f build-asan/meson-logs/testlog.json
+meson test -C build-asan --print-errorlogs || status=1
+
+python3 tools/test-summary.py build-cov/meson-logs/testlog.json \
+	build-asan/meson-logs/testlog.json || status=1
+exit $status
