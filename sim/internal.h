@@ -38,8 +38,10 @@ struct SimTask {
 	uint8_t flags;		/* SIM_TASK_* */
 	bool wake_pending;	/* woken between prepare_sleep and sleep */
 	bool at_qs;		/* parked at a quiescent point: capturable, quiescent */
-	/* The pending step. */
+	/* The pending step.  The footprint is copied: a task that blocks after its last
+	 * decision point keeps declaring it while it waits, after that frame is gone. */
 	const SimFootprint *fp;
+	SimFootprint fp_copy;
 	uint16_t reason;
 	uint16_t n_alts;
 	uint16_t alt;		/* the alternative chosen for the step now running */

@@ -702,7 +702,10 @@ unsigned sim_yield_alt(SimCtx *ctx, unsigned reason, const SimFootprint *fp, uns
 	assert(self != NULL && "decision points are for tasks");
 	assert(self->state == SIM_TS_RUNNABLE);
 	assert(fp != NULL && n_alts >= 1 && n_alts <= 255);
-	self->fp = fp;
+	assert(fp->n <= SIM_FP_MAX);
+	self->fp_copy.n = fp->n;
+	memcpy(self->fp_copy.acc, fp->acc, fp->n * sizeof(fp->acc[0]));
+	self->fp = &self->fp_copy;
 	self->reason = (uint16_t)reason;
 	self->n_alts = (uint16_t)n_alts;
 	schedule(ctx, self, false);

@@ -7,6 +7,7 @@
 #include "sim/ctx.h"
 #include "sim/mutex.h"
 #include "sim/strategy.h"
+#include "tools/bench_cpu.h"
 #include "tools/bench_decode.h"
 #include "tools/commands.h"
 
@@ -158,6 +159,7 @@ int kp_cmd_bench(int argc, char **argv)
 		    "  tiny_exec_per_s     whole runs of a two-task scenario, context reused\n"
 		    "  tiny_exec_ns_first_decile / _last_decile   the same, early and late\n"
 		    "  decode_insn_per_s   x86 instructions decoded per second\n"
+		    "  vcpu_steps_per_s    emulated instructions one vCPU executes per second\n"
 		    "Use a release build (meson setup -Dbuildtype=release) for real figures.\n");
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		fprintf(stderr, "kpsim bench: %s\n", err->message);
@@ -177,5 +179,7 @@ int kp_cmd_bench(int argc, char **argv)
 	printf("tiny_exec_ns_last_decile %.0f ns\n", last_ns);
 	fflush(stdout);
 	printf("decode_insn_per_s %.0f insn/s\n", kp_bench_decode_insn_per_s());
+	fflush(stdout);
+	printf("vcpu_steps_per_s %.0f steps/s\n", kp_bench_vcpu_steps_per_s());
 	return KP_EXIT_PASS;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Timers, delayed work and the PENDING bit. */
 #include "harness.h"
+#include "sim/hotplug.h"
 #include "sim/timer.h"
 #include "sim/workqueue.h"
 
@@ -203,12 +204,80 @@ static void test_tick_is_a_choice(void **state)
 	sim_ctx_free(ctx);
 }
 
+typedef struct {
+	SimWork w;
+	SimDelayedWork dw;
+	int plain_runs, delayed_runs;
+	unsigned delayed_vcpu;
+	bool requeue_refused;
+} Mig;
+
+static void mig_plain(SimCtx *ctx, SimWork *w)
+{
+	Mig *m = (Mig *)(void *)((char *)w - offsetof(Mig, w));
+
+	(void)ctx;
+	m->plain_runs++;
+}
+
+static void mig_delayed(SimCtx *ctx, SimWork *w)
+{
+	Mig *m = (Mig *)(void *)((char *)w - offsetof(Mig, dw) - offsetof(SimDelayedWork, work));
+
+	m->delayed_runs++;
+	m->delayed_vcpu = sim_task_vcpu(sim_current(ctx));
+}
+
+static void mig_kicker(SimCtx *ctx, void *arg)
+{
+	Mig *m = arg;
+
+	assert_true(sim_schedule_work(ctx, &m->w));
+	m->requeue_refused = !sim_schedule_work(ctx, &m->w);
+	assert_true(sim_schedule_delayed_work(ctx, &m->dw, 3));
+}
+
+static void mig_offliner(SimCtx *ctx, void *arg)
+{
+	(void)arg;
+	sim_sleep(ctx, 1);
+	/* vCPU 1 is idle by now: its timer moves to vCPU 0. */
+	assert_true(sim_vcpu_set_online(ctx, 1, false));
+}
+
+static void setup_mig(SimCtx *ctx, void *data)
+{
+	Mig *m = data;
+
+	memset(m, 0, sizeof(*m));
+	sim_work_init(ctx, &m->w, "plain", mig_plain);
+	sim_delayed_work_init(ctx, &m->dw, "delayed", mig_delayed);
+	sim_task_create(ctx, "kicker", 1, mig_kicker, m, 0);
+	sim_task_create(ctx, "offliner", 0, mig_offliner, m, 0);
+}
+
+/* schedule_work queues at once; a vCPU going offline hands its timers to vCPU 0. */
+static void test_work_and_offline_migration(void **state)
+{
+	SimCtx *ctx = harness_ctx(2, false);
+	Mig m;
+
+	(void)state;
+	assert_int_equal(harness_run_first(ctx, setup_mig, &m), SIM_END_DONE);
+	assert_int_equal(m.plain_runs, 1);
+	assert_true(m.requeue_refused);
+	assert_int_equal(m.delayed_runs, 1);
+	assert_int_equal(m.delayed_vcpu, 0);
+	sim_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pending_cleared_before_run),
 		cmocka_unit_test(test_timer_order),
 		cmocka_unit_test(test_tick_is_a_choice),
+		cmocka_unit_test(test_work_and_offline_migration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vCPU executor.
+ *
+ * Each vCPU runs emulated code on the stack of the task that called emu_cpu_call, so a
+ * native or a trap hook that blocks simply blocks that task, and the instruction loop
+ * resumes where it was.  An interrupt handler runs as a nested loop on the same stack;
+ * its context ends at the `ret` that empties its part of the return-address stack.
+ */
+#include "arch_x86_emu/cpu.h"
+
+#include "sim/ctx.h"
+#include "sim/footprint.h"
+#include "sim/trace.h"
+#include "sim/violation.h"
+
+#include <assert.h>
+#include <string.h>
+
+/* How far one fetch may read: the step's text footprint. */
+#define FETCH_WINDOW 16u
+
+typedef struct {
+	uint64_t addr;
+	char *name;
+	EmuNativeFn fn;
+	void *user;
+} Native;
+
+/* What an interrupt saved, restored by its iret. */
+typedef struct {
+	uint64_t ip;
+	uint64_t prev_ip;
+	bool if_flag;
+	bool tf_flag;
+} IrqFrame;
+
+struct EmuCpu {
+	EmuMachine *m;
+	unsigned index;
+	SimTask *task;		/* the task inside emu_cpu_call, NULL when idle */
+	uint64_t ip;
+	uint64_t prev_ip;	/* the instruction executed last in this context, 0: none */
+	bool if_flag;		/* in a trap hook: the frame's, restored on return */
+	bool tf_flag;
+	bool resuming;		/* the next fetch resumes an interrupted context */
+	uint8_t trap_depth;
+	uint8_t in_native;
+	bool irq_pending;
+	uint64_t irq_handler;
+	unsigned irq_depth;
+	IrqFrame irq[EMU_IRQ_DEPTH];
+	unsigned sp;
+	uint64_t stack[EMU_CALL_DEPTH];
+	unsigned back_taken;	/* taken backward branches in this top-level call */
+	uint64_t native_site;
+	uint64_t insns;
+	void *user;
+	/* The pending step's footprint: the engine keeps the pointer until it runs. */
+	SimFootprint fp;
+};
+
+struct EmuMachine {
+	SimCtx *ctx;
+	EmuText *text;
+	EmuHooks hooks;
+	uint8_t policy;		/* EmuBranchPolicy */
+	unsigned max_back;
+	GArray *natives;	/* Native, sorted by address */
+	unsigned n_cpus;
+	EmuCpu cpus[SIM_MAX_VCPUS];
+};
+
+EmuMachine *emu_machine_new(SimCtx *ctx, EmuText *t)
+{
+	EmuMachine *m = g_new0(EmuMachine, 1);
+
+	assert(ctx != NULL && t != NULL);
+	assert(emu_text_ctx(t) == ctx);
+	m->ctx = ctx;
+	m->text = t;
+	m->policy = EMU_BRANCH_NOT_TAKEN;
+	m->max_back = EMU_DEFAULT_BACKWARD_TAKEN;
+	m->natives = g_array_new(FALSE, FALSE, sizeof(Native));
+	m->n_cpus = sim_n_vcpus(ctx);
+	assert(m->n_cpus >= 1 && m->n_cpus <= SIM_MAX_VCPUS);
+	for (unsigned i = 0; i < m->n_cpus; i++) {
+		m->cpus[i].m = m;
+		m->cpus[i].index = i;
+		m->cpus[i].if_flag = true;
+	}
+	return m;
+}
+
+void emu_machine_free(EmuMachine *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->natives->len; i++)
+		g_free(g_array_index(m->natives, Native, i).name);
+	g_array_free(m->natives, TRUE);
+	g_free(m);
+}
+
+EmuText *emu_machine_text(const EmuMachine *m)
+{
+	assert(m != NULL);
+	return m->text;
+}
+
+SimCtx *emu_machine_ctx(const EmuMachine *m)
+{
+	assert(m != NULL);
+	return m->ctx;
+}
+
+void emu_machine_set_hooks(EmuMachine *m, const EmuHooks *hooks)
+{
+	assert(m != NULL && hooks != NULL);
+	assert(hooks->int3 != NULL && "an int3 hook is required");
+	m->hooks = *hooks;
+}
+
+void emu_machine_set_branch_policy(EmuMachine *m, EmuBranchPolicy policy,
+				   unsigned max_backward_taken)
+{
+	assert(m != NULL);
+	assert(policy == EMU_BRANCH_NOT_TAKEN || policy == EMU_BRANCH_CHOICE);
+	m->policy = (uint8_t)policy;
+	m->max_back = max_backward_taken;
+}
+
+void emu_machine_add_native(EmuMachine *m, uint64_t addr, const char *name, EmuNativeFn fn,
+			    void *user)
+{
+	Native n = { addr, NULL, fn, user };
+	unsigned i;
+
+	assert(m != NULL && fn != NULL);
+	assert(addr != 0 && addr != EMU_IP_RETURNED);
+	n.name = g_strdup(name ? name : "native");
+	i = m->natives->len;
+	while (i > 0 && g_array_index(m->natives, Native, i - 1).addr > addr)
+		i--;
+	assert((i == 0 || g_array_index(m->natives, Native, i - 1).addr != addr) &&
+	       "one native per address");
+	g_array_insert_val(m->natives, i, n);
+}
+
+static const Native *native_at(const EmuMachine *m, uint64_t addr)
+{
+	unsigned lo = 0, hi = m->natives->len;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const Native *n = &g_array_index(m->natives, Native, mid);
+
+		if (n->addr == addr)
+			return n;
+		if (n->addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+unsigned emu_machine_n_cpus(const EmuMachine *m)
+{
+	assert(m != NULL);
+	return m->n_cpus;
+}
+
+EmuCpu *emu_machine_cpu(EmuMachine *m, unsigned index)
+{
+	assert(m != NULL);
+	assert(index < m->n_cpus);
+	return &m->cpus[index];
+}
+
+EmuCpu *emu_machine_current_cpu(EmuMachine *m)
+{
+	SimTask *self;
+
+	assert(m != NULL);
+	self = sim_current(m->ctx);
+	assert(self != NULL && "only a task has a current vCPU");
+	return emu_machine_cpu(m, sim_task_vcpu(self));
+}
+
+/* ---- violations -------------------------------------------------------------------------- */
+
+static const char *fetch_id(EmuFetchStatus st)
+{
+	switch (st) {
+	case EMU_FETCH_WILD: return "cpu-wild";
+	case EMU_FETCH_FREED: return "cpu-fetch-freed";
+	case EMU_FETCH_BAD_BOUNDARY: return "cpu-bad-boundary";
+	case EMU_FETCH_TORN: return "cpu-torn";
+	case EMU_FETCH_UNDECODABLE: return "cpu-undecodable";
+	case EMU_FETCH_OK: break;
+	}
+	assert(!"not a fetch failure");
+	return "cpu";
+}
+
+/* Say what is wrong with the fetch in a way a kernel developer can act on. */
+static void fetch_detail(const EmuMachine *m, const EmuCpu *c, const EmuFetch *f, char *buf,
+			 size_t size)
+{
+	EmuTextRegionInfo ri = { 0 };
+	char orig[64];
+	uint8_t ob[16];
+
+	if (f->region >= 0)
+		emu_text_region_info(m->text, (unsigned)f->region, &ri);
+	switch (f->status) {
+	case EMU_FETCH_WILD:
+		if (f->region < 0)
+			snprintf(buf, size, "no text there");
+		else
+			snprintf(buf, size, "%s is not loaded", ri.name);
+		break;
+	case EMU_FETCH_FREED:
+		if (ri.state == EMU_TEXT_FREED)
+			snprintf(buf, size, "%s was freed", ri.name);
+		else
+			snprintf(buf, size, "no live slot code there in %s", ri.name);
+		break;
+	case EMU_FETCH_BAD_BOUNDARY:
+		if (f->write_len)
+			snprintf(buf, size, "inside the %u-byte write at 0x%llx", f->write_len,
+				 (unsigned long long)f->write_addr);
+		else
+			snprintf(buf, size, "not an instruction boundary of the original text");
+		break;
+	case EMU_FETCH_TORN:
+		if (f->orig_len && emu_text_read_orig(m->text, c->ip, ob, f->orig_len))
+			emu_text_hex(ob, f->orig_len, orig, sizeof(orig));
+		else
+			snprintf(orig, sizeof(orig), "?");
+		snprintf(buf, size, "neither the original instruction (%s), nor int3, nor jmp rel32",
+			 orig);
+		break;
+	case EMU_FETCH_UNDECODABLE:
+		snprintf(buf, size, "the bytes in %s do not decode", ri.name);
+		break;
+	default:
+		assert(!"not a fetch failure");
+		buf[0] = '\0';
+	}
+}
+
+static SIM_NORETURN void fetch_fail(EmuMachine *m, EmuCpu *c, const EmuFetch *f)
+{
+	char where[96], detail[160], hex[64];
+
+	assert(f->status != EMU_FETCH_OK);
+	assert(c->task == sim_current(m->ctx));
+	emu_text_describe(m->text, c->ip, where, sizeof(where));
+	fetch_detail(m, c, f, detail, sizeof(detail));
+	emu_text_hex(f->bytes, MIN(f->n_bytes, 8u), hex, sizeof(hex));
+	sim_fail(m->ctx, SIM_V_CPU, fetch_id((EmuFetchStatus)f->status), __FILE__, __LINE__,
+		 "cpu%u %s at 0x%llx (%s)%s: %s; bytes [%s]", c->index,
+		 c->resuming ? "resumes after an interrupt" : "fetches",
+		 (unsigned long long)c->ip, where, c->irq_depth ? " in an interrupt handler" : "",
+		 detail, f->n_bytes ? hex : "none");
+}
+
+/* ---- traps, natives, interrupts --------------------------------------------------------- */
+
+static void run_context(EmuMachine *m, EmuCpu *c, unsigned base);
+
+static void trap_int3(EmuMachine *m, EmuCpu *c, uint64_t addr)
+{
+	bool handled;
+
+	assert(c->trap_depth == 0 && "no code runs inside a trap hook");
+	assert(c->ip == addr + 1);
+	SIM_TRACE(m->ctx, SIM_EV_USER, "int3", NULL, (int64_t)addr, c->if_flag, 0);
+	c->trap_depth++;
+	handled = m->hooks.int3(m, c, m->hooks.user);
+	c->trap_depth--;
+	if (!handled) {
+		char where[96];
+
+		emu_text_describe(m->text, addr, where, sizeof(where));
+		sim_fail(m->ctx, SIM_V_CPU, "cpu-unhandled-int3", __FILE__, __LINE__,
+			 "cpu%u: int3 at 0x%llx (%s) is not a kprobe trap, nobody handled it",
+			 c->index, (unsigned long long)addr, where);
+	}
+}
+
+/* The single-step trap after an instruction that started with TF set. */
+static void trap_debug(EmuMachine *m, EmuCpu *c, bool returned)
+{
+	assert(c->trap_depth == 0);
+	if (!m->hooks.debug)
+		sim_fail(m->ctx, SIM_V_CPU, "cpu-unhandled-debug", __FILE__, __LINE__,
+			 "cpu%u: single-step trap at 0x%llx with no debug hook", c->index,
+			 (unsigned long long)c->ip);
+	SIM_TRACE(m->ctx, SIM_EV_USER, "debug-trap", NULL, (int64_t)c->ip, 0, 0);
+	c->trap_depth++;
+	m->hooks.debug(m, c, m->hooks.user);
+	c->trap_depth--;
+	/* After a `ret` out of the outermost function there is nowhere to resume. */
+	if (returned)
+		c->ip = EMU_IP_RETURNED;
+}
+
+static void run_native(EmuMachine *m, EmuCpu *c, const Native *n, uint64_t site)
+{
+	uint64_t saved_site = c->native_site;
+
+	assert(n != NULL && n->fn != NULL);
+	assert(c->in_native < UINT8_MAX);
+	SIM_TRACE(m->ctx, SIM_EV_USER, "native", sim_trace_intern(m->ctx, n->name),
+		  (int64_t)n->addr, (int64_t)site, 0);
+	c->native_site = site;
+	c->in_native++;
+	n->fn(m, c, n->user);
+	c->in_native--;
+	c->native_site = saved_site;
+	assert(c->task == sim_current(m->ctx) && sim_task_vcpu(c->task) == c->index);
+}
+
+static bool irq_deliverable(const EmuCpu *c)
+{
+	return c->irq_pending && c->if_flag && c->trap_depth == 0 && c->irq_depth < EMU_IRQ_DEPTH;
+}
+
+/* Interrupt entry, the handler to its end, iret. */
+static void deliver_irq(EmuMachine *m, EmuCpu *c)
+{
+	IrqFrame *fr;
+
+	assert(irq_deliverable(c));
+	assert(c->task == sim_current(m->ctx));
+	fr = &c->irq[c->irq_depth++];
+	fr->ip = c->ip;
+	fr->prev_ip = c->prev_ip;
+	fr->if_flag = c->if_flag;
+	fr->tf_flag = c->tf_flag;
+	c->irq_pending = false;
+	SIM_TRACE(m->ctx, SIM_EV_USER, "irq", NULL, (int64_t)c->ip, (int64_t)c->irq_handler,
+		  c->irq_depth);
+	/* An interrupt gate clears IF and TF; iret restores both. */
+	c->if_flag = false;
+	c->tf_flag = false;
+	c->ip = c->irq_handler;
+	c->prev_ip = 0;
+	run_context(m, c, c->sp);
+	assert(c->irq_depth > 0 && fr == &c->irq[c->irq_depth - 1]);
+	c->ip = fr->ip;
+	c->prev_ip = fr->prev_ip;
+	c->if_flag = fr->if_flag;
+	c->tf_flag = fr->tf_flag;
+	c->irq_depth--;
+	/* The return address is fetched again and checked like any other. */
+	c->resuming = true;
+	SIM_TRACE(m->ctx, SIM_EV_USER, "iret", NULL, (int64_t)c->ip, 0, c->irq_depth);
+}
+
+/* ---- instructions ----------------------------------------------------------------------------- */
+
+/* `ret` (or what we treat as one): pop, or end the context when its frame is empty. */
+static bool do_return(EmuCpu *c, unsigned base)
+{
+	assert(c->sp >= base && c->sp <= EMU_CALL_DEPTH);
+	if (c->sp == base) {
+		c->ip = EMU_IP_RETURNED;
+		return true;
+	}
+	c->ip = c->stack[--c->sp];
+	return false;
+}
+
+static bool branch_taken(EmuMachine *m, EmuCpu *c, uint64_t ip, uint64_t target)
+{
+	bool backward = target <= ip;
+	bool taken;
+
+	if (m->policy == EMU_BRANCH_NOT_TAKEN)
+		return false;
+	assert(m->policy == EMU_BRANCH_CHOICE);
+	/* A bound on taken backward branches is what makes every loop end. */
+	if (backward && c->back_taken >= m->max_back)
+		return false;
+	taken = sim_choose(m->ctx, 2) == 1;
+	if (taken && backward)
+		c->back_taken++;
+	return taken;
+}
+
+/* Is there text at target that a call could enter?  Freed text counts: entering it is
+ * the crash the fetch then reports. */
+static bool callable(const EmuMachine *m, uint64_t target)
+{
+	int ri = emu_text_region_at(m->text, target);
+	EmuTextRegionInfo info;
+
+	if (ri < 0)
+		return false;
+	emu_text_region_info(m->text, (unsigned)ri, &info);
+	return info.state != EMU_TEXT_UNMAPPED;
+}
+
+static void call_rel(EmuMachine *m, EmuCpu *c, uint64_t site, uint64_t next, uint64_t target)
+{
+	const Native *n = native_at(m, target);
+
+	assert(c->sp <= EMU_CALL_DEPTH);
+	if (n) {
+		c->ip = next;
+		run_native(m, c, n, site);
+		return;
+	}
+	if (c->sp < EMU_CALL_DEPTH && callable(m, target)) {
+		c->stack[c->sp++] = next;
+		c->ip = target;
+	} else {
+		c->ip = next;
+	}
+}
+
+/* Execute one fetched instruction; true when it ended the context. */
+static bool execute(EmuMachine *m, EmuCpu *c, const EmuInsn *insn, unsigned base)
+{
+	uint64_t ip = c->ip;
+	uint64_t next = ip + insn->len;
+	bool stepping = c->tf_flag;
+	bool ended = false;
+
+	assert(insn->len > 0 && c->trap_depth == 0);
+	c->insns++;
+	c->prev_ip = ip;
+	switch (insn->flow) {
+	case EMU_FLOW_NEXT:
+		c->ip = next;
+		break;
+	case EMU_FLOW_JMP_REL:
+		c->ip = emu_insn_rel_target(insn, ip);
+		break;
+	case EMU_FLOW_JCC_REL:
+	case EMU_FLOW_LOOP_REL: {
+		uint64_t target = emu_insn_rel_target(insn, ip);
+
+		c->ip = branch_taken(m, c, ip, target) ? target : next;
+		break;
+	}
+	case EMU_FLOW_CALL_REL:
+		call_rel(m, c, ip, next, emu_insn_rel_target(insn, ip));
+		break;
+	case EMU_FLOW_CALL_IND:
+		/* The target lives in a register we do not have. */
+		c->ip = next;
+		break;
+	case EMU_FLOW_JMP_IND:	/* a tail call or a jump table: the target is unknown */
+	case EMU_FLOW_RET:
+	case EMU_FLOW_TRAP:	/* ud2, hlt, ...: reachable only through our branch guesses */
+		ended = do_return(c, base);
+		break;
+	case EMU_FLOW_INT3:
+		c->ip = next;
+		/* The trap is taken instead of a single-step trap for this instruction. */
+		stepping = false;
+		trap_int3(m, c, ip);
+		break;
+	default:
+		assert(!"unknown control flow");
+	}
+	if (stepping)
+		trap_debug(m, c, ended);
+	return ended;
+}
+
+static void set_fetch_fp(EmuCpu *c)
+{
+	uint64_t lo = c->ip, hi = c->ip + FETCH_WINDOW;
+
+	/* A wild ip near the top of the address space must still give lo < hi. */
+	if (hi < lo)
+		hi = UINT64_MAX;
+	if (lo == hi)
+		lo--;
+	c->fp.n = 2;
+	c->fp.acc[0] = (SimAccess){ SIM_RES_TEXT, SIM_ACC_READ, lo, hi };
+	c->fp.acc[1] = (SimAccess){ SIM_RES_VCPU, SIM_ACC_READ, c->index, c->index + 1u };
+}
+
+/* One decision point: an interrupt, or the next instruction.  True when the context ended. */
+static bool insn_step(EmuMachine *m, EmuCpu *c, unsigned base)
+{
+	const Native *n;
+	EmuFetch f;
+	unsigned alt;
+
+	set_fetch_fp(c);
+	alt = sim_yield_alt(m->ctx, SIM_Y_INSN, &c->fp, irq_deliverable(c) ? 2 : 1);
+	assert(sim_task_vcpu(c->task) == c->index && "a task inside emulated code stays put");
+	if (alt == 1) {
+		deliver_irq(m, c);
+		return false;
+	}
+	n = m->natives->len ? native_at(m, c->ip) : NULL;
+	if (n) {
+		c->resuming = false;
+		run_native(m, c, n, c->prev_ip);
+		return do_return(c, base);
+	}
+	if (emu_text_fetch(m->text, c->ip, &f) != EMU_FETCH_OK)
+		fetch_fail(m, c, &f);
+	c->resuming = false;
+	SIM_TRACE(m->ctx, SIM_EV_USER, "insn", NULL, (int64_t)c->ip, f.insn.len,
+		  (int64_t)f.bytes[0]);
+	return execute(m, c, &f.insn, base);
+}
+
+static void run_context(EmuMachine *m, EmuCpu *c, unsigned base)
+{
+	assert(base <= EMU_CALL_DEPTH);
+	assert(c->sp == base);
+	while (!insn_step(m, c, base))
+		;
+	assert(c->sp == base);
+}
+
+int emu_cpu_call(EmuMachine *m, uint64_t addr)
+{
+	SimTask *self;
+	EmuCpu *c;
+
+	assert(m != NULL);
+	assert(m->hooks.int3 != NULL && "emu_machine_set_hooks() before executing code");
+	self = sim_current(m->ctx);
+	assert(self != NULL && "emulated code runs on a task");
+	c = emu_machine_cpu(m, sim_task_vcpu(self));
+	assert(c->task == NULL && "one emulated call per vCPU at a time");
+	c->task = self;
+	c->ip = addr;
+	c->prev_ip = 0;
+	c->if_flag = true;
+	c->tf_flag = false;
+	c->resuming = false;
+	c->trap_depth = 0;
+	c->sp = 0;
+	c->back_taken = 0;
+	c->native_site = 0;
+	run_context(m, c, 0);
+	assert(c->sp == 0 && c->irq_depth == 0 && c->trap_depth == 0);
+	c->task = NULL;
+	return 0;
+}
+
+bool emu_cpu_raise_irq(EmuMachine *m, unsigned cpu, uint64_t handler)
+{
+	EmuCpu *c;
+
+	assert(m != NULL && cpu < m->n_cpus);
+	assert(handler != 0);
+	if (sim_current(m->ctx)) {
+		/* What the target vCPU may do next changes: a step of its own. */
+		SimFootprint fp = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, cpu);
+
+		sim_yield(m->ctx, SIM_Y_IRQ, &fp);
+	}
+	c = &m->cpus[cpu];
+	if (c->irq_pending)
+		return false;
+	c->irq_pending = true;
+	c->irq_handler = handler;
+	SIM_TRACE(m->ctx, SIM_EV_USER, "irq-raise", NULL, (int64_t)handler, cpu, 0);
+	return true;
+}
+
+void emu_cpu_cancel_irq(EmuMachine *m, unsigned cpu)
+{
+	assert(m != NULL && cpu < m->n_cpus);
+	assert(m->cpus[cpu].index == cpu);
+	m->cpus[cpu].irq_pending = false;
+}
+
+/* ---- accessors ---------------------------------------------------------------------------------- */
+
+unsigned emu_cpu_index(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->index;
+}
+
+bool emu_cpu_running(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->task != NULL;
+}
+
+uint64_t emu_cpu_ip(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->ip;
+}
+
+bool emu_cpu_if(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->if_flag;
+}
+
+bool emu_cpu_tf(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->tf_flag;
+}
+
+void emu_cpu_set_ip(EmuCpu *c, uint64_t ip)
+{
+	assert(c != NULL);
+	assert(c->trap_depth > 0 && "ip changes only through a trap frame");
+	c->ip = ip;
+}
+
+void emu_cpu_set_if(EmuCpu *c, bool on)
+{
+	assert(c != NULL);
+	assert(c->task != NULL && (c->trap_depth > 0 || c->in_native > 0));
+	c->if_flag = on;
+}
+
+void emu_cpu_set_tf(EmuCpu *c, bool on)
+{
+	assert(c != NULL);
+	assert(c->task != NULL && (c->trap_depth > 0 || c->in_native > 0));
+	c->tf_flag = on;
+}
+
+bool emu_cpu_irqs_enabled(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->if_flag && c->trap_depth == 0;
+}
+
+bool emu_cpu_in_trap(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->trap_depth > 0;
+}
+
+bool emu_cpu_irq_pending(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->irq_pending;
+}
+
+unsigned emu_cpu_irq_depth(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->irq_depth;
+}
+
+uint64_t emu_cpu_irq_return_ip(const EmuCpu *c)
+{
+	assert(c != NULL);
+	assert(c->irq_depth > 0 && "only inside an interrupt handler");
+	return c->irq[c->irq_depth - 1].ip;
+}
+
+unsigned emu_cpu_call_depth(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->sp;
+}
+
+uint64_t emu_cpu_native_site(const EmuCpu *c)
+{
+	assert(c != NULL);
+	assert(c->in_native > 0 && "only inside a native");
+	return c->native_site;
+}
+
+uint64_t emu_cpu_insn_count(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->insns;
+}
+
+void *emu_cpu_user(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->user;
+}
+
+void emu_cpu_set_user(EmuCpu *c, void *user)
+{
+	assert(c != NULL);
+	c->user = user;
+}
