@@ -114,13 +114,6 @@ void sim_coro_destroy_main(SimCoro *main)
 	main->impl = NULL;
 }
 
-static void *stack_top(const SimCoro *co)
-{
-	uintptr_t top = (uintptr_t)co->stack + page_size() + co->stack_size;
-
-	return (void *)(top & ~(uintptr_t)15);
-}
-
 /* Frames a previous, abandoned use of the stack left poisoned must not trip ASan now. */
 static void unpoison_stack(SimCoro *co)
 {
@@ -185,6 +178,13 @@ __asm__(".text\n"
 
 void sim_coro_swap(void **save_sp, void *load_sp);
 void sim_coro_trampoline(void);
+
+static void *stack_top(const SimCoro *co)
+{
+	uintptr_t top = (uintptr_t)co->stack + page_size() + co->stack_size;
+
+	return (void *)(top & ~(uintptr_t)15);
+}
 
 void sim_coro_start(SimCoro *co, SimCoroEntry entry, void *arg)
 {
