@@ -149,8 +149,14 @@ void sim_alloc_check(SimCtx *ctx, bool report_leaks)
 	}
 }
 
+void sim_alloc_set_leak_check(SimCtx *ctx, bool on)
+{
+	ctx->leak_check = on;
+}
+
 void sim_alloc_reset(SimCtx *ctx)
 {
+	ctx->leak_check = true;
 	for (unsigned i = 0; i < ctx->alloc_order->len; i++)
 		g_free(g_ptr_array_index(ctx->alloc_order, i));
 	g_ptr_array_set_size(ctx->alloc_order, 0);

@@ -35,6 +35,13 @@ typedef struct {
 size_t sim_alloc_live(const SimCtx *ctx, SimAllocInfo *out, size_t max);
 size_t sim_alloc_live_count(const SimCtx *ctx);
 /*
+ * Whether the engine reports objects still live at the end of a completed run as leaks
+ * (on by default, reset with the context).  A layer that knows which objects its kernel
+ * keeps on purpose turns it off and judges leaks itself.
+ */
+void sim_alloc_set_leak_check(SimCtx *ctx, bool on);
+
+/*
  * Check the quarantine for writes after free and report each as a violation; report
  * leaks when report_leaks.  Called by the engine at the end of a run; exposed for tests.
  */

@@ -104,6 +104,13 @@ void sim_quiescent_point(SimCtx *ctx);
 SimTask *sim_current(const SimCtx *ctx);
 /* The run the calling host thread is executing, or NULL outside sim_run. */
 SimCtx *sim_running_ctx(void);
+/*
+ * Setting up a run (creating its objects, "booting" the model) happens outside sim_run
+ * but must see the run as current; bracket it with these.  No decision point may be
+ * reached in between (there is no task to yield).
+ */
+void sim_ctx_enter(SimCtx *ctx);
+void sim_ctx_leave(SimCtx *ctx);
 
 unsigned sim_task_vcpu(const SimTask *t);
 unsigned sim_task_id(const SimTask *t);
@@ -143,6 +150,13 @@ typedef enum {
 void sim_task_prepare_sleep(SimCtx *ctx, SimWaitKind kind, const void *obj, const char *what);
 void sim_task_sleep(SimCtx *ctx);
 void sim_task_wake(SimCtx *ctx, SimTask *t);
+
+/*
+ * Called by the engine after every step, before the next decision (never from a task):
+ * where a checker evaluates cheap invariants.  A fatal report there ends the run.
+ */
+typedef void (*SimStepHook)(SimCtx *ctx, void *user);
+void sim_set_step_hook(SimCtx *ctx, SimStepHook fn, void *user);
 
 /* Per-run user pointer for higher layers (the model's state). */
 void *sim_ctx_user(const SimCtx *ctx);

@@ -89,6 +89,8 @@ struct SimCtx {
 	SimEnd end;
 	SimStrategy *strategy;
 	void *user;
+	SimStepHook step_hook;
+	void *step_hook_user;
 
 	/* Tasks: slots reused across runs with their stacks. */
 	GPtrArray *tasks;	/* SimTask *, index = id */
@@ -137,6 +139,7 @@ struct SimCtx {
 	GHashTable *allocs;	/* payload pointer -> SimAllocHdr * (live and quarantined) */
 	GPtrArray *alloc_order;	/* SimAllocHdr *, allocation order */
 	uint64_t alloc_seq;
+	bool leak_check;
 
 	/* Violations and trace. */
 	GArray *violations;	/* SimViolation */

@@ -59,6 +59,18 @@ SimCtx *sim_running_ctx(void)
 	return running_ctx;
 }
 
+void sim_ctx_enter(SimCtx *ctx)
+{
+	assert(running_ctx == NULL && ctx->cur == NULL);
+	running_ctx = ctx;
+}
+
+void sim_ctx_leave(SimCtx *ctx)
+{
+	assert(running_ctx == ctx && ctx->cur == NULL);
+	running_ctx = NULL;
+}
+
 SimCtx *sim_ctx_new(const SimConfig *cfg)
 {
 	SimCtx *ctx = g_new0(SimCtx, 1);
@@ -150,6 +162,9 @@ void sim_ctx_reset(SimCtx *ctx)
 	sim_trace_reset(ctx);
 	ctx->end = SIM_END_NONE;
 	ctx->strategy = NULL;
+	ctx->step_hook = NULL;
+	ctx->step_hook_user = NULL;
+	ctx->user = NULL;
 	ctx->head.trace = ctx->cfg.trace;
 	/* The engine's own locks are lock classes like any other. */
 	sim_mutex_init(ctx, &ctx->stop_cpus_mutex, "stop_cpus_mutex");
@@ -159,6 +174,12 @@ void sim_ctx_reset(SimCtx *ctx)
 const SimConfig *sim_ctx_config(const SimCtx *ctx)
 {
 	return &ctx->cfg;
+}
+
+void sim_set_step_hook(SimCtx *ctx, SimStepHook fn, void *user)
+{
+	ctx->step_hook = fn;
+	ctx->step_hook_user = user;
 }
 
 void *sim_ctx_user(const SimCtx *ctx)
@@ -558,6 +579,8 @@ static SimTask *decide(SimCtx *ctx)
 		SimVcpu *v;
 		SimTask *t;
 
+		if (ctx->step_hook && ctx->step)
+			ctx->step_hook(ctx, ctx->step_hook_user);
 		if (ctx->end != SIM_END_NONE)
 			return NULL;
 		n = collect_options(ctx);
@@ -686,7 +709,7 @@ SimEnd sim_run(SimCtx *ctx, SimStrategy *strategy)
 	assert(ctx->cur == NULL);
 	if (ctx->end == SIM_END_DONE || ctx->end == SIM_END_DEADLOCK ||
 	    ctx->end == SIM_END_VIOLATION)
-		sim_alloc_check(ctx, ctx->end == SIM_END_DONE);
+		sim_alloc_check(ctx, ctx->end == SIM_END_DONE && ctx->leak_check);
 	if (strategy->ops->end)
 		strategy->ops->end(strategy, ctx);
 	running_ctx = NULL;

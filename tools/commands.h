@@ -12,6 +12,12 @@ enum {
 };
 
 int kp_cmd_demo(int argc, char **argv);
+int kp_cmd_invariants(int argc, char **argv);
+int kp_cmd_models(int argc, char **argv);
+
+/* The port named `name` ("6274de4"), or NULL. */
+struct KpModel;
+const struct KpModel *kp_find_model(const char *name);
 int kp_cmd_bench(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ typedef struct {
 static const KpCommand commands[] = {
 	{ "demo", kp_cmd_demo, "run the bundled engine demo workload and print its trace" },
 	{ "bench", kp_cmd_bench, "measure the engine's speed; prints `name value unit` lines" },
+	{ "invariants", kp_cmd_invariants, "list every invariant kpsim checks, with its id" },
+	{ "models", kp_cmd_models, "list the kernel ports with their commit and title" },
 };
 
 static void usage(FILE *out)
@@ -23,7 +25,7 @@ static void usage(FILE *out)
 		     "A deterministic simulator of the Linux kprobes state machine "
 		     "(port of 6274de4984a6).\n\nCommands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`kpsim COMMAND --help` describes each command.\n"
 		     "Exit status: 0 pass, 1 a violation or failed expectation, 2 bad usage or "
 		     "input,\n3 internal error, 4 budget exhausted before exploration finished.\n");

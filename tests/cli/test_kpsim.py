@@ -7,7 +7,7 @@ import re
 def test_help_lists_every_command(kpsim):
     out = kpsim("--help", check=0).stdout
     assert "Usage: kpsim" in out
-    for cmd in ("demo", "bench"):
+    for cmd in ("demo", "bench", "invariants", "models"):
         assert re.search(rf"^  {cmd} ", out, re.M), cmd
         # and each command's own --help works
         assert kpsim(cmd, "--help", check=0).stdout.startswith("Usage:")
@@ -93,3 +93,19 @@ def test_perfetto_json(kpsim):
     # Lock holds are async slices that begin and end.
     begins = sum(1 for e in evs if e["ph"] == "b")
     assert begins > 0 and begins == sum(1 for e in evs if e["ph"] == "e")
+
+
+def test_models(kpsim):
+    out = kpsim("models", check=0).stdout
+    assert re.search(r"^6274de4\s+6274de4984a630b45c6934b3ee62e5692c745328\s+"
+                     r"kprobes: Support delayed unoptimizing$", out, re.M)
+
+
+def test_invariants_cover_the_catalogue(kpsim):
+    out = kpsim("invariants", check=0).stdout
+    ids = {line.split()[0] for line in out.splitlines()}
+    families = {"K": 10, "T": 7, "S": 8, "H": 4, "P": 3, "M": 4, "A": 8}
+    for letter, count in families.items():
+        for i in range(1, count + 1):
+            assert f"{letter}{i}" in ids, f"{letter}{i}"
+    assert {"deadlock", "lock-order", "cpu-torn"} <= ids

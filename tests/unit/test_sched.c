@@ -427,6 +427,46 @@ static void test_vcpu_offline(void **state)
 	sim_ctx_free(ctx);
 }
 
+typedef struct {
+	unsigned calls;
+	unsigned fail_at;
+} Hook;
+
+static void step_hook(SimCtx *ctx, void *user)
+{
+	Hook *h = user;
+
+	assert_null(sim_current(ctx));
+	if (++h->calls == h->fail_at)
+		sim_report(ctx, SIM_V_INVARIANT, true, "X1", "check.c", 1, "hook says no");
+}
+
+static void setup_hooked(SimCtx *ctx, void *data)
+{
+	sim_set_step_hook(ctx, step_hook, ((void **)data)[1]);
+	setup_two_loggers(ctx, ((void **)data)[0]);
+}
+
+/* The step hook runs after every step, in engine context; a fatal report there ends the run. */
+static void test_step_hook(void **state)
+{
+	SimCtx *ctx = harness_ctx(2, false);
+	Log l = { .log = g_string_new(NULL), .steps = 3 };
+	Hook h = { 0 };
+	void *data[2] = { &l, &h };
+
+	(void)state;
+	assert_int_equal(harness_run_first(ctx, setup_hooked, data), SIM_END_DONE);
+	assert_int_equal(h.calls, sim_step(ctx));
+	h = (Hook){ .fail_at = 3 };
+	assert_int_equal(harness_run_first(ctx, setup_hooked, data), SIM_END_VIOLATION);
+	assert_int_equal(sim_step(ctx), 3);
+	assert_string_equal(sim_violation_fatal(ctx)->id, "X1");
+	assert_int_equal(sim_violation_fatal(ctx)->task, -1);
+	g_string_free(l.log, TRUE);
+	sim_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_sleep_and_time),
 		cmocka_unit_test(test_footprints),
 		cmocka_unit_test(test_vcpu_offline),
+		cmocka_unit_test(test_step_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "model/api.h"
+
+#include "model/check.h"
+#include "model/kernel/kernel.h"
+#include "sim/stop_machine.h"
+#include "sim/trace.h"
+
+#include <assert.h>
+#include <stdio.h>
+
+void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
+{
+	assert(n <= KP_MAX_PROBES);
+	memset(w, 0, sizeof(*w));
+	w->env = env;
+	w->n_probes = n;
+	w->armed = true;
+	w->optimize = true;
+	for (unsigned i = 0; i < n; i++) {
+		w->probes[i] = probes[i];
+		assert(probes[i]->id == i);
+		env->model->probe_init(env, probes[i]);
+	}
+}
+
+void kp_world_fini(KpWorld *w)
+{
+	g_free(w->check);
+	w->check = NULL;
+}
+
+static void op_event(KpWorld *w, const char *what, const char *subject, long ret)
+{
+	SIM_TRACE(w->env->ctx, SIM_EV_USER, what, subject, ret, 0, 0);
+}
+
+/* ---- a kprobes user ---- */
+
+int kp_api_register(KpWorld *w, KpProbe **ps, int n)
+{
+	const KpModel *m = w->env->model;
+	int ret;
+
+	for (int i = 0; i < n; i++)
+		w->user[ps[i]->id].in_call++;
+	ret = n == 1 ? m->register_probe(w->env, ps[0]) : m->register_probes(w->env, ps, n);
+	for (int i = 0; i < n; i++) {
+		KpUserProbe *u = &w->user[ps[i]->id];
+
+		u->in_call--;
+		if (ret == 0) {
+			u->registered = true;
+			u->enabled = !ps[i]->spec.disabled;
+		}
+	}
+	op_event(w, "register", ps[0]->spec.name, ret);
+	kp_check_after_register(w, ps, n, ret);
+	return ret;
+}
+
+void kp_api_unregister(KpWorld *w, KpProbe **ps, int n)
+{
+	for (int i = 0; i < n; i++)
+		w->user[ps[i]->id].in_call++;
+	w->env->model->unregister_probes(w->env, ps, n);
+	for (int i = 0; i < n; i++) {
+		KpUserProbe *u = &w->user[ps[i]->id];
+
+		u->in_call--;
+		u->registered = false;
+		u->enabled = false;
+	}
+	op_event(w, "unregister", ps[0]->spec.name, 0);
+	kp_check_after_unregister(w, ps, n);
+}
+
+int kp_api_enable(KpWorld *w, KpProbe *p)
+{
+	KpUserProbe *u = &w->user[p->id];
+	int ret;
+
+	u->in_call++;
+	ret = w->env->model->enable_probe(w->env, p);
+	u->in_call--;
+	if (ret == 0)
+		u->enabled = true;
+	op_event(w, "enable", p->spec.name, ret);
+	kp_check_after_enable(w, p, ret, true);
+	return ret;
+}
+
+int kp_api_disable(KpWorld *w, KpProbe *p)
+{
+	KpUserProbe *u = &w->user[p->id];
+	int ret;
+
+	u->in_call++;
+	ret = w->env->model->disable_probe(w->env, p);
+	u->in_call--;
+	if (ret == 0)
+		u->enabled = false;
+	op_event(w, "disable", p->spec.name, ret);
+	kp_check_after_enable(w, p, ret, false);
+	return ret;
+}
+
+/* ---- an administrator ---- */
+
+int kp_api_sysctl_write(KpWorld *w, const char *text)
+{
+	char buf[64];
+	size_t len = strlen(text);
+	bool before = w->optimize;
+	int ret;
+
+	g_strlcpy(buf, text, sizeof(buf));
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	w->global_calls++;
+	ret = w->env->model->sysctl_optimization(w->env, 1, buf, &len);
+	w->global_calls--;
+	op_event(w, "sysctl-write", text, ret);
+	kp_check_after_sysctl_write(w, ret, before);
+	return ret;
+}
+
+int kp_api_sysctl_read(KpWorld *w)
+{
+	char buf[64] = { 0 };
+	size_t len = sizeof(buf) - 1;
+	int ret;
+
+	w->global_calls++;
+	ret = w->env->model->sysctl_optimization(w->env, 0, buf, &len);
+	w->global_calls--;
+	if (ret == 0)
+		ret = (int)strtol(buf, NULL, 10);
+	op_event(w, "sysctl-read", NULL, ret);
+	kp_check_after_sysctl_read(w, ret);
+	return ret;
+}
+
+long kp_api_debugfs_write(KpWorld *w, const char *text)
+{
+	long ret;
+
+	w->global_calls++;
+	ret = (long)w->env->model->debugfs_enabled_write(w->env, text, strlen(text));
+	w->global_calls--;
+	if (text[0] == '1' || text[0] == 'y' || text[0] == 'Y')
+		w->armed = true;
+	else if (text[0] == '0' || text[0] == 'n' || text[0] == 'N')
+		w->armed = false;
+	op_event(w, "debugfs-write", text, ret);
+	kp_check_after_debugfs(w);
+	return ret;
+}
+
+int kp_api_debugfs_read(KpWorld *w)
+{
+	char buf[8] = { 0 };
+	long ret = (long)w->env->model->debugfs_enabled_read(w->env, buf, sizeof(buf) - 1);
+	int value = ret < 0 ? (int)ret : buf[0] == '1';
+
+	op_event(w, "debugfs-read", NULL, value);
+	kp_check_after_debugfs_read(w, value, buf);
+	return value;
+}
+
+/* ---- the module loader (kernel/module.c, 2.6.37) ---- */
+
+static struct module *module_or_null(KpWorld *w, const char *name)
+{
+	return kp_env_module(w->env, name);
+}
+
+static void notify(KpWorld *w, struct module *mod, int state)
+{
+	w->env->model->module_notify(w->env, mod, (unsigned long)state);
+}
+
+/* load_module: the text is mapped and the module is COMING (kprobes ignores COMING). */
+int kp_api_module_load(KpWorld *w, const char *name)
+{
+	struct module *mod = module_or_null(w, name);
+
+	if (!mod || mod->loaded)
+		return -EEXIST;
+	mutex_lock(&module_mutex);
+	emu_text_module_load(w->env->text, name);
+	mod->loaded = true;
+	mod->refcount = 0;
+	mod->state = MODULE_STATE_COMING;
+	mutex_unlock(&module_mutex);
+	op_event(w, "module-load", name, 0);
+	return 0;
+}
+
+/* init_module after a successful init: LIVE, then the init text is freed. */
+int kp_api_module_live(KpWorld *w, const char *name)
+{
+	struct module *mod = module_or_null(w, name);
+
+	if (!mod || !mod->loaded || mod->state != MODULE_STATE_COMING)
+		return -EINVAL;
+	mod->state = MODULE_STATE_LIVE;
+	notify(w, mod, MODULE_STATE_LIVE);
+	mutex_lock(&module_mutex);
+	mod->module_init = 0;
+	emu_text_module_free_init(w->env->text, name);
+	mutex_unlock(&module_mutex);
+	op_event(w, "module-live", name, 0);
+	return 0;
+}
+
+/* free_module: unlink under module_mutex, then the text goes. */
+static void free_module(KpWorld *w, struct module *mod)
+{
+	mutex_lock(&module_mutex);
+	mod->loaded = false;
+	mutex_unlock(&module_mutex);
+	emu_text_module_unload(w->env->text, mod->name);
+}
+
+int kp_api_module_fail_init(KpWorld *w, const char *name)
+{
+	struct module *mod = module_or_null(w, name);
+
+	if (!mod || !mod->loaded || mod->state != MODULE_STATE_COMING)
+		return -EINVAL;
+	mod->state = MODULE_STATE_GOING;
+	notify(w, mod, MODULE_STATE_GOING);
+	free_module(w, mod);
+	op_event(w, "module-fail-init", name, 0);
+	return 0;
+}
+
+/* delete_module: refuse while referenced (as without O_TRUNC), else GOING and free. */
+int kp_api_module_unload(KpWorld *w, const char *name)
+{
+	struct module *mod = module_or_null(w, name);
+
+	if (!mod || !mod->loaded || mod->state != MODULE_STATE_LIVE)
+		return -EINVAL;
+	mutex_lock(&module_mutex);
+	if (mod->refcount) {
+		mutex_unlock(&module_mutex);
+		op_event(w, "module-unload", name, -EBUSY);
+		return -EBUSY;
+	}
+	mod->state = MODULE_STATE_GOING;
+	mutex_unlock(&module_mutex);
+	notify(w, mod, MODULE_STATE_GOING);
+	free_module(w, mod);
+	op_event(w, "module-unload", name, 0);
+	return 0;
+}
+
+void kp_api_free_initmem(KpWorld *w)
+{
+	emu_text_free_kernel_init(w->env->text);
+	op_event(w, "free-initmem", NULL, 0);
+}
+
+/* ---- CPU hotplug (kernel/cpu.c, x86 smpboot and alternatives, 2.6.37) ---- */
+
+static unsigned online_cpus(KpWorld *w)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < sim_n_vcpus(w->env->ctx); i++)
+		n += sim_vcpu_online(w->env->ctx, i);
+	return n;
+}
+
+int kp_api_cpu_up(KpWorld *w, unsigned cpu)
+{
+	SimCtx *ctx = w->env->ctx;
+	bool was_up;
+
+	if (cpu >= sim_n_vcpus(ctx) || sim_vcpu_online(ctx, cpu))
+		return -EINVAL;
+	was_up = online_cpus(w) == 1;
+	sim_cpu_hotplug_begin(ctx);
+	/* do_boot_cpu -> alternatives_smp_switch(1): UP -> SMP patches lock prefixes. */
+	sim_mutex_lock(ctx, &w->env->smp_alt_mutex);
+	if (was_up) {
+		mutex_lock(&text_mutex);
+		mutex_unlock(&text_mutex);
+	}
+	sim_mutex_unlock(ctx, &w->env->smp_alt_mutex);
+	sim_vcpu_set_online(ctx, cpu, true);
+	sim_cpu_hotplug_done(ctx);
+	op_event(w, "cpu-up", NULL, cpu);
+	return 0;
+}
+
+static int take_cpu_down(SimCtx *ctx, void *data)
+{
+	return sim_vcpu_set_online(ctx, (unsigned)(uintptr_t)data, false) ? 0 : -EBUSY;
+}
+
+int kp_api_cpu_down(KpWorld *w, unsigned cpu)
+{
+	SimCtx *ctx = w->env->ctx;
+	int ret;
+
+	if (cpu >= sim_n_vcpus(ctx) || !sim_vcpu_online(ctx, cpu) || online_cpus(w) == 1 ||
+	    cpu == sim_task_vcpu(sim_current(ctx)))
+		return -EINVAL;
+	sim_cpu_hotplug_begin(ctx);
+	ret = sim_stop_machine(ctx, take_cpu_down, (void *)(uintptr_t)cpu);
+	sim_cpu_hotplug_done(ctx);
+	op_event(w, "cpu-down", NULL, cpu);
+	return ret;
+}
+
+/* ---- CPUs running code ---- */
+
+void kp_api_call(KpWorld *w, unsigned long addr, unsigned times)
+{
+	for (unsigned i = 0; i < times; i++) {
+		emu_cpu_call(w->env->machine, addr);
+		/* Back in user space: a scheduling point. */
+		sim_quiescent_point(w->env->ctx);
+	}
+}

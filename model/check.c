@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The invariant checker.  It never looks inside a port: it judges the port's snapshot,
+ * the emulated text (current and original bytes) and the user-level record.
+ */
+#include "model/check.h"
+
+#include "model/invariants.h"
+#include "sim/alloc.h"
+#include "sim/stop_machine.h"
+#include "sim/violation.h"
+
+#include <assert.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct KpCheckState {
+	KpSnapshot snap;
+	uint64_t checked_gen;	/* env->gen at the last full check */
+	bool checked_valid;
+	/* Installed jumps the checker has seen written: T3 judges writes against them. */
+	uint64_t jump_addr[KP_SNAP_MAX_ENTRIES];
+	uint8_t jump_bytes[KP_SNAP_MAX_ENTRIES][5];
+	unsigned n_jumps;
+} KpCheckState;
+
+#define INSN_JMP 0xe9
+#define INSN_INT3 0xcc
+
+static KpCheckState *state_of(KpWorld *w)
+{
+	if (!w->check)
+		w->check = g_new0(KpCheckState, 1);
+	return w->check;
+}
+
+static __attribute__((format(printf, 3, 4))) void fail(KpWorld *w, const char *id,
+							  const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	assert(kp_invariant(id) != NULL);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sim_report(w->env->ctx, SIM_V_INVARIANT, true, kp_invariant(id)->id, __FILE__, __LINE__,
+		   "%s", msg);
+}
+
+/* Did a fatal violation already end this run?  Then stop checking. */
+static bool ended(KpWorld *w)
+{
+	return sim_violation_fatal(w->env->ctx) != NULL;
+}
+
+static const KpSnapshot *take_snapshot(KpWorld *w)
+{
+	KpCheckState *cs = state_of(w);
+
+	memset(&cs->snap, 0, sizeof(cs->snap));
+	w->env->model->snapshot(w->env, &cs->snap);
+	return &cs->snap;
+}
+
+static const char *where(KpWorld *w, uint64_t addr, char *buf, size_t size)
+{
+	emu_text_describe(w->env->text, addr, buf, size);
+	return buf;
+}
+
+/* ---- reading the text ---- */
+
+static bool read_now(KpWorld *w, uint64_t addr, uint8_t *buf, size_t len)
+{
+	return emu_text_read(w->env->text, addr, buf, len);
+}
+
+static bool read_orig(KpWorld *w, uint64_t addr, uint8_t *buf, size_t len)
+{
+	return emu_text_read_orig(w->env->text, addr, buf, len);
+}
+
+static void jump_bytes(const KpSnapEntry *e, uint8_t out[5])
+{
+	int32_t rel = (int32_t)(e->detour - (e->addr + 5));
+
+	out[0] = INSN_JMP;
+	memcpy(&out[1], &rel, 4);
+}
+
+/* The five bytes at the entry's address are its installed jump to its detour buffer. */
+static bool has_jump(KpWorld *w, const KpSnapEntry *e)
+{
+	uint8_t now[5], want[5];
+
+	if (!e->detour || !read_now(w, e->addr, now, 5))
+		return false;
+	jump_bytes(e, want);
+	return memcmp(now, want, 5) == 0;
+}
+
+/* An E9 at addr: a jump is written there (for GONE probes the detour may be gone). */
+static bool starts_jump(KpWorld *w, uint64_t addr)
+{
+	uint8_t b;
+
+	return read_now(w, addr, &b, 1) && b == INSN_JMP;
+}
+
+static bool disabled(uint32_t flags)
+{
+	return flags & (KP_SNAP_DISABLED | KP_SNAP_GONE);
+}
+
+/* The hashed entry that holds probe id (itself or as a child), or NULL. */
+static const KpSnapEntry *holder_of(const KpSnapshot *s, int id, int *child)
+{
+	for (unsigned i = 0; i < s->n_entries; i++) {
+		const KpSnapEntry *e = &s->entries[i];
+
+		if (!e->hashed)
+			continue;
+		if (!e->aggr && e->probe == id) {
+			*child = -1;
+			return e;
+		}
+		for (unsigned c = 0; c < e->n_children; c++)
+			if (e->children[c] == id) {
+				*child = (int)c;
+				return e;
+			}
+	}
+	return NULL;
+}
+
+static bool outside_locks(KpWorld *w, const KpSnapshot *s)
+{
+	return !s->kprobe_mutex_held && !sim_mutex_is_locked(&w->env->text_mutex);
+}
+
+/* ---- S: structures ---- */
+
+static bool unused(const KpSnapEntry *e)
+{
+	return e->aggr && disabled(e->flags) && e->n_children == 0;
+}
+
+static void check_entry_structure(KpWorld *w, const KpSnapshot *s, const KpSnapEntry *e)
+{
+	char at[96];
+	bool opt = e->flags & KP_SNAP_OPTIMIZED;
+
+	where(w, e->addr, at, sizeof(at));
+	if (e->list == KP_SNAP_LIST_FREEING) {
+		if (e->hashed || !unused(e))
+			fail(w, "S3", "op at %s is on a free list but %s", at,
+			     e->hashed ? "still hashed" : "not unused");
+		return;
+	}
+	if (opt && (!e->aggr || !e->optready || (e->flags & KP_SNAP_GONE)))
+		fail(w, "S1", "%s is OPTIMIZED but %s", at,
+		     !e->aggr ? "not an aggregate" : !e->optready ? "not optready" : "GONE");
+	if (e->list == KP_SNAP_LIST_UNKNOWN)
+		fail(w, "S3", "op at %s is queued on no known list", at);
+	if (opt && e->list == KP_SNAP_LIST_UNOPTIMIZING)
+		fail(w, "S2", "%s is OPTIMIZED but on unoptimizing_list", at);
+	if (!opt && e->list == KP_SNAP_LIST_OPTIMIZING)
+		fail(w, "S2", "%s is on optimizing_list without OPTIMIZED", at);
+	if (e->list == KP_SNAP_LIST_UNOPTIMIZING && !has_jump(w, e))
+		fail(w, "S2", "%s is on unoptimizing_list but its jump is not installed", at);
+	if (e->list == KP_SNAP_LIST_OPTIMIZING &&
+	    (disabled(e->flags) || !s->allow_optimization || s->all_disarmed))
+		fail(w, "S4", "%s is on optimizing_list while %s", at,
+		     disabled(e->flags) ? "disabled"
+		     : !s->allow_optimization ? "optimization is not allowed"
+					      : "kprobes are globally disarmed");
+	if (unused(e) && e->list != KP_SNAP_LIST_UNOPTIMIZING)
+		fail(w, "S5", "unused aggregate at %s is hashed but not on unoptimizing_list", at);
+	if (e->aggr) {
+		bool all = true;
+
+		for (unsigned c = 0; c < e->n_children; c++)
+			all &= disabled(e->child_flags[c]) != 0;
+		if (!!disabled(e->flags) != all)
+			fail(w, "S6", "aggregate at %s is %s but %s of its children are disabled",
+			     at, disabled(e->flags) ? "disabled" : "enabled",
+			     all ? "all" : "not all");
+		for (unsigned c = 0; c < e->n_children; c++)
+			if ((e->child_post[c] || e->child_break[c]) && (opt || has_jump(w, e)))
+				fail(w, "H4", "aggregate at %s has a %s handler child but is %s", at,
+				     e->child_post[c] ? "post" : "break",
+				     opt ? "OPTIMIZED" : "reached through a jump");
+	}
+}
+
+static void check_registry(KpWorld *w, const KpSnapshot *s)
+{
+	char at[96];
+
+	for (unsigned i = 0; i < s->n_entries; i++)
+		for (unsigned j = i + 1; j < s->n_entries; j++)
+			if (s->entries[i].hashed && s->entries[j].hashed &&
+			    s->entries[i].addr == s->entries[j].addr)
+				fail(w, "S7", "two hashed entries at %s",
+				     where(w, s->entries[i].addr, at, sizeof(at)));
+	for (unsigned i = 0; i < s->n_entries; i++) {
+		const KpSnapEntry *e = &s->entries[i];
+
+		if (!e->hashed || e->aggr)
+			continue;
+		if (e->probe < 0 || (unsigned)e->probe >= w->n_probes)
+			continue;
+		if (!w->user[e->probe].registered && !w->user[e->probe].in_call)
+			fail(w, "S7", "%s is hashed but not registered",
+			     w->probes[e->probe]->spec.name);
+	}
+	for (unsigned id = 0; id < w->n_probes; id++) {
+		const KpSnapEntry *h;
+		int child;
+
+		if (!w->user[id].registered || w->user[id].in_call)
+			continue;
+		h = holder_of(s, (int)id, &child);
+		if (!h) {
+			fail(w, "S7", "%s is registered but neither hashed nor a child",
+			     w->probes[id]->spec.name);
+			continue;
+		}
+		if (h->addr != w->env->model->probe_addr(w->probes[id]))
+			fail(w, "S7", "%s is a child of the aggregate at %s but its address differs",
+			     w->probes[id]->spec.name, where(w, h->addr, at, sizeof(at)));
+	}
+}
+
+/* ---- T: text against state ---- */
+
+typedef enum { EXPECT_ORIG, EXPECT_INT3, EXPECT_JUMP, EXPECT_NONE } Expect;
+
+/* What the entry's text must be (spec §6), or EXPECT_NONE for a combination no row has. */
+static Expect expected_text(const KpSnapshot *s, const KpSnapEntry *e)
+{
+	bool d = disabled(e->flags), o = e->flags & KP_SNAP_OPTIMIZED, g = s->all_disarmed;
+	uint8_t q = e->list;
+
+	if (!e->aggr || !e->optready)
+		return d || g ? EXPECT_ORIG : EXPECT_INT3;
+	if (!o && q == KP_SNAP_LIST_NONE)
+		return d || g ? EXPECT_ORIG : EXPECT_INT3;
+	if (o && q == KP_SNAP_LIST_OPTIMIZING && !d)
+		return EXPECT_INT3;
+	if (o && q == KP_SNAP_LIST_NONE && !d)
+		return EXPECT_JUMP;
+	if (!o && q == KP_SNAP_LIST_UNOPTIMIZING)
+		return EXPECT_JUMP;
+	return EXPECT_NONE;
+}
+
+static void check_entry_text(KpWorld *w, const KpSnapshot *s, const KpSnapEntry *e)
+{
+	static const char *const names[] = { "the original bytes", "an int3", "its jump" };
+	uint8_t now[5], orig[5];
+	char at[96];
+	Expect x;
+
+	if (!e->hashed || (e->flags & KP_SNAP_GONE))
+		return;
+	where(w, e->addr, at, sizeof(at));
+	x = expected_text(s, e);
+	if (x == EXPECT_NONE) {
+		fail(w, "T2", "%s: flags 0x%x with list %u match no state", at, e->flags, e->list);
+		return;
+	}
+	if (!read_now(w, e->addr, now, 1) || !read_orig(w, e->addr, orig, 1))
+		return;
+	if (x == EXPECT_JUMP ? !has_jump(w, e)
+			     : now[0] != (x == EXPECT_INT3 ? INSN_INT3 : orig[0]))
+		fail(w, "T2", "%s should hold %s but holds %02x", at, names[x], now[0]);
+	if (x != EXPECT_JUMP && s->all_disarmed && !s->work_pending && !s->optimizer_running &&
+	    !s->n_optimizing && !s->n_unoptimizing && (now[0] == INSN_INT3 || now[0] == INSN_JMP))
+		fail(w, "T4", "%s holds %02x while kprobes are globally disarmed", at, now[0]);
+}
+
+/* Bytes differ from the original only where a hashed probe owns them (T1). */
+static void check_text_ownership(KpWorld *w, const KpSnapshot *s)
+{
+	EmuText *t = w->env->text;
+
+	for (unsigned r = 0; r < emu_text_n_regions(t); r++) {
+		EmuTextRegionInfo ri;
+
+		emu_text_region_info(t, r, &ri);
+		if (ri.state != EMU_TEXT_LIVE || ri.kind >= EMU_TEXT_SLOT_INSN)
+			continue;
+		for (uint64_t a = ri.base; a < ri.base + ri.size; a++) {
+			uint8_t now, orig;
+			const KpSnapEntry *owner = NULL;
+			char at[96];
+
+			if (!read_now(w, a, &now, 1) || !read_orig(w, a, &orig, 1) || now == orig)
+				continue;
+			for (unsigned i = 0; i < s->n_entries && !owner; i++) {
+				const KpSnapEntry *e = &s->entries[i];
+
+				if (!e->hashed)
+					continue;
+				if (e->addr == a || (a > e->addr && a < e->addr + 5 &&
+						      starts_jump(w, e->addr)))
+					owner = e;
+			}
+			if (!owner)
+				fail(w, "T1", "%s was changed (%02x, originally %02x) but no probe owns it",
+				     where(w, a, at, sizeof(at)), now, orig);
+		}
+	}
+}
+
+static void check_all(KpWorld *w, const KpSnapshot *s)
+{
+	for (unsigned i = 0; i < s->n_entries && !ended(w); i++)
+		check_entry_structure(w, s, &s->entries[i]);
+	if (!ended(w))
+		check_registry(w, s);
+	for (unsigned i = 0; i < s->n_entries && !ended(w); i++)
+		check_entry_text(w, s, &s->entries[i]);
+	if (!ended(w))
+		check_text_ownership(w, s);
+}
+
+void kp_check_structures(KpWorld *w)
+{
+	const KpSnapshot *s;
+
+	if (ended(w))
+		return;
+	s = take_snapshot(w);
+	assert(outside_locks(w, s));
+	check_all(w, s);
+}
+
+/* ---- per step and per write ---- */
+
+static void step_hook(SimCtx *ctx, void *user)
+{
+	KpWorld *w = user;
+	KpCheckState *cs = state_of(w);
+	const KpSnapshot *s;
+
+	(void)ctx;
+	if (ended(w) || (cs->checked_valid && cs->checked_gen == w->env->gen))
+		return;
+	s = take_snapshot(w);
+	if (!outside_locks(w, s))
+		return;
+	cs->checked_gen = w->env->gen;
+	cs->checked_valid = true;
+	check_all(w, s);
+}
+
+/* T3 and the kprobe_mutex part of T6: judged on every write as it happens. */
+static void write_hook(EmuText *t, const EmuTextWrite *wr, void *user)
+{
+	KpWorld *w = user;
+	KpCheckState *cs = state_of(w);
+	char at[96], jat[96];
+
+	(void)t;
+	w->env->gen++;
+	if (wr->kind == EMU_WRITE_SLOT || ended(w))
+		return;
+	if (!sim_mutex_is_locked(&w->env->text_mutex))
+		return;	/* reported by the text segment as text-poke-unlocked */
+	for (unsigned i = 0; i < cs->n_jumps; i++) {
+		uint64_t ja = cs->jump_addr[i];
+		bool overlap = wr->addr < ja + 5 && ja < wr->addr + wr->len;
+
+		if (!overlap)
+			continue;
+		/* The op's own unoptimize write replaces all five bytes at once. */
+		if (wr->addr == ja && wr->len == 5 && wr->new_bytes[0] == INSN_INT3) {
+			cs->jump_addr[i] = cs->jump_addr[--cs->n_jumps];
+			memcpy(cs->jump_bytes[i], cs->jump_bytes[cs->n_jumps], 5);
+			break;
+		}
+		fail(w, "T3", "a %zu-byte write at %s changes the installed jump at %s", wr->len,
+		     where(w, wr->addr, at, sizeof(at)), where(w, ja, jat, sizeof(jat)));
+		return;
+	}
+	if (wr->len == 5 && wr->new_bytes[0] == INSN_JMP && cs->n_jumps < KP_SNAP_MAX_ENTRIES) {
+		cs->jump_addr[cs->n_jumps] = wr->addr;
+		memcpy(cs->jump_bytes[cs->n_jumps], wr->new_bytes, 5);
+		cs->n_jumps++;
+	}
+}
+
+void kp_check_install(KpWorld *w)
+{
+	KpCheckState *cs = state_of(w);
+
+	memset(cs, 0, sizeof(*cs));
+	sim_set_step_hook(w->env->ctx, step_hook, w);
+	emu_text_set_write_hook(w->env->text, write_hook, w);
+}
+
+/* ---- API contracts ---- */
+
+static bool calm(KpWorld *w, KpProbe *p)
+{
+	/* Another call changing the same probe, or a global one, may overlap this return. */
+	return !ended(w) && !w->global_calls && (!p || !w->user[p->id].in_call);
+}
+
+/* A user-active probe's address holds an int3 or its aggregate's installed jump. */
+static bool armed_text(KpWorld *w, const KpSnapEntry *h)
+{
+	uint8_t b;
+
+	return read_now(w, h->addr, &b, 1) && (b == INSN_INT3 || has_jump(w, h));
+}
+
+void kp_check_after_register(KpWorld *w, KpProbe **ps, int n, int ret)
+{
+	const KpSnapshot *s;
+
+	if (ret != 0)
+		return;
+	s = take_snapshot(w);
+	for (int i = 0; i < n && !ended(w); i++) {
+		KpProbe *p = ps[i];
+		const KpSnapEntry *h;
+		int child;
+
+		if (!calm(w, p))
+			continue;
+		h = holder_of(s, (int)p->id, &child);
+		if (!h) {
+			fail(w, "A1", "register_kprobe(%s) returned 0 but it is neither hashed nor a child",
+			     p->spec.name);
+			continue;
+		}
+		if (!p->spec.disabled && !s->all_disarmed && !armed_text(w, h))
+			fail(w, "A1", "register_kprobe(%s) returned 0 but its address is not armed",
+			     p->spec.name);
+	}
+}
+
+void kp_check_after_unregister(KpWorld *w, KpProbe **ps, int n)
+{
+	const KpSnapshot *s = take_snapshot(w);
+
+	for (int i = 0; i < n && !ended(w); i++) {
+		int child;
+
+		if (!calm(w, ps[i]))
+			continue;
+		if (holder_of(s, (int)ps[i]->id, &child))
+			fail(w, "A4", "unregister(%s) returned but it is still %s", ps[i]->spec.name,
+			     child < 0 ? "hashed" : "a child of an aggregate");
+	}
+}
+
+void kp_check_after_enable(KpWorld *w, KpProbe *p, int ret, bool enable)
+{
+	const KpSnapshot *s;
+	const KpSnapEntry *h;
+	unsigned flags;
+	int child;
+
+	if (ret != 0 || !calm(w, p))
+		return;
+	s = take_snapshot(w);
+	flags = w->env->model->probe_flags(p);
+	if (!enable) {
+		if (!(flags & KP_SNAP_DISABLED))
+			fail(w, "A3", "disable_kprobe(%s) returned 0 but DISABLED is clear",
+			     p->spec.name);
+		return;
+	}
+	if (flags & KP_SNAP_DISABLED)
+		fail(w, "A3", "enable_kprobe(%s) returned 0 but DISABLED is set", p->spec.name);
+	h = holder_of(s, (int)p->id, &child);
+	if (!ended(w) && h && !s->all_disarmed && !armed_text(w, h))
+		fail(w, "A3", "enable_kprobe(%s) returned 0 but its address is not armed",
+		     p->spec.name);
+}
+
+static bool any_jump(KpWorld *w, const KpSnapshot *s, uint64_t *at)
+{
+	for (unsigned i = 0; i < s->n_entries; i++)
+		if (s->entries[i].hashed && !(s->entries[i].flags & KP_SNAP_GONE) &&
+		    has_jump(w, &s->entries[i])) {
+			*at = s->entries[i].addr;
+			return true;
+		}
+	return false;
+}
+
+void kp_check_after_sysctl_write(KpWorld *w, int ret, bool before)
+{
+	const KpSnapshot *s;
+	uint64_t at;
+	char buf[96];
+
+	if (!calm(w, NULL))
+		return;
+	s = take_snapshot(w);
+	if (ret != 0) {
+		if (s->allow_optimization != before)
+			fail(w, "A7", "a failed sysctl write (%d) changed the optimization setting",
+			     ret);
+		return;
+	}
+	w->optimize = s->allow_optimization;
+	if (!s->allow_optimization && any_jump(w, s, &at))
+		fail(w, "A7", "optimization was turned off but %s still holds an installed jump",
+		     where(w, at, buf, sizeof(buf)));
+}
+
+void kp_check_after_sysctl_read(KpWorld *w, int value)
+{
+	const KpSnapshot *s;
+
+	if (!calm(w, NULL) || value < 0)
+		return;
+	s = take_snapshot(w);
+	if (value != (s->allow_optimization ? 1 : 0))
+		fail(w, "A8", "the sysctl reads %d but optimization is %s", value,
+		     s->allow_optimization ? "allowed" : "not allowed");
+}
+
+void kp_check_after_debugfs(KpWorld *w)
+{
+	const KpSnapshot *s;
+	char buf[96];
+
+	if (!calm(w, NULL))
+		return;
+	s = take_snapshot(w);
+	for (unsigned i = 0; i < s->n_entries && !ended(w); i++) {
+		const KpSnapEntry *e = &s->entries[i];
+		uint8_t b;
+
+		if (!e->hashed || (e->flags & KP_SNAP_GONE) || !read_now(w, e->addr, &b, 1))
+			continue;
+		if (!w->armed && (b == INSN_INT3 || has_jump(w, e)))
+			fail(w, "A5", "kprobes were disarmed but %s holds %s",
+			     where(w, e->addr, buf, sizeof(buf)),
+			     b == INSN_INT3 ? "an int3" : "an installed jump");
+	}
+	if (w->armed && !ended(w)) {
+		if (s->all_disarmed)
+			fail(w, "A6", "arm_all_kprobes returned but kprobes_all_disarmed is set");
+		for (unsigned id = 0; id < w->n_probes && !ended(w); id++) {
+			const KpSnapEntry *h;
+			int child;
+
+			if (!w->user[id].registered || !w->user[id].enabled || w->user[id].in_call)
+				continue;
+			h = holder_of(s, (int)id, &child);
+			if (h && !(h->flags & KP_SNAP_GONE) && !armed_text(w, h))
+				fail(w, "A6", "arm_all_kprobes returned but %s is not armed",
+				     w->probes[id]->spec.name);
+		}
+	}
+}
+
+void kp_check_after_debugfs_read(KpWorld *w, int value, const char *buf)
+{
+	const KpSnapshot *s;
+
+	if (!calm(w, NULL) || value < 0)
+		return;
+	s = take_snapshot(w);
+	if (strcmp(buf, s->all_disarmed ? "0\n" : "1\n"))
+		fail(w, "A8", "debugfs enabled reads \"%.2s\" while kprobes are %s", buf,
+		     s->all_disarmed ? "disarmed" : "armed");
+}
+
+/* ---- quiescence ---- */
+
+static bool blocked_by_neighbour(const KpSnapshot *s, const KpSnapEntry *e)
+{
+	for (unsigned i = 0; i < s->n_entries; i++) {
+		const KpSnapEntry *o = &s->entries[i];
+
+		if (o != e && o->hashed && !disabled(o->flags) && o->addr > e->addr &&
+		    o->addr < e->addr + e->opt_size)
+			return true;
+	}
+	return false;
+}
+
+static void check_progress(KpWorld *w, const KpSnapshot *s)
+{
+	char at[96];
+
+	if (!s->allow_optimization || s->all_disarmed)
+		return;
+	for (unsigned i = 0; i < s->n_entries && !ended(w); i++) {
+		const KpSnapEntry *e = &s->entries[i];
+		bool handlers = false;
+
+		if (!e->hashed || !e->aggr || !e->optready || disabled(e->flags))
+			continue;
+		for (unsigned c = 0; c < e->n_children; c++)
+			handlers |= e->child_post[c] || e->child_break[c];
+		if (handlers || blocked_by_neighbour(s, e))
+			continue;
+		if (!(e->flags & KP_SNAP_OPTIMIZED) || e->list != KP_SNAP_LIST_NONE ||
+		    !has_jump(w, e))
+			fail(w, "P3", "%s could be optimized but is not at quiescence",
+			     where(w, e->addr, at, sizeof(at)));
+	}
+}
+
+static void check_memory(KpWorld *w, const KpSnapshot *s)
+{
+	SimAllocInfo live[256];
+	size_t n_live = sim_alloc_live(w->env->ctx, live, 256);
+	unsigned ops = 0, hashed_aggr = 0;
+	bool any_registered = false, kretprobes = false;
+	char at[96];
+
+	for (unsigned id = 0; id < w->n_probes; id++)
+		kretprobes |= w->user[id].registered &&
+			      w->probes[id]->spec.kind == KP_PROBE_KRETPROBE;
+	for (size_t i = 0; i < n_live && i < 256; i++) {
+		if (strstr(live[i].type, "optimized_kprobe")) {
+			ops++;
+		} else if (strstr(live[i].type, "KPROBE_INSN_PAGE_SIZE")) {
+			/* slot-page bookkeeping: the kernel keeps the last page on purpose */
+		} else if (strstr(live[i].type, "kretprobe_instance") && kretprobes) {
+			/* instances of a registered kretprobe */
+		} else {
+			fail(w, "leak", "%s #%llu (%zu bytes, allocated at %s:%d) is still live",
+			     live[i].type, (unsigned long long)live[i].id, live[i].size,
+			     live[i].file, live[i].line);
+			return;
+		}
+	}
+	for (unsigned i = 0; i < s->n_entries; i++)
+		hashed_aggr += s->entries[i].hashed && s->entries[i].aggr;
+	if (ops != hashed_aggr)
+		fail(w, "M2", "%u optimized_kprobe objects are allocated but %u aggregates hashed",
+		     ops, hashed_aggr);
+	for (unsigned k = 0; k < s->n_slots && !ended(w); k++) {
+		const KpSnapSlot *slot = &s->slots[k];
+		unsigned owners = 0;
+
+		if (slot->state != KP_SLOT_USED)
+			continue;
+		for (unsigned i = 0; i < s->n_entries; i++) {
+			const KpSnapEntry *e = &s->entries[i];
+
+			if (!e->hashed)
+				continue;
+			owners += slot->optinsn ? e->detour == slot->addr : e->ss_slot == slot->addr;
+		}
+		if (owners != 1)
+			fail(w, "M2", "used %s slot %s belongs to %u hashed probes",
+			     slot->optinsn ? "detour" : "single-step",
+			     where(w, slot->addr, at, sizeof(at)), owners);
+	}
+	for (unsigned id = 0; id < w->n_probes; id++)
+		any_registered |= w->user[id].registered;
+	if (any_registered || ended(w))
+		return;
+	if (s->n_entries || s->n_optimizing || s->n_unoptimizing)
+		fail(w, "M3", "nothing is registered but %u entries are hashed or queued",
+		     s->n_entries);
+	for (unsigned k = 0; k < s->n_slots && !ended(w); k++)
+		if (s->slots[k].state == KP_SLOT_USED)
+			fail(w, "M3", "nothing is registered but slot %s is used",
+			     where(w, s->slots[k].addr, at, sizeof(at)));
+}
+
+void kp_check_quiescence(KpWorld *w)
+{
+	const KpSnapshot *s;
+
+	if (ended(w))
+		return;
+	s = take_snapshot(w);
+	if (s->work_pending || s->optimizer_running)
+		return;	/* not quiescent: the optimizer still has work */
+	check_all(w, s);
+	if (!ended(w))
+		check_progress(w, s);
+	if (!ended(w))
+		check_memory(w, s);
+}

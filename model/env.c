@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "model/env.h"
+
+#include "sim/violation.h"
+
+#include <assert.h>
+#include <glib.h>
+#include <string.h>
+
+KpEnv *kp_env_new(SimCtx *ctx, const EmuImage *img, const KpModel *model)
+{
+	KpEnv *env = g_new0(KpEnv, 1);
+
+	assert(ctx != NULL && img != NULL);
+	env->ctx = ctx;
+	env->model = model;
+	env->text = emu_text_new(ctx, img);
+	env->machine = emu_machine_new(ctx, env->text);
+	sim_mutex_init(ctx, &env->module_mutex, "module_mutex");
+	sim_mutex_init(ctx, &env->jump_label_mutex, "jump_label_mutex");
+	sim_mutex_init(ctx, &env->smp_alt_mutex, "smp_alt");
+	sim_mutex_init(ctx, &env->text_mutex, "text_mutex");
+	emu_text_set_text_mutex(env->text, &env->text_mutex);
+	for (size_t i = 0; i < img->n_modules && i < KP_MAX_MODULES; i++) {
+		const EmuModuleImage *mi = &img->modules[i];
+		const EmuImageRegion *core = &img->regions[mi->core_region];
+		const EmuImageRegion *init = &img->regions[mi->init_region];
+		struct module *mod = &env->modules[env->n_modules++];
+
+		mod->name = mi->name;
+		mod->state = MODULE_STATE_GOING;
+		mod->module_core = core->base;
+		mod->core_text_size = core->size;
+		mod->module_init = init->base;
+		mod->init_text_size = init->size;
+	}
+	sim_ctx_set_user(ctx, env);
+	return env;
+}
+
+void kp_env_free(KpEnv *env)
+{
+	if (!env)
+		return;
+	g_free(env->port);
+	emu_machine_free(env->machine);
+	emu_text_free(env->text);
+	g_free(env);
+}
+
+KpEnv *kp_env_current(void)
+{
+	SimCtx *ctx = sim_running_ctx();
+	KpEnv *env;
+
+	assert(ctx != NULL && "kernel code runs only inside a run");
+	env = sim_ctx_user(ctx);
+	assert(env != NULL && env->ctx == ctx);
+	return env;
+}
+
+struct module *kp_env_module(KpEnv *env, const char *name)
+{
+	for (unsigned i = 0; i < env->n_modules; i++)
+		if (!strcmp(env->modules[i].name, name))
+			return &env->modules[i];
+	return NULL;
+}

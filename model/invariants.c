@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "model/invariants.h"
+
+#include <string.h>
+
+#define STEP "every step"
+#define OUTSIDE "outside the locks"
+#define QUIET "at quiescence"
+#define RETURN "when the call returns"
+#define PORT "where the kernel asserts it"
+
+static const KpInvariant catalogue[] = {
+	/* Kernel assertions, evaluated by the port where the kernel evaluates them. */
+	{ "K1", "kernel", PORT, "do_free_cleaned_kprobes: every op on the free list is unused" },
+	{ "K2", "kernel", PORT, "do_optimize_kprobes: no op on optimizing_list is disabled" },
+	{ "K3", "kernel", PORT,
+	  "__unregister_kprobe_top: a child's parent is an aggregate; at unhash it is disarmed" },
+	{ "K4", "kernel", PORT, "add_new_kprobe: neither the aggregate nor the new probe is gone" },
+	{ "K5", "kernel", PORT, "reenter_kprobe: no probe hit while the CPU is single-stepping" },
+	{ "K6", "kernel", PORT, "text_poke: the page exists and the bytes read back equal" },
+	{ "K7", "kernel", PORT, "__copy_instruction: the adjusted RIP displacement fits in 32 bits" },
+	{ "K8", "kernel", PORT, "slot caches: no double free, no unknown slot, consistent counts" },
+	{ "K9", "kernel", PORT,
+	  "workqueue: a timer is never found pending, nor the work linked, while PENDING was clear" },
+	{ "K10", "kernel", PORT, "jprobe/kretprobe: the return and stack checks hold" },
+	{ "BUG", "kernel", PORT, "no other BUG()/BUG_ON() of the ported code fires" },
+	{ "WARN", "kernel", PORT, "no other WARN_ON() of the ported code fires" },
+	/* Text and execution. */
+	{ "T1", "text", OUTSIDE,
+	  "text differs from the original only at bytes owned by hashed probes (int3 at the "
+	  "address, the five bytes of an installed jump)" },
+	{ "T2", "text", OUTSIDE, "the text of every hashed, non-GONE probe matches its state" },
+	{ "T3", "text", STEP,
+	  "no write changes a byte of an installed jump except that op's own unoptimize write" },
+	{ "T4", "text", OUTSIDE,
+	  "while globally disarmed (optimizer idle, lists empty) every probe address holds "
+	  "its original bytes" },
+	{ "T5", "text", STEP, "no write to freed text and no write to a GONE probe's text" },
+	{ "T6", "text", STEP,
+	  "text_poke holds text_mutex, text_poke_smp also a hotplug reference, and kprobes' "
+	  "writes hold kprobe_mutex" },
+	{ "T7", "cpu", STEP,
+	  "every instruction starts at an original boundary, outside installed jumps, on "
+	  "bytes that are the original instruction, an int3 or a jump to a live detour" },
+	/* Structures. */
+	{ "S1", "structure", OUTSIDE, "OPTIMIZED implies an optready, non-GONE aggregate" },
+	{ "S2", "structure", OUTSIDE,
+	  "on optimizing_list iff queued and OPTIMIZED; on unoptimizing_list implies OPTIMIZED "
+	  "clear and the op's jump still installed" },
+	{ "S3", "structure", OUTSIDE,
+	  "queued iff on exactly one list; ops on a free list are unhashed and unused" },
+	{ "S4", "structure", OUTSIDE,
+	  "an op on optimizing_list is enabled, optimization is allowed, kprobes are armed" },
+	{ "S5", "structure", OUTSIDE, "a hashed unused aggregate is on unoptimizing_list" },
+	{ "S6", "structure", OUTSIDE, "an aggregate is disabled iff all its children are" },
+	{ "S7", "structure", OUTSIDE,
+	  "one hashed entry per address; children unhashed and at their aggregate's address; "
+	  "registered probes are hashed or children; hashed entries are registered" },
+	{ "S8", "structure", STEP,
+	  "the staging lists and the optimizer kick are touched only under kprobe_mutex" },
+	/* Handlers. */
+	{ "H1", "handlers", STEP,
+	  "each hit has one outcome: enabled children's pre handlers at most once, in order; "
+	  "a nested hit calls none and counts nmissed" },
+	{ "H2", "handlers", STEP,
+	  "each pass through a user-active probe's instruction is one hit or one miss" },
+	{ "H3", "handlers", STEP,
+	  "no hit starting after disable/unregister/disarm-all returned calls a handler" },
+	{ "H4", "handlers", OUTSIDE,
+	  "an aggregate with a post or break handler child is not optimized" },
+	/* Progress. */
+	{ "P1", "progress", STEP, "no set of tasks blocks forever (see deadlock)" },
+	{ "P2", "progress", STEP, "lock acquisition order is acyclic (see lock-order)" },
+	{ "P3", "progress", QUIET,
+	  "every enabled, optimizable, unblocked aggregate ends optimized with its jump" },
+	/* Memory. */
+	{ "M1", "memory", STEP,
+	  "an op is freed unhashed, unqueued and after a grace period; no CPU runs freed slots" },
+	{ "M2", "memory", QUIET,
+	  "every used slot belongs to exactly one hashed probe; every op is hashed" },
+	{ "M3", "memory", QUIET,
+	  "with nothing registered: empty hash and lists, no ops, no used slots, original text" },
+	{ "M4", "memory", STEP, "every slot is freed exactly once" },
+	/* API postconditions. */
+	{ "A1", "api", RETURN,
+	  "register_kprobe() == 0: the probe is hashed or a child, and armed when enabled" },
+	{ "A2", "api", QUIET,
+	  "registering at an address with no registered probe never fails with -EBUSY" },
+	{ "A3", "api", RETURN,
+	  "enable_kprobe() == 0 arms the probe; disable_kprobe() == 0 sets DISABLED" },
+	{ "A4", "api", RETURN, "unregister_*() leaves the probe neither hashed nor a child" },
+	{ "A5", "api", RETURN,
+	  "after disarm_all_kprobes() no probe address holds int3 or an installed jump" },
+	{ "A6", "api", RETURN,
+	  "after arm_all_kprobes() every user-active probe holds int3 or its jump" },
+	{ "A7", "api", RETURN,
+	  "writing 0 to kprobes-optimization leaves no installed jump; 1 sets the flag; "
+	  "reads and failed writes change nothing" },
+	{ "A8", "api", RETURN,
+	  "debugfs enabled reads 1 exactly when armed; the sysctl reads the real setting" },
+	/* Engine and hardware checks. */
+	{ "deadlock", "engine", STEP, "some task can always make progress" },
+	{ "lock-order", "engine", STEP, "no lock-order cycle, even without a deadlock" },
+	{ "livelock", "engine", STEP, "a run ends within its step bound" },
+	{ "double-free", "memory", STEP, "no object is freed twice" },
+	{ "use-after-free", "memory", STEP, "no freed object is written" },
+	{ "leak", "memory", QUIET, "every object is freed by the end of a completed run" },
+	{ "sleep-in-atomic", "engine", STEP, "nothing sleeps with preemption disabled" },
+	{ "text-poke-unlocked", "text", STEP, "text_poke holds text_mutex" },
+	{ "text-poke-smp-no-hotplug", "text", STEP, "text_poke_smp holds a hotplug reference" },
+	{ "text-poke-freed", "text", STEP, "no text_poke into freed or unloaded text" },
+	{ "cpu-bad-boundary", "cpu", STEP,
+	  "no CPU starts inside an instruction or inside a jump in effect" },
+	{ "cpu-torn", "cpu", STEP, "no CPU executes bytes that are half old, half new" },
+	{ "cpu-fetch-freed", "cpu", STEP, "no CPU executes freed text or a freed slot" },
+	{ "cpu-wild", "cpu", STEP, "no CPU executes outside loaded text" },
+};
+
+const KpInvariant *kp_invariants(size_t *n)
+{
+	*n = sizeof(catalogue) / sizeof(catalogue[0]);
+	return catalogue;
+}
+
+const KpInvariant *kp_invariant(const char *id)
+{
+	for (size_t i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++)
+		if (!strcmp(catalogue[i].id, id))
+			return &catalogue[i];
+	return NULL;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The catalogue of what kpsim checks: every invariant with a stable id, its family and a
+ * one-line statement (listed by `kpsim invariants`).  The ids of spec §8 are kept; the
+ * engine's and the hardware's own checks are listed too, since a run can fail on them.
+ */
+#ifndef KPSIM_MODEL_INVARIANTS_H
+#define KPSIM_MODEL_INVARIANTS_H
+
+#include <stddef.h>
+
+typedef struct {
+	const char *id;
+	const char *family;	/* "kernel", "text", "structure", "handlers", "progress",
+				 * "memory", "api", "engine", "cpu" */
+	const char *where;	/* when it is evaluated */
+	const char *statement;
+} KpInvariant;
+
+const KpInvariant *kp_invariants(size_t *n);
+const KpInvariant *kp_invariant(const char *id);
+
+#endif

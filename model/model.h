@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A port, as the rest of kpsim sees it: one descriptor per kernel version, with the
+ * kprobes API entry points and the environment hooks.  Several ports link into one
+ * binary; everything else in a port is static to its single object.
+ *
+ * Probes are owned by the caller (the scenario) as KpProbe objects: what to register and
+ * how its handlers behave, plus counters the handlers update.  The port allocates its own
+ * struct kprobe / jprobe / kretprobe for each and keeps it for the run.
+ */
+#ifndef KPSIM_MODEL_MODEL_H
+#define KPSIM_MODEL_MODEL_H
+
+#include "model/env.h"
+#include "model/snapshot.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef enum {
+	KP_PROBE_KPROBE,
+	KP_PROBE_JPROBE,	/* register_jprobe: setjmp pre handler + longjmp break handler */
+	KP_PROBE_KRETPROBE,	/* register_kretprobe: pre handler only */
+} KpProbeKind;
+
+typedef struct {
+	const char *name;	/* the scenario's name for it */
+	KpProbeKind kind;
+	const char *symbol;	/* symbol_name, or NULL to use addr */
+	unsigned long offset;
+	unsigned long addr;
+	bool pre, post, fault, brk;	/* which user handlers it has (kprobes only) */
+	int pre_ret;		/* what its pre handler returns */
+	bool disabled;		/* registered with KPROBE_FLAG_DISABLED */
+} KpProbeSpec;
+
+typedef struct KpProbe {
+	KpProbeSpec spec;
+	unsigned id;		/* index in the scenario, stable across runs */
+	void *port;		/* the port's object for it */
+	/* Handler calls so far. */
+	uint64_t pre_calls, post_calls, fault_calls, break_calls;
+} KpProbe;
+
+struct KpModel {
+	const char *name;	/* "6274de4" */
+	const char *commit;	/* full hash */
+	const char *title;
+
+	/* init_kprobes() and the rest of boot: set env->port, install the CPU hooks. */
+	void (*init)(KpEnv *env);
+	/* Allocate the port's object for p (p->port); called before any API use of p. */
+	void (*probe_init)(KpEnv *env, KpProbe *p);
+
+	/* register_kprobe / register_jprobe / register_kretprobe by p->spec.kind. */
+	int (*register_probe)(KpEnv *env, KpProbe *p);
+	/* register_kprobes etc. on n probes of one kind. */
+	int (*register_probes)(KpEnv *env, KpProbe **ps, int n);
+	void (*unregister_probes)(KpEnv *env, KpProbe **ps, int n);
+	int (*enable_probe)(KpEnv *env, KpProbe *p);
+	int (*disable_probe)(KpEnv *env, KpProbe *p);
+
+	/* /proc/sys/debug/kprobes-optimization; buf/len as proc_dointvec_minmax sees them. */
+	int (*sysctl_optimization)(KpEnv *env, int write, char *buf, size_t *len);
+	/* /sys/kernel/debug/kprobes/enabled */
+	ssize_t (*debugfs_enabled_read)(KpEnv *env, char *buf, size_t len);
+	ssize_t (*debugfs_enabled_write)(KpEnv *env, const char *buf, size_t len);
+	/* The module notifier chain (kprobes_module_callback). */
+	int (*module_notify)(KpEnv *env, struct module *mod, unsigned long state);
+
+	/* What the kernel's struct kprobe says now (for scenarios and tests). */
+	unsigned long (*probe_addr)(const KpProbe *p);
+	unsigned long (*probe_nmissed)(const KpProbe *p);
+	unsigned int (*probe_flags)(const KpProbe *p);
+
+	/* The port's state as the checker sees it (probes by their KpProbe id). */
+	void (*snapshot)(KpEnv *env, KpSnapshot *out);
+};
+
+extern const KpModel kp_model_6274de4;
+
+/* The user handlers every port's probes call (model/user.c). */
+int kp_user_pre_handler(KpProbe *p);
+void kp_user_post_handler(KpProbe *p);
+int kp_user_fault_handler(KpProbe *p, int trapnr);
+int kp_user_break_handler(KpProbe *p);
+
+#endif

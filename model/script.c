@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "model/script.h"
+
+#include "model/check.h"
+#include "model/kernel/kernel.h"
+#include "sim/timer.h"
+
+#include <assert.h>
+#include <stdio.h>
+
+#define KP_SCRIPT_ERROR (g_quark_from_static_string("kp-script-error"))
+
+typedef struct {
+	KpScriptRun *run;
+	unsigned task;
+} TaskArg;
+
+static unsigned long resolve(KpScriptRun *run, const KpOp *op)
+{
+	EmuTextSymbol sym;
+
+	if (!op->text)
+		return op->addr;
+	if (!emu_text_symbol_by_name(run->env->text, op->text, &sym))
+		return 0;
+	return sym.addr + op->addr;
+}
+
+static long run_op(KpScriptRun *run, const KpOp *op)
+{
+	KpWorld *w = &run->world;
+	KpProbe *ps[KP_OP_MAX_PROBES];
+
+	for (unsigned i = 0; i < op->n; i++)
+		ps[i] = &run->probes[op->probes[i]];
+	switch (op->kind) {
+	case KP_OP_REGISTER:
+		return kp_api_register(w, ps, (int)op->n);
+	case KP_OP_UNREGISTER:
+		kp_api_unregister(w, ps, (int)op->n);
+		return 0;
+	case KP_OP_ENABLE:
+		return kp_api_enable(w, ps[0]);
+	case KP_OP_DISABLE:
+		return kp_api_disable(w, ps[0]);
+	case KP_OP_SYSCTL_WRITE:
+		return kp_api_sysctl_write(w, op->text);
+	case KP_OP_SYSCTL_READ:
+		return kp_api_sysctl_read(w);
+	case KP_OP_DEBUGFS_WRITE:
+		return kp_api_debugfs_write(w, op->text);
+	case KP_OP_DEBUGFS_READ:
+		return kp_api_debugfs_read(w);
+	case KP_OP_MODULE_LOAD:
+		return kp_api_module_load(w, op->text);
+	case KP_OP_MODULE_LIVE:
+		return kp_api_module_live(w, op->text);
+	case KP_OP_MODULE_FAIL_INIT:
+		return kp_api_module_fail_init(w, op->text);
+	case KP_OP_MODULE_UNLOAD:
+		return kp_api_module_unload(w, op->text);
+	case KP_OP_FREE_INITMEM:
+		kp_api_free_initmem(w);
+		return 0;
+	case KP_OP_CPU_UP:
+		return kp_api_cpu_up(w, (unsigned)op->arg);
+	case KP_OP_CPU_DOWN:
+		return kp_api_cpu_down(w, (unsigned)op->arg);
+	case KP_OP_CALL:
+		kp_api_call(w, resolve(run, op), (unsigned)op->arg);
+		return 0;
+	case KP_OP_IRQ:
+		return emu_cpu_raise_irq(run->env->machine, (unsigned)op->arg, resolve(run, op))
+			       ? 0 : -EBUSY;
+	case KP_OP_SLEEP:
+		sim_sleep(run->env->ctx, (uint64_t)op->arg);
+		return 0;
+	}
+	assert(!"unknown op");
+	return 0;
+}
+
+static const char *const op_names[] = {
+	[KP_OP_REGISTER] = "register",	[KP_OP_UNREGISTER] = "unregister",
+	[KP_OP_ENABLE] = "enable",	[KP_OP_DISABLE] = "disable",
+	[KP_OP_SYSCTL_WRITE] = "sysctl write", [KP_OP_SYSCTL_READ] = "sysctl read",
+	[KP_OP_DEBUGFS_WRITE] = "debugfs write", [KP_OP_DEBUGFS_READ] = "debugfs read",
+	[KP_OP_MODULE_LOAD] = "module load", [KP_OP_MODULE_LIVE] = "module live",
+	[KP_OP_MODULE_FAIL_INIT] = "module fail-init", [KP_OP_MODULE_UNLOAD] = "module unload",
+	[KP_OP_FREE_INITMEM] = "free-initmem", [KP_OP_CPU_UP] = "cpu up",
+	[KP_OP_CPU_DOWN] = "cpu down",	[KP_OP_CALL] = "call",
+	[KP_OP_IRQ] = "irq",		[KP_OP_SLEEP] = "sleep",
+};
+
+static void script_task(SimCtx *ctx, void *arg)
+{
+	TaskArg *ta = arg;
+	KpScriptRun *run = ta->run;
+	const KpScriptTask *st = &run->script->tasks[ta->task];
+
+	for (unsigned i = 0; i < st->n_ops; i++) {
+		const KpOp *op = &st->ops[i];
+		long ret;
+
+		/* A new operation starts from user space. */
+		sim_yield(ctx, SIM_Y_OP, &sim_fp_none);
+		ret = run_op(run, op);
+		run->results[run->result_base[ta->task] + i] = ret;
+		if (op->expect != KP_NO_EXPECT && ret != op->expect) {
+			run->failed_task = (int)ta->task;
+			run->failed_op = (int)i;
+			sim_fail(ctx, SIM_V_INVARIANT, "expect", "scenario", op->line,
+				 "task %s: %s returned %ld, expected %ld", st->name,
+				 op_names[op->kind], ret, op->expect);
+		}
+		sim_quiescent_point(ctx);
+	}
+}
+
+static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError **error)
+{
+	unsigned total = 0;
+	TaskArg *args;
+
+	run->script = script;
+	run->failed_task = -1;
+	run->failed_op = -1;
+	sim_ctx_enter(ctx);
+	run->env = kp_env_new(ctx, emu_default_image(), script->model);
+	script->model->init(run->env);
+	for (unsigned i = 0; i < script->n_probes; i++) {
+		run->probes[i] = (KpProbe){ .spec = script->probes[i], .id = i };
+		run->probe_ptrs[i] = &run->probes[i];
+		if (script->probes[i].symbol) {
+			EmuTextSymbol sym;
+
+			if (!emu_text_symbol_by_name(run->env->text, script->probes[i].symbol,
+						     &sym)) {
+				g_set_error(error, KP_SCRIPT_ERROR, 1, "probe %s: no symbol %s",
+					    script->probes[i].name, script->probes[i].symbol);
+				sim_ctx_leave(ctx);
+				return false;
+			}
+		}
+	}
+	kp_world_init(&run->world, run->env, run->probe_ptrs, script->n_probes);
+	if (script->check) {
+		kp_check_install(&run->world);
+		/* The checker knows what the kernel keeps on purpose (the last slot page). */
+		sim_alloc_set_leak_check(ctx, false);
+	}
+	for (unsigned t = 0; t < script->n_tasks; t++)
+		total += script->tasks[t].n_ops;
+	run->results = g_new(long, total ? total : 1);
+	run->result_base = g_new0(unsigned, script->n_tasks ? script->n_tasks : 1);
+	args = g_new0(TaskArg, script->n_tasks ? script->n_tasks : 1);
+	total = 0;
+	for (unsigned t = 0; t < script->n_tasks; t++) {
+		run->result_base[t] = total;
+		for (unsigned i = 0; i < script->tasks[t].n_ops; i++)
+			run->results[total + i] = KP_NO_EXPECT;
+		total += script->tasks[t].n_ops;
+		args[t] = (TaskArg){ run, t };
+		sim_task_create(ctx, script->tasks[t].name, script->tasks[t].cpu, script_task,
+				&args[t], 0);
+	}
+	run->task_args = args;
+	sim_ctx_leave(ctx);
+	return true;
+}
+
+void kp_script_release(KpScriptRun *run)
+{
+	if (!run->env)
+		return;
+	kp_world_fini(&run->world);
+	kp_env_free(run->env);
+	g_free(run->results);
+	g_free(run->result_base);
+	g_free(run->task_args);
+	memset(run, 0, sizeof(*run));
+}
+
+SimEnd kp_script_run(SimCtx *ctx, const KpScript *script, SimStrategy *strategy,
+		     KpScriptRun *run, GError **error)
+{
+	SimEnd end;
+
+	assert(script->n_cpus == sim_n_vcpus(ctx));
+	assert(script->n_probes <= KP_MAX_PROBES);
+	kp_script_release(run);
+	sim_ctx_reset(ctx);
+	if (!setup(run, ctx, script, error))
+		return SIM_END_NONE;
+	end = sim_run(ctx, strategy);
+	if (end == SIM_END_DONE && script->check) {
+		sim_ctx_enter(ctx);
+		kp_check_quiescence(&run->world);
+		sim_ctx_leave(ctx);
+		end = sim_run_end(ctx);
+	}
+	return end;
+}
+
+long kp_script_result(const KpScriptRun *run, unsigned task, unsigned op)
+{
+	assert(task < run->script->n_tasks && op < run->script->tasks[task].n_ops);
+	return run->results[run->result_base[task] + op];
+}
