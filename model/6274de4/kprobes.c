@@ -49,6 +49,7 @@ struct kprobe_insn_page {
 	unsigned long insns;		/* page of instruction slots */
 	int nused;
 	int ngarbage;
+	size_t insn_size;		/* model: the cache's slot size, to retire a slot */
 	char slot_used[];
 };
 
@@ -116,6 +117,7 @@ static unsigned long __get_insn_slot(struct kprobe_insn_cache *c)
 	kip->slot_used[0] = SLOT_USED;
 	kip->nused = 1;
 	kip->ngarbage = 0;
+	kip->insn_size = c->insn_size;	/* model */
 	list_add(&kip->list, &c->pages);
 	return kip->insns;
 }
@@ -136,6 +138,8 @@ static unsigned long get_insn_slot(void)
 /* Returns 1 when the page has no used slot left (so all its garbage is collected). */
 static int collect_one_slot(struct kprobe_insn_page *kip, int idx)
 {
+	/* model: the slot holds no code any more; a CPU still running it is caught */
+	kp_slot_set_live(kip->insns + idx * kip->insn_size, kip->insn_size, false);
 	kip->slot_used[idx] = SLOT_CLEAN;
 	kip->nused--;
 	if (kip->nused == 0) {
