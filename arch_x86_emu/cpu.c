@@ -55,6 +55,7 @@ struct EmuCpu {
 	unsigned back_taken;	/* taken backward branches in this top-level call */
 	uint64_t native_site;
 	uint64_t insns;
+	uint64_t last_text_step;	/* step of the last instruction fetched from kernel text */
 	void *user;
 	/* The pending step's footprint: the engine keeps the pointer until it runs. */
 	SimFootprint fp;
@@ -510,6 +511,8 @@ static bool insn_step(EmuMachine *m, EmuCpu *c, unsigned base)
 	}
 	if (emu_text_fetch(m->text, c->ip, &f) != EMU_FETCH_OK)
 		fetch_fail(m, c, &f);
+	if (f.orig_len)
+		c->last_text_step = sim_step(m->ctx);
 	c->resuming = false;
 	SIM_TRACE(m->ctx, SIM_EV_USER, "insn", NULL, (int64_t)c->ip, f.insn.len,
 		  (int64_t)f.bytes[0]);
@@ -675,6 +678,12 @@ uint64_t emu_cpu_native_site(const EmuCpu *c)
 	assert(c != NULL);
 	assert(c->in_native > 0 && "only inside a native");
 	return c->native_site;
+}
+
+uint64_t emu_cpu_last_text_step(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->last_text_step;
 }
 
 uint64_t emu_cpu_insn_count(const EmuCpu *c)

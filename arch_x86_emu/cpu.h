@@ -142,6 +142,12 @@ unsigned emu_cpu_call_depth(const EmuCpu *c);
 /* In a native: the address of the call (or jump) instruction that reached it, 0 if
  * emu_cpu_call or an interrupt started there. */
 uint64_t emu_cpu_native_site(const EmuCpu *c);
+/*
+ * The step at which this vCPU last fetched an instruction of kernel or module text (not
+ * slot memory): for a trap, the trapping instruction; inside a detour buffer, the jump
+ * that led there.  Where a probe hit began.
+ */
+uint64_t emu_cpu_last_text_step(const EmuCpu *c);
 /* Instructions executed since the machine was created. */
 uint64_t emu_cpu_insn_count(const EmuCpu *c);
 

@@ -14,6 +14,7 @@ void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
 	assert(n <= KP_MAX_PROBES);
 	memset(w, 0, sizeof(*w));
 	w->env = env;
+	env->world = w;
 	w->n_probes = n;
 	w->armed = true;
 	w->optimize = true;
@@ -55,7 +56,8 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 		}
 	}
 	op_event(w, "register", ps[0]->spec.name, ret);
-	kp_check_after_register(w, ps, n, ret);
+	if (w->check)
+		kp_check_after_register(w, ps, n, ret);
 	return ret;
 }
 
@@ -70,9 +72,11 @@ void kp_api_unregister(KpWorld *w, KpProbe **ps, int n)
 		u->in_call--;
 		u->registered = false;
 		u->enabled = false;
+		u->off_step = sim_step(w->env->ctx);
 	}
 	op_event(w, "unregister", ps[0]->spec.name, 0);
-	kp_check_after_unregister(w, ps, n);
+	if (w->check)
+		kp_check_after_unregister(w, ps, n);
 }
 
 int kp_api_enable(KpWorld *w, KpProbe *p)
@@ -86,7 +90,8 @@ int kp_api_enable(KpWorld *w, KpProbe *p)
 	if (ret == 0)
 		u->enabled = true;
 	op_event(w, "enable", p->spec.name, ret);
-	kp_check_after_enable(w, p, ret, true);
+	if (w->check)
+		kp_check_after_enable(w, p, ret, true);
 	return ret;
 }
 
@@ -98,10 +103,13 @@ int kp_api_disable(KpWorld *w, KpProbe *p)
 	u->in_call++;
 	ret = w->env->model->disable_probe(w->env, p);
 	u->in_call--;
-	if (ret == 0)
+	if (ret == 0) {
 		u->enabled = false;
+		u->off_step = sim_step(w->env->ctx);
+	}
 	op_event(w, "disable", p->spec.name, ret);
-	kp_check_after_enable(w, p, ret, false);
+	if (w->check)
+		kp_check_after_enable(w, p, ret, false);
 	return ret;
 }
 
@@ -121,7 +129,8 @@ int kp_api_sysctl_write(KpWorld *w, const char *text)
 	ret = w->env->model->sysctl_optimization(w->env, 1, buf, &len);
 	w->global_calls--;
 	op_event(w, "sysctl-write", text, ret);
-	kp_check_after_sysctl_write(w, ret, before);
+	if (w->check)
+		kp_check_after_sysctl_write(w, ret, before);
 	return ret;
 }
 
@@ -137,7 +146,8 @@ int kp_api_sysctl_read(KpWorld *w)
 	if (ret == 0)
 		ret = (int)strtol(buf, NULL, 10);
 	op_event(w, "sysctl-read", NULL, ret);
-	kp_check_after_sysctl_read(w, ret);
+	if (w->check)
+		kp_check_after_sysctl_read(w, ret);
 	return ret;
 }
 
@@ -150,10 +160,13 @@ long kp_api_debugfs_write(KpWorld *w, const char *text)
 	w->global_calls--;
 	if (text[0] == '1' || text[0] == 'y' || text[0] == 'Y')
 		w->armed = true;
-	else if (text[0] == '0' || text[0] == 'n' || text[0] == 'N')
+	else if (text[0] == '0' || text[0] == 'n' || text[0] == 'N') {
 		w->armed = false;
+		w->disarmed_step = sim_step(w->env->ctx);
+	}
 	op_event(w, "debugfs-write", text, ret);
-	kp_check_after_debugfs(w);
+	if (w->check)
+		kp_check_after_debugfs(w);
 	return ret;
 }
 
@@ -164,7 +177,8 @@ int kp_api_debugfs_read(KpWorld *w)
 	int value = ret < 0 ? (int)ret : buf[0] == '1';
 
 	op_event(w, "debugfs-read", NULL, value);
-	kp_check_after_debugfs_read(w, value, buf);
+	if (w->check)
+		kp_check_after_debugfs_read(w, value, buf);
 	return value;
 }
 

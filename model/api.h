@@ -16,6 +16,7 @@ typedef struct {
 	bool registered;
 	bool enabled;
 	unsigned in_call;	/* an API call changing this probe is in progress */
+	uint64_t off_step;	/* when the last disable or unregister returned (0: never) */
 } KpUserProbe;
 
 #define KP_MAX_PROBES 64
@@ -26,6 +27,7 @@ typedef struct KpWorld {
 	unsigned n_probes;
 	KpUserProbe user[KP_MAX_PROBES];
 	bool armed;		/* last completed arm_all / disarm_all */
+	uint64_t disarmed_step;	/* when the last disarm_all returned (0: never) */
 	bool optimize;		/* last completed successful sysctl write */
 	unsigned global_calls;	/* arm/disarm-all or sysctl writes in progress */
 	struct KpCheckState *check;	/* the checker's own state (check.c) */

@@ -46,6 +46,7 @@ typedef struct KpEnv {
 	EmuMachine *machine;
 	const KpModel *model;
 	void *port;		/* the running port's own state (its kernel/kprobes.c globals) */
+	struct KpWorld *world;	/* the user-level record (model/api.h), when there is one */
 
 	SimMutex text_mutex;
 	SimMutex module_mutex;

@@ -4,19 +4,53 @@
  * observable.  Each call is a decision point (another vCPU may act while a handler runs)
  * and a trace event, and is counted on the probe.
  */
+#include "model/api.h"
 #include "model/model.h"
 
 #include "sim/trace.h"
+#include "sim/violation.h"
 
 #include <assert.h>
 
+/*
+ * H3: a hit that began after disable_kprobe(p) or unregister(p) returned, or after
+ * disarm_all_kprobes returned, calls none of p's handlers (until p is enabled or
+ * registered again, or kprobes armed again).  A hit begins with the instruction of
+ * kernel text that trapped or jumped; hits that began earlier may still finish.
+ */
+static void check_no_call_after_off(KpEnv *env, KpProbe *p, const char *what)
+{
+	KpWorld *w = env->world;
+	const KpUserProbe *u;
+	uint64_t start;
+
+	if (!w || p->id >= w->n_probes || w->global_calls)
+		return;
+	u = &w->user[p->id];
+	if (u->in_call)
+		return;
+	start = emu_cpu_last_text_step(emu_machine_current_cpu(env->machine));
+	if ((!u->registered || !u->enabled) && u->off_step && start > u->off_step)
+		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __FILE__, __LINE__,
+			   "%s of %s runs for a hit that began at step %llu, after %s "
+			   "returned at step %llu", what, p->spec.name,
+			   (unsigned long long)start, u->registered ? "disable" : "unregister",
+			   (unsigned long long)u->off_step);
+	else if (!w->armed && w->disarmed_step && start > w->disarmed_step)
+		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __FILE__, __LINE__,
+			   "%s of %s runs for a hit that began at step %llu, after "
+			   "disarm-all returned at step %llu", what, p->spec.name,
+			   (unsigned long long)start, (unsigned long long)w->disarmed_step);
+}
+
 static void handler_point(KpProbe *p, const char *what)
 {
-	SimCtx *ctx = kp_env_current()->ctx;
+	KpEnv *env = kp_env_current();
 	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_WRITE, 0x10000u + p->id);
 
-	sim_yield(ctx, SIM_Y_HANDLER, &fp);
-	SIM_TRACE(ctx, SIM_EV_USER, what, p->spec.name, p->id, 0, 0);
+	sim_yield(env->ctx, SIM_Y_HANDLER, &fp);
+	SIM_TRACE(env->ctx, SIM_EV_USER, what, p->spec.name, p->id, 0, 0);
+	check_no_call_after_off(env, p, what);
 }
 
 int kp_user_pre_handler(KpProbe *p)
