@@ -11,6 +11,8 @@
 
 typedef struct {
 	const char *id;
+	const char *by;		/* who checks it: "port", "checker", "engine", "hardware",
+				 * or "not yet" for a catalogue entry without a check */
 	const char *family;	/* "kernel", "text", "structure", "handlers", "progress",
 				 * "memory", "api", "engine", "cpu" */
 	const char *where;	/* when it is evaluated */
