@@ -58,7 +58,7 @@ static const KpInvariant catalogue[] = {
 	{ "S7", "checker", "structure", OUTSIDE,
 	  "one hashed entry per address; children unhashed and at their aggregate's address; "
 	  "registered probes are hashed or children; hashed entries are registered" },
-	{ "S8", "not yet", "structure", STEP,
+	{ "S8", "port", "structure", STEP,
 	  "the staging lists and the optimizer kick are touched only under kprobe_mutex" },
 	/* Handlers. */
 	{ "H1", "not yet", "handlers", STEP,

@@ -403,6 +403,7 @@ static void do_optimize_kprobes(void)
 {
 	struct optimized_kprobe *op, *tmp;
 
+	KP_LOCK_HELD(&kprobe_mutex, "do_optimize_kprobes");	/* model */
 	/* Never optimize while globally disarmed or while optimization is off. */
 	if (kprobes_all_disarmed || !kprobes_allow_optimization ||
 	    list_empty(&optimizing_list))
@@ -437,6 +438,7 @@ static void do_unoptimize_kprobes(struct list_head *free_list)
 {
 	struct optimized_kprobe *op, *tmp;
 
+	KP_LOCK_HELD(&kprobe_mutex, "do_unoptimize_kprobes");	/* model */
 	/* this runs whatever the global state: a live jump must not outlive its probe */
 	if (list_empty(&unoptimizing_list))
 		return;
@@ -480,6 +482,7 @@ static void do_free_cleaned_kprobes(struct list_head *free_list)
 /* Run the optimizer OPTIMIZE_DELAY jiffies from now unless it is already due. */
 static void kick_kprobe_optimizer(void)
 {
+	KP_LOCK_HELD(&kprobe_mutex, "kick_kprobe_optimizer");	/* model */
 	if (!delayed_work_pending(&optimizing_work))
 		schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY);
 }
@@ -563,6 +566,7 @@ static void optimize_kprobe(struct kprobe *p)
 {
 	struct optimized_kprobe *op;
 
+	KP_LOCK_HELD(&kprobe_mutex, "optimize_kprobe");	/* model */
 	/* disabled, globally disarmed, not prepared or optimization turned off */
 	if (!kprobe_optready(p) || !kprobes_allow_optimization ||
 	    (kprobe_disabled(p) || kprobes_all_disarmed))
@@ -615,6 +619,7 @@ static void unoptimize_kprobe(struct kprobe *p, bool force)
 {
 	struct optimized_kprobe *op;
 
+	KP_LOCK_HELD(&kprobe_mutex, "unoptimize_kprobe");	/* model */
 	if (!kprobe_aggrprobe(p) || kprobe_disarmed(p))
 		return;	/* neither an optprobe nor optimized */
 
@@ -654,6 +659,7 @@ static void kill_optimized_kprobe(struct kprobe *p)
 {
 	struct optimized_kprobe *op;
 
+	KP_LOCK_HELD(&kprobe_mutex, "kill_optimized_kprobe");	/* model */
 	op = container_of(p, struct optimized_kprobe, kp);
 	if (!list_empty(&op->list))
 		list_del_init(&op->list);

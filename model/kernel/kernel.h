@@ -99,6 +99,14 @@ void KP_PUBLISH(const char *what);
 /* A read of state shared with writers, outside the locks, follows. */
 void KP_OBSERVE(const char *what);
 
+/*
+ * S8: code that touches the optimizer's staging lists or kicks it must hold
+ * kprobe_mutex.  A model line at those places; reports the invariant when it fails.
+ */
+struct mutex;
+void kp_lock_held(struct mutex *lock, const char *what, const char *file, int line);
+#define KP_LOCK_HELD(lock, what) kp_lock_held(lock, what, __FILE__, __LINE__)
+
 /* ---- sleeping locks, hotplug, RCU-sched (kernel/mutex.c, cpu.c, rcutree.c) ---- */
 
 struct mutex {

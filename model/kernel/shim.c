@@ -87,6 +87,15 @@ void KP_OBSERVE(const char *what)
 	sim_yield(kp_ctx(), SIM_Y_LOAD, &fp);
 }
 
+void kp_lock_held(struct mutex *lock, const char *what, const char *file, int line)
+{
+	SimCtx *ctx = kp_ctx();
+
+	if (!sim_mutex_held_by_current(ctx, &lock->m))
+		sim_report(ctx, SIM_V_INVARIANT, true, "S8", file, line,
+			   "%s without %s held", what, lock->m.name);
+}
+
 /* ---- sleeping locks ---- */
 
 /* Sleeping with preemption disabled is a kernel bug ("scheduling while atomic"). */

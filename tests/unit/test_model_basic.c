@@ -26,10 +26,57 @@ static void test_register_optimize_hit_unregister(void **state)
 	mh_free(m);
 }
 
+#include "model/kernel/kernel.h"
+
+typedef struct {
+	struct mutex m;
+	bool hold;
+} S8Case;
+
+static void s8_task(SimCtx *ctx, void *arg)
+{
+	S8Case *c = arg;
+
+	(void)ctx;
+	if (c->hold)
+		mutex_lock(&c->m);
+	KP_LOCK_HELD(&c->m, "touching a staging list");
+	if (c->hold)
+		mutex_unlock(&c->m);
+}
+
+static void s8_setup(SimCtx *ctx, void *data)
+{
+	S8Case *c = data;
+
+	kp_env_new(ctx, emu_default_image(), &kp_model_6274de4);
+	sim_mutex_init(ctx, &c->m.m, "kprobe_mutex");
+	sim_task_create(ctx, "t", 0, s8_task, c, 0);
+}
+
+/* S8: touching the staging lists without kprobe_mutex is reported; with it, nothing. */
+static void test_s8_lock_held(void **state)
+{
+	SimCtx *ctx = harness_ctx(1, false);
+	S8Case c = { .hold = true };
+
+	(void)state;
+	assert_int_equal(harness_run_first(ctx, s8_setup, &c), SIM_END_DONE);
+	kp_env_free(sim_ctx_user(ctx));
+	c.hold = false;
+	assert_int_equal(harness_run_first(ctx, s8_setup, &c), SIM_END_VIOLATION);
+	assert_string_equal(sim_violation_fatal(ctx)->id, "S8");
+	assert_string_equal(sim_violation_fatal(ctx)->message,
+			    "touching a staging list without kprobe_mutex held");
+	kp_env_free(sim_ctx_user(ctx));
+	sim_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_optimize_hit_unregister),
+		cmocka_unit_test(test_s8_lock_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
