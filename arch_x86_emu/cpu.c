@@ -362,6 +362,30 @@ static void deliver_irq(EmuMachine *m, EmuCpu *c)
 	SIM_TRACE(m->ctx, SIM_EV_USER, "iret", NULL, (int64_t)c->ip, 0, c->irq_depth);
 }
 
+void emu_cpu_irq_point(EmuMachine *m)
+{
+	SimTask *self = sim_current(m->ctx);
+	SimFootprint fp;
+	EmuCpu *c;
+
+	assert(m != NULL);
+	if (!self)
+		return;
+	c = &m->cpus[sim_task_vcpu(self)];
+	/* Only C code standing in for text (a native) is interruptible between its steps. */
+	if (c->task != self || !c->in_native || !irq_deliverable(c))
+		return;
+	fp = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, c->index);
+	if (sim_yield_alt(m->ctx, SIM_Y_IRQ, &fp, 2) == 1 && irq_deliverable(c)) {
+		uint64_t ip = c->ip;
+
+		deliver_irq(m, c);
+		/* Back in the native, not at an instruction to fetch. */
+		c->resuming = false;
+		assert(c->ip == ip);
+	}
+}
+
 /* ---- instructions ----------------------------------------------------------------------------- */
 
 /* `ret` (or what we treat as one): pop, or end the context when its frame is empty. */

@@ -113,6 +113,12 @@ int emu_cpu_call(EmuMachine *m, uint64_t addr);
  */
 bool emu_cpu_raise_irq(EmuMachine *m, unsigned cpu, uint64_t handler);
 void emu_cpu_cancel_irq(EmuMachine *m, unsigned cpu);
+/*
+ * Called by a native at a point where the C code it stands for could be interrupted
+ * (IF set, no trap running): if an IRQ is pending on this vCPU, delivering it here is an
+ * alternative of a decision point.  Does nothing anywhere else.
+ */
+void emu_cpu_irq_point(EmuMachine *m);
 
 /* ---- per-vCPU state -------------------------------------------------------------------- */
 

@@ -173,4 +173,119 @@ static inline KpProbe *mh_p(Mh *m, unsigned i)
 	return &m->run.probes[i];
 }
 
+/* ---- additions: probe kinds, batches, state queries ---- */
+
+/* Address of symbol+off in the default image (usable before a run). */
+static inline uint64_t mh_sym_addr(const char *symbol, unsigned long off)
+{
+	const EmuSymbol *sym = emu_image_symbol_by_name(emu_default_image(), symbol);
+
+	assert_non_null(sym);
+	return sym->addr + off;
+}
+
+/* A probe from a full spec (any kind, handlers, pre_ret, disabled, by address). */
+static inline unsigned mh_probe_spec(Mh *m, KpProbeSpec spec)
+{
+	unsigned i = m->script.n_probes++;
+
+	assert_true(i < KP_MAX_PROBES);
+	m->probes[i] = spec;
+	return i;
+}
+
+/* A kprobe with a pre handler at an absolute address (no symbol). */
+static inline unsigned mh_probe_addr(Mh *m, const char *name, uint64_t addr)
+{
+	return mh_probe_spec(m, (KpProbeSpec){ .name = name, .kind = KP_PROBE_KPROBE,
+					       .addr = addr, .pre = true });
+}
+
+static inline unsigned mh_jprobe(Mh *m, const char *name, const char *symbol)
+{
+	return mh_probe_spec(m, (KpProbeSpec){ .name = name, .kind = KP_PROBE_JPROBE,
+					       .symbol = symbol });
+}
+
+static inline unsigned mh_kretprobe(Mh *m, const char *name, const char *symbol)
+{
+	return mh_probe_spec(m, (KpProbeSpec){ .name = name, .kind = KP_PROBE_KRETPROBE,
+					       .symbol = symbol, .pre = true });
+}
+
+/* One register/unregister call on several probes (register_kprobes etc.). */
+static inline void mh_batch_op(Mh *m, unsigned task, KpOpKind kind, const unsigned *probes,
+			       unsigned n, long expect)
+{
+	KpOp *op = mh_op(m, task, kind, expect);
+
+	assert_true(n <= KP_OP_MAX_PROBES);
+	op->n = n;
+	for (unsigned i = 0; i < n; i++)
+		op->probes[i] = probes[i];
+}
+
+/* What op `op` of task `task` returned in the last run. */
+static inline long mh_result(Mh *m, unsigned task, unsigned op)
+{
+	return kp_script_result(&m->run, task, op);
+}
+
+static inline unsigned long mh_nmissed(Mh *m, unsigned i)
+{
+	return m->run.env->model->probe_nmissed(mh_p(m, i));
+}
+
+static inline unsigned mh_flags(Mh *m, unsigned i)
+{
+	return m->run.env->model->probe_flags(mh_p(m, i));
+}
+
+/* The port's state now, as the checker sees it (g_free the result). */
+static inline KpSnapshot *mh_snapshot(Mh *m)
+{
+	KpSnapshot *s = g_new0(KpSnapshot, 1);
+
+	sim_ctx_enter(m->ctx);
+	m->run.env->model->snapshot(m->run.env, s);
+	sim_ctx_leave(m->ctx);
+	return s;
+}
+
+/* The hashed entry at addr, or NULL. */
+static inline const KpSnapEntry *mh_snap_entry(const KpSnapshot *s, uint64_t addr)
+{
+	for (unsigned i = 0; i < s->n_entries; i++)
+		if (s->entries[i].hashed && s->entries[i].addr == addr)
+			return &s->entries[i];
+	return NULL;
+}
+
+/* The engine's id of the last run's task called `name`, or -1. */
+static inline int mh_task_id(Mh *m, const char *name)
+{
+	for (unsigned i = 0; i < sim_task_count(m->ctx); i++) {
+		SimTask *t = sim_task_by_id(m->ctx, i);
+
+		if (t && !strcmp(sim_task_name(t), name))
+			return (int)sim_task_id(t);
+	}
+	return -1;
+}
+
+/* Trace events of the last run of this kind (and label, and task if >= 0). */
+static inline size_t mh_count_events(Mh *m, SimEventKind kind, const char *what, int task)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sim_trace_count(m->ctx); i++) {
+		const SimEvent *ev = sim_trace_get(m->ctx, i);
+
+		if (ev->kind == kind && (!what || (ev->what && !strcmp(ev->what, what))) &&
+		    (task < 0 || ev->task == task))
+			n++;
+	}
+	return n;
+}
+
 #endif
