@@ -278,8 +278,12 @@ static void check_entry_text(KpWorld *w, const KpSnapshot *s, const KpSnapEntry 
 	if (x == EXPECT_JUMP ? !has_jump(w, e)
 			     : now[0] != (x == EXPECT_INT3 ? INSN_INT3 : orig[0]))
 		fail(w, "T2", "%s should hold %s but holds %02x", at, names[x], now[0]);
-	if (x != EXPECT_JUMP && s->all_disarmed && !s->work_pending && !s->optimizer_running &&
-	    !s->n_optimizing && !s->n_unoptimizing && (now[0] == INSN_INT3 || now[0] == INSN_JMP))
+	/*
+	 * Against the original bytes: an original jmp rel32 is not an installed jump, while
+	 * an installed jump T2 accepts (optimized, nothing queued) is what T4 forbids here.
+	 */
+	if (s->all_disarmed && !s->work_pending && !s->optimizer_running && !s->n_optimizing &&
+	    !s->n_unoptimizing && (now[0] != orig[0] || has_jump(w, e)))
 		fail(w, "T4", "%s holds %02x while kprobes are globally disarmed", at, now[0]);
 }
 
@@ -292,7 +296,9 @@ static void check_text_ownership(KpWorld *w, const KpSnapshot *s)
 		EmuTextRegionInfo ri;
 
 		emu_text_region_info(t, r, &ri);
-		if (ri.state != EMU_TEXT_LIVE || ri.kind >= EMU_TEXT_SLOT_INSN)
+		/* kernel, module and scenario text; slot pages are not judged here */
+		if (ri.state != EMU_TEXT_LIVE || ri.kind == EMU_TEXT_SLOT_INSN ||
+		    ri.kind == EMU_TEXT_SLOT_OPT)
 			continue;
 		for (uint64_t a = ri.base; a < ri.base + ri.size; a++) {
 			uint8_t now, orig;
@@ -319,6 +325,8 @@ static void check_text_ownership(KpWorld *w, const KpSnapshot *s)
 
 static void check_all(KpWorld *w, const KpSnapshot *s)
 {
+	if (ended(w))
+		return;
 	for (unsigned i = 0; i < s->n_entries && !ended(w); i++)
 		check_entry_structure(w, s, &s->entries[i]);
 	if (!ended(w))
@@ -337,6 +345,11 @@ void kp_check_structures(KpWorld *w)
 		return;
 	s = take_snapshot(w);
 	assert(outside_locks(w, s));
+	check_all(w, s);
+}
+
+void kp_check_snapshot_for_tests(KpWorld *w, const KpSnapshot *s)
+{
 	check_all(w, s);
 }
 
@@ -359,7 +372,7 @@ static void step_hook(SimCtx *ctx, void *user)
 	check_all(w, s);
 }
 
-/* T3 and the kprobe_mutex part of T6: judged on every write as it happens. */
+/* T3: judged on every write as it happens. */
 static void write_hook(EmuText *t, const EmuTextWrite *wr, void *user)
 {
 	KpWorld *w = user;
@@ -374,9 +387,12 @@ static void write_hook(EmuText *t, const EmuTextWrite *wr, void *user)
 		return;	/* reported by the text segment as text-poke-unlocked */
 	for (unsigned i = 0; i < cs->n_jumps; i++) {
 		uint64_t ja = cs->jump_addr[i];
-		bool overlap = wr->addr < ja + 5 && ja < wr->addr + wr->len;
+		bool changes = false;
 
-		if (!overlap)
+		/* Only a write that changes a byte of the jump breaks it (T3: "changes"). */
+		for (uint64_t a = MAX(wr->addr, ja); a < MIN(wr->addr + wr->len, ja + 5); a++)
+			changes |= wr->old_bytes[a - wr->addr] != wr->new_bytes[a - wr->addr];
+		if (!changes)
 			continue;
 		/* The op's own unoptimize write replaces all five bytes at once. */
 		if (wr->addr == ja && wr->len == 5 && wr->new_bytes[0] == INSN_INT3) {
@@ -388,6 +404,9 @@ static void write_hook(EmuText *t, const EmuTextWrite *wr, void *user)
 		     where(w, wr->addr, at, sizeof(at)), where(w, ja, jat, sizeof(jat)));
 		return;
 	}
+	for (unsigned i = 0; i < cs->n_jumps; i++)
+		if (cs->jump_addr[i] == wr->addr)
+			return;	/* the same jump written again: already recorded */
 	if (wr->len == 5 && wr->new_bytes[0] == INSN_JMP && cs->n_jumps < KP_SNAP_MAX_ENTRIES) {
 		cs->jump_addr[cs->n_jumps] = wr->addr;
 		memcpy(cs->jump_bytes[cs->n_jumps], wr->new_bytes, 5);
@@ -640,6 +659,23 @@ static void check_memory(KpWorld *w, const KpSnapshot *s)
 			return;
 		}
 	}
+	/*
+	 * With nothing registered, anything outstanding is M3 (checked first: every used
+	 * slot would otherwise be reported as having no owner, M2, and M3 could not fire).
+	 */
+	for (unsigned id = 0; id < w->n_probes; id++)
+		any_registered |= w->user[id].registered;
+	if (!any_registered) {
+		if (s->n_entries || s->n_optimizing || s->n_unoptimizing)
+			fail(w, "M3", "nothing is registered but %u entries are hashed and %u ops "
+			     "queued", s->n_entries, s->n_optimizing + s->n_unoptimizing);
+		for (unsigned k = 0; k < s->n_slots && !ended(w); k++)
+			if (s->slots[k].state == KP_SLOT_USED)
+				fail(w, "M3", "nothing is registered but slot %s is used",
+				     where(w, s->slots[k].addr, at, sizeof(at)));
+		if (ended(w))
+			return;
+	}
 	for (unsigned i = 0; i < s->n_entries; i++)
 		hashed_aggr += s->entries[i].hashed && s->entries[i].aggr;
 	if (ops != hashed_aggr)
@@ -663,31 +699,27 @@ static void check_memory(KpWorld *w, const KpSnapshot *s)
 			     slot->optinsn ? "detour" : "single-step",
 			     where(w, slot->addr, at, sizeof(at)), owners);
 	}
-	for (unsigned id = 0; id < w->n_probes; id++)
-		any_registered |= w->user[id].registered;
-	if (any_registered || ended(w))
-		return;
-	if (s->n_entries || s->n_optimizing || s->n_unoptimizing)
-		fail(w, "M3", "nothing is registered but %u entries are hashed or queued",
-		     s->n_entries);
-	for (unsigned k = 0; k < s->n_slots && !ended(w); k++)
-		if (s->slots[k].state == KP_SLOT_USED)
-			fail(w, "M3", "nothing is registered but slot %s is used",
-			     where(w, s->slots[k].addr, at, sizeof(at)));
 }
 
-void kp_check_quiescence(KpWorld *w)
+static void check_quiescent(KpWorld *w, const KpSnapshot *s)
 {
-	const KpSnapshot *s;
-
-	if (ended(w))
-		return;
-	s = take_snapshot(w);
-	if (s->work_pending || s->optimizer_running)
+	if (ended(w) || s->work_pending || s->optimizer_running)
 		return;	/* not quiescent: the optimizer still has work */
 	check_all(w, s);
 	if (!ended(w))
 		check_progress(w, s);
 	if (!ended(w))
 		check_memory(w, s);
+}
+
+void kp_check_quiescence(KpWorld *w)
+{
+	if (ended(w))
+		return;
+	check_quiescent(w, take_snapshot(w));
+}
+
+void kp_check_quiescence_for_tests(KpWorld *w, const KpSnapshot *s)
+{
+	check_quiescent(w, s);
 }

@@ -28,4 +28,13 @@ void kp_check_after_sysctl_read(KpWorld *w, int value);
 void kp_check_after_debugfs(KpWorld *w);
 void kp_check_after_debugfs_read(KpWorld *w, int value, const char *buf);
 
+/*
+ * For the checker's own tests: judge a given snapshot instead of the port's, with the
+ * same code as kp_check_structures (the "outside the locks" checks) and as
+ * kp_check_quiescence (those, then progress and memory; nothing if the snapshot shows
+ * the optimizer busy).  The text and the user-level record are the world's own.
+ */
+void kp_check_snapshot_for_tests(KpWorld *w, const KpSnapshot *s);
+void kp_check_quiescence_for_tests(KpWorld *w, const KpSnapshot *s);
+
 #endif

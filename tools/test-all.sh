@@ -23,6 +23,9 @@ setup build-cov -Dbuildtype=debug -Db_coverage=true -Dwerror=true
 rm -f build-cov/meson-logs/testlog.json
 find build-cov -name '*.gcda' -delete
 meson test -C build-cov --print-errorlogs || status=1
+# coro.c is also built into the portable-backend test with other line numbers, which
+# gcov cannot merge with the engine's copy: that test's counts stay out of the report.
+find build-cov -path '*test_coro_sjlj*' \( -name '*.gcda' -o -name '*.gcno' \) -delete
 mkdir -p build-cov/coverage
 gcovr --root . --object-directory build-cov --exclude 'tests/' \
 	--html-details build-cov/coverage/index.html --print-summary \
