@@ -209,6 +209,15 @@ static void check_registry(KpWorld *w, const KpSnapshot *s)
 	for (unsigned i = 0; i < s->n_entries; i++) {
 		const KpSnapEntry *e = &s->entries[i];
 
+		/* An aggregate's children are registered probes (or being registered). */
+		for (unsigned c = 0; e->hashed && e->aggr && c < e->n_children; c++) {
+			int id = e->children[c];
+
+			if (id >= 0 && (unsigned)id < w->n_probes && !w->user[id].registered &&
+			    !w->user[id].in_call)
+				fail(w, "S7", "%s is a child of the aggregate at %s but not registered",
+				     w->probes[id]->spec.name, where(w, e->addr, at, sizeof(at)));
+		}
 		if (!e->hashed || e->aggr)
 			continue;
 		if (e->probe < 0 || (unsigned)e->probe >= w->n_probes)
@@ -492,7 +501,9 @@ void kp_check_after_enable(KpWorld *w, KpProbe *p, int ret, bool enable)
 	s = take_snapshot(w);
 	flags = w->env->model->probe_flags(p);
 	if (!enable) {
-		if (!(flags & KP_SNAP_DISABLED))
+		/* A GONE probe (its text was freed) counts as disabled, as kprobe_disabled()
+		 * says: __disable_kprobe leaves its flags alone and nothing can hit it. */
+		if (!(flags & (KP_SNAP_DISABLED | KP_SNAP_GONE)))
 			fail(w, "A3", "disable_kprobe(%s) returned 0 but DISABLED is clear",
 			     p->spec.name);
 		return;

@@ -769,6 +769,26 @@ static void test_s7_registered_not_hashed(void **state)
 	ck_free(k);
 }
 
+/* a is the child of its aggregate; the record says it was unregistered. */
+static void test_s7_child_not_registered(void **state)
+{
+	Ck *k = base_run(BASE_A);
+
+	(void)state;
+	ck_enter(k);
+	k->w.user[0].registered = false;
+	k->w.user[0].in_call = 1;	/* its unregister still in progress: allowed */
+	kp_check_structures(&k->w);
+	ck_leave(k);
+	ck_expect_clean(k);
+	ck_enter(k);
+	k->w.user[0].in_call = 0;
+	kp_check_structures(&k->w);
+	ck_leave(k);
+	ck_expect(k, "S7", "a is a child of the aggregate at f_small");
+	ck_free(k);
+}
+
 /* ---- T: the text, corrupted by a task between operations ---- */
 
 /* f_medium has no probe: a changed byte there belongs to nobody. */
@@ -1494,6 +1514,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_busy_optimizer_not_quiescent),
 		cmocka_unit_test(test_s7_hashed_not_registered),
 		cmocka_unit_test(test_s7_registered_not_hashed),
+		cmocka_unit_test(test_s7_child_not_registered),
 		cmocka_unit_test(test_t1_unowned_byte),
 		cmocka_unit_test(test_t1_unowned_byte_in_scenario_text),
 		cmocka_unit_test(test_t2_jmp_over_int3),
