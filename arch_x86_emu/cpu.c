@@ -65,6 +65,8 @@ struct EmuMachine {
 	SimCtx *ctx;
 	EmuText *text;
 	EmuHooks hooks;
+	EmuFetchHook fetch_hook;
+	void *fetch_user;
 	uint8_t policy;		/* EmuBranchPolicy */
 	unsigned max_back;
 	GArray *natives;	/* Native, sorted by address */
@@ -120,6 +122,13 @@ void emu_machine_set_hooks(EmuMachine *m, const EmuHooks *hooks)
 	assert(m != NULL && hooks != NULL);
 	assert(hooks->int3 != NULL && "an int3 hook is required");
 	m->hooks = *hooks;
+}
+
+void emu_machine_set_fetch_hook(EmuMachine *m, EmuFetchHook fn, void *user)
+{
+	assert(m != NULL);
+	m->fetch_hook = fn;
+	m->fetch_user = user;
 }
 
 void emu_machine_set_branch_policy(EmuMachine *m, EmuBranchPolicy policy,
@@ -535,8 +544,11 @@ static bool insn_step(EmuMachine *m, EmuCpu *c, unsigned base)
 	}
 	if (emu_text_fetch(m->text, c->ip, &f) != EMU_FETCH_OK)
 		fetch_fail(m, c, &f);
-	if (f.orig_len)
+	if (f.orig_len) {
 		c->last_text_step = sim_step(m->ctx);
+		if (m->fetch_hook)
+			m->fetch_hook(m, c, c->ip, m->fetch_user);
+	}
 	c->resuming = false;
 	SIM_TRACE(m->ctx, SIM_EV_USER, "insn", NULL, (int64_t)c->ip, f.insn.len,
 		  (int64_t)f.bytes[0]);

@@ -65,6 +65,14 @@ typedef void (*EmuDebugHook)(EmuMachine *m, EmuCpu *cpu, void *user);
  */
 typedef void (*EmuNativeFn)(EmuMachine *m, EmuCpu *cpu, void *user);
 
+/*
+ * Called in the step of every instruction fetched from kernel or module text (not slot
+ * memory), after the fetch checks passed and before the instruction takes effect: an
+ * observer of which code the CPUs run (a checker counting passes through probed
+ * instructions).  It must not yield.
+ */
+typedef void (*EmuFetchHook)(EmuMachine *m, EmuCpu *cpu, uint64_t ip, void *user);
+
 typedef struct {
 	EmuInt3Hook int3;	/* required */
 	EmuDebugHook debug;	/* required once anything sets TF */
@@ -82,6 +90,7 @@ EmuText *emu_machine_text(const EmuMachine *m);
 SimCtx *emu_machine_ctx(const EmuMachine *m);
 
 void emu_machine_set_hooks(EmuMachine *m, const EmuHooks *hooks);
+void emu_machine_set_fetch_hook(EmuMachine *m, EmuFetchHook fn, void *user);
 /* max_backward_taken bounds taken backward branches per top-level call (loops end). */
 void emu_machine_set_branch_policy(EmuMachine *m, EmuBranchPolicy policy,
 				   unsigned max_backward_taken);

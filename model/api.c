@@ -28,11 +28,14 @@ void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
 void kp_world_fini(KpWorld *w)
 {
 	g_free(w->check);
+	g_free(w->hits);
 	w->check = NULL;
+	w->hits = NULL;
 }
 
 static void op_event(KpWorld *w, const char *what, const char *subject, long ret)
 {
+	w->api_epoch++;
 	SIM_TRACE(w->env->ctx, SIM_EV_USER, what, subject, ret, 0, 0);
 }
 
@@ -43,6 +46,7 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 	const KpModel *m = w->env->model;
 	int ret;
 
+	w->api_epoch++;
 	for (int i = 0; i < n; i++)
 		w->user[ps[i]->id].in_call++;
 	ret = n == 1 ? m->register_probe(w->env, ps[0]) : m->register_probes(w->env, ps, n);
@@ -63,6 +67,7 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 
 void kp_api_unregister(KpWorld *w, KpProbe **ps, int n)
 {
+	w->api_epoch++;
 	for (int i = 0; i < n; i++)
 		w->user[ps[i]->id].in_call++;
 	w->env->model->unregister_probes(w->env, ps, n);
@@ -81,6 +86,7 @@ void kp_api_unregister(KpWorld *w, KpProbe **ps, int n)
 
 int kp_api_enable(KpWorld *w, KpProbe *p)
 {
+	w->api_epoch++;
 	KpUserProbe *u = &w->user[p->id];
 	int ret;
 
@@ -97,6 +103,7 @@ int kp_api_enable(KpWorld *w, KpProbe *p)
 
 int kp_api_disable(KpWorld *w, KpProbe *p)
 {
+	w->api_epoch++;
 	KpUserProbe *u = &w->user[p->id];
 	int ret;
 
@@ -122,6 +129,7 @@ int kp_api_sysctl_write(KpWorld *w, const char *text)
 	bool before = w->optimize;
 	int ret;
 
+	w->api_epoch++;
 	g_strlcpy(buf, text, sizeof(buf));
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
@@ -140,6 +148,7 @@ int kp_api_sysctl_read(KpWorld *w)
 	size_t len = sizeof(buf) - 1;
 	int ret;
 
+	w->api_epoch++;
 	w->global_calls++;
 	ret = w->env->model->sysctl_optimization(w->env, 0, buf, &len);
 	w->global_calls--;
@@ -155,6 +164,7 @@ long kp_api_debugfs_write(KpWorld *w, const char *text)
 {
 	long ret;
 
+	w->api_epoch++;
 	w->global_calls++;
 	ret = (long)w->env->model->debugfs_enabled_write(w->env, text, strlen(text));
 	w->global_calls--;
@@ -176,6 +186,7 @@ int kp_api_debugfs_read(KpWorld *w)
 	long ret = (long)w->env->model->debugfs_enabled_read(w->env, buf, sizeof(buf) - 1);
 	int value = ret < 0 ? (int)ret : buf[0] == '1';
 
+	w->api_epoch++;
 	op_event(w, "debugfs-read", NULL, value);
 	if (w->check)
 		kp_check_after_debugfs_read(w, value, buf);
@@ -199,6 +210,7 @@ int kp_api_module_load(KpWorld *w, const char *name)
 {
 	struct module *mod = module_or_null(w, name);
 
+	w->api_epoch++;
 	if (!mod || mod->loaded)
 		return -EEXIST;
 	mutex_lock(&module_mutex);
@@ -216,6 +228,7 @@ int kp_api_module_live(KpWorld *w, const char *name)
 {
 	struct module *mod = module_or_null(w, name);
 
+	w->api_epoch++;
 	if (!mod || !mod->loaded || mod->state != MODULE_STATE_COMING)
 		return -EINVAL;
 	mod->state = MODULE_STATE_LIVE;
@@ -241,6 +254,7 @@ int kp_api_module_fail_init(KpWorld *w, const char *name)
 {
 	struct module *mod = module_or_null(w, name);
 
+	w->api_epoch++;
 	if (!mod || !mod->loaded || mod->state != MODULE_STATE_COMING)
 		return -EINVAL;
 	mod->state = MODULE_STATE_GOING;
@@ -255,6 +269,7 @@ int kp_api_module_unload(KpWorld *w, const char *name)
 {
 	struct module *mod = module_or_null(w, name);
 
+	w->api_epoch++;
 	if (!mod || !mod->loaded || mod->state != MODULE_STATE_LIVE)
 		return -EINVAL;
 	mutex_lock(&module_mutex);
@@ -273,6 +288,7 @@ int kp_api_module_unload(KpWorld *w, const char *name)
 
 void kp_api_free_initmem(KpWorld *w)
 {
+	w->api_epoch++;
 	emu_text_free_kernel_init(w->env->text);
 	op_event(w, "free-initmem", NULL, 0);
 }
@@ -293,6 +309,7 @@ int kp_api_cpu_up(KpWorld *w, unsigned cpu)
 	SimCtx *ctx = w->env->ctx;
 	bool was_up;
 
+	w->api_epoch++;
 	if (cpu >= sim_n_vcpus(ctx) || sim_vcpu_online(ctx, cpu))
 		return -EINVAL;
 	was_up = online_cpus(w) == 1;
@@ -320,6 +337,7 @@ int kp_api_cpu_down(KpWorld *w, unsigned cpu)
 	SimCtx *ctx = w->env->ctx;
 	int ret;
 
+	w->api_epoch++;
 	if (cpu >= sim_n_vcpus(ctx) || !sim_vcpu_online(ctx, cpu) || online_cpus(w) == 1 ||
 	    cpu == sim_task_vcpu(sim_current(ctx)))
 		return -EINVAL;

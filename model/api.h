@@ -31,6 +31,8 @@ typedef struct KpWorld {
 	bool optimize;		/* last completed successful sysctl write */
 	unsigned global_calls;	/* arm/disarm-all or sysctl writes in progress */
 	struct KpCheckState *check;	/* the checker's own state (check.c) */
+	struct KpHitState *hits;	/* the per-pass hit accounting (hits.c) */
+	uint64_t api_epoch;	/* bumped as every operation starts and ends */
 } KpWorld;
 
 /* Create the probes' port objects (after the port's init). */

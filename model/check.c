@@ -430,6 +430,7 @@ void kp_check_install(KpWorld *w)
 	memset(cs, 0, sizeof(*cs));
 	sim_set_step_hook(w->env->ctx, step_hook, w);
 	emu_text_set_write_hook(w->env->text, write_hook, w);
+	kp_hits_install(w);
 }
 
 /* ---- API contracts ---- */

@@ -13,8 +13,10 @@
 
 #include "model/api.h"
 
-/* Install the per-step and per-write checks for this run. */
+/* Install the per-step, per-write and per-fetch checks for this run. */
 void kp_check_install(KpWorld *w);
+/* H2's pass accounting alone (hits.c); kp_check_install includes it. */
+void kp_hits_install(KpWorld *w);
 /* Run every "outside the locks" check now (asserts nobody holds the locks). */
 void kp_check_structures(KpWorld *w);
 /* The end of a completed run: everything settled. */

@@ -64,7 +64,7 @@ static const KpInvariant catalogue[] = {
 	{ "H1", "not yet", "handlers", STEP,
 	  "each hit has one outcome: enabled children's pre handlers at most once, in order; "
 	  "a nested hit calls none and counts nmissed" },
-	{ "H2", "not yet", "handlers", STEP,
+	{ "H2", "checker", "handlers", STEP,
 	  "each pass through a user-active probe's instruction is one hit or one miss" },
 	{ "H3", "checker", "handlers", STEP,
 	  "no hit starting after disable/unregister/disarm-all returned calls a handler" },

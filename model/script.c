@@ -148,6 +148,8 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 		kp_check_install(&run->world);
 		/* The checker knows what the kernel keeps on purpose (the last slot page). */
 		sim_alloc_set_leak_check(ctx, false);
+	} else if (script->check_hits) {
+		kp_hits_install(&run->world);
 	}
 	for (unsigned t = 0; t < script->n_tasks; t++)
 		total += script->tasks[t].n_ops;

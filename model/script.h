@@ -64,6 +64,7 @@ typedef struct {
 	KpScriptTask *tasks;
 	unsigned n_tasks;
 	bool check;			/* install the invariant checker */
+	bool check_hits;		/* without the checker: still count hits (H2) */
 } KpScript;
 
 /* One run of a script: the state it needs while running and afterwards. */

@@ -110,12 +110,55 @@ static void test_unused_aggregate_left_by_module_unload(void **state)
 	mh_free(m);
 }
 
+/*
+ * enable_kprobe() while kprobes are globally disarmed clears the child's DISABLED flag
+ * but not its aggregate's (the aggregate part runs only when armed), and
+ * arm_all_kprobes() later re-arms only aggregates that are not disabled: the user's
+ * enable is lost.  The structural checker reports it at once (S6); what a user sees is
+ * a probe that is registered, enabled and armed but never hit: H2, a pass through its
+ * instruction with neither a handler call nor a miss.
+ */
+static void test_enable_under_disarm_loses_hits(void **state)
+{
+	Mh *m = mh_new(1);
+	unsigned a = mh_probe(m, "a", "f_small", 0, true);
+	unsigned t0 = mh_task(m, "t0", 0);
+
+	(void)state;
+	mh_probe_op(m, t0, KP_OP_REGISTER, a, 0);
+	mh_probe_op(m, t0, KP_OP_DISABLE, a, 0);
+	mh_text_op(m, t0, KP_OP_DEBUGFS_WRITE, "0", 1);
+	mh_probe_op(m, t0, KP_OP_ENABLE, a, 0);
+	mh_text_op(m, t0, KP_OP_DEBUGFS_WRITE, "1", 1);
+	mh_call(m, t0, "f_small", 1);
+	assert_int_equal(mh_run_first(m), SIM_END_VIOLATION);
+	assert_string_equal(sim_violation_fatal(m->ctx)->id, "S6");
+	m->script.check = false;
+	m->script.check_hits = true;
+	assert_int_equal(mh_run_first(m), SIM_END_VIOLATION);
+	assert_string_equal(sim_violation_fatal(m->ctx)->id, "H2");
+	assert_string_equal(sim_violation_fatal(m->ctx)->message,
+			    "a pass through f_small+0x0 called a's pre handler 0 times and missed "
+			    "0 times (exactly one of the two expected)");
+	assert_int_equal(mh_p(m, a)->pre_calls, 0);
+	/* The control: enabled while armed, the same call is one hit. */
+	m->script.tasks[t0].n_ops = 0;
+	mh_probe_op(m, t0, KP_OP_REGISTER, a, 0);
+	mh_probe_op(m, t0, KP_OP_DISABLE, a, 0);
+	mh_probe_op(m, t0, KP_OP_ENABLE, a, 0);
+	mh_call(m, t0, "f_small", 1);
+	mh_expect_done(m, mh_run_first(m));
+	assert_int_equal(mh_p(m, a)->pre_calls, 1);
+	mh_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_disarm_all_returns_with_live_jump),
 		cmocka_unit_test(test_sysctl_write_deadlocks),
 		cmocka_unit_test(test_unused_aggregate_left_by_module_unload),
+		cmocka_unit_test(test_enable_under_disarm_loses_hits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * H2, no lost or duplicated hits: every time a vCPU executes the instruction at the
+ * address X of a user-active probe p, that pass includes exactly one handled hit of p
+ * (its pre handler called once) or exactly one miss (p's nmissed incremented once).
+ *
+ * A pass through X starts when the vCPU fetches X from kernel text (whatever is there:
+ * the original instruction, an int3, or a jump) and ends at its next fetch from kernel
+ * text at the same interrupt depth: the single-step or boosted copy and the detour buffer
+ * live in slot memory, so they belong to the pass, and an interrupt taken meanwhile is a
+ * pass of its own.  A re-fetch of X that follows a pass with no effect at all is the
+ * "int3 vanished" path (spec §5.3): the CPU executes X again and the pass goes on.
+ *
+ * Exempt, as spec §8.4 allows: passes during which any operation started or ended or a
+ * call changing p was in progress, and probes whose pre handler returns non-zero (the
+ * jprobe protocol and the kernel's "skip the rest" rule).
+ */
+#include "model/check.h"
+
+#include "sim/violation.h"
+
+#include <assert.h>
+#include <glib.h>
+#include <string.h>
+
+#define MAX_DEPTH 8	/* interrupt nesting tracked per vCPU (EMU_IRQ_DEPTH + 1 fits) */
+#define MAX_AT 8	/* probes at one address */
+
+typedef struct {
+	bool active;
+	uint64_t addr;
+	uint64_t epoch;
+	unsigned n;
+	unsigned probe[MAX_AT];
+	uint64_t calls[MAX_AT];
+	unsigned long missed[MAX_AT];
+} Pass;
+
+typedef struct KpHitState {
+	Pass pass[SIM_MAX_VCPUS][MAX_DEPTH];
+} KpHitState;
+
+static bool user_active(KpWorld *w, unsigned id)
+{
+	const KpUserProbe *u = &w->user[id];
+
+	return u->registered && u->enabled && w->armed &&
+	       !(w->env->model->probe_flags(w->probes[id]) & KP_SNAP_GONE);
+}
+
+static bool calm(KpWorld *w, const Pass *pass)
+{
+	if (w->global_calls || w->api_epoch != pass->epoch)
+		return false;
+	for (unsigned i = 0; i < pass->n; i++)
+		if (w->user[pass->probe[i]].in_call)
+			return false;
+	return true;
+}
+
+static bool had_effect(KpWorld *w, const Pass *pass)
+{
+	for (unsigned i = 0; i < pass->n; i++) {
+		KpProbe *p = w->probes[pass->probe[i]];
+
+		if (p->pre_calls != pass->calls[i] ||
+		    w->env->model->probe_nmissed(p) != pass->missed[i])
+			return true;
+	}
+	return false;
+}
+
+static void end_pass(KpWorld *w, Pass *pass)
+{
+	char at[96];
+
+	pass->active = false;
+	if (!calm(w, pass))
+		return;
+	for (unsigned i = 0; i < pass->n; i++) {
+		unsigned id = pass->probe[i];
+		KpProbe *p = w->probes[id];
+		uint64_t calls = p->pre_calls - pass->calls[i];
+		unsigned long missed = w->env->model->probe_nmissed(p) - pass->missed[i];
+
+		if (!user_active(w, id))
+			continue;
+		if ((calls == 1 && missed == 0) || (calls == 0 && missed == 1))
+			continue;
+		emu_text_describe(w->env->text, pass->addr, at, sizeof(at));
+		sim_report(w->env->ctx, SIM_V_INVARIANT, true, "H2", __FILE__, __LINE__,
+			   "a pass through %s called %s's pre handler %llu times and missed %lu "
+			   "times (exactly one of the two expected)",
+			   at, p->spec.name, (unsigned long long)calls, missed);
+		return;
+	}
+}
+
+static void start_pass(KpWorld *w, Pass *pass, uint64_t ip)
+{
+	pass->n = 0;
+	if (w->global_calls)
+		return;
+	for (unsigned id = 0; id < w->n_probes && pass->n < MAX_AT; id++) {
+		KpProbe *p = w->probes[id];
+
+		if (!p->spec.pre || p->spec.pre_ret || w->user[id].in_call ||
+		    !user_active(w, id) || w->env->model->probe_addr(p) != ip)
+			continue;
+		pass->probe[pass->n] = id;
+		pass->calls[pass->n] = p->pre_calls;
+		pass->missed[pass->n] = w->env->model->probe_nmissed(p);
+		pass->n++;
+	}
+	/* A probe at X whose pre handler returns non-zero exempts the others too. */
+	for (unsigned id = 0; id < w->n_probes; id++)
+		if (w->probes[id]->spec.pre_ret && w->env->model->probe_addr(w->probes[id]) == ip)
+			pass->n = 0;
+	if (!pass->n)
+		return;
+	pass->active = true;
+	pass->addr = ip;
+	pass->epoch = w->api_epoch;
+}
+
+static void fetch_hook(EmuMachine *m, EmuCpu *cpu, uint64_t ip, void *user)
+{
+	KpWorld *w = user;
+	unsigned depth = emu_cpu_irq_depth(cpu);
+	Pass *pass;
+
+	(void)m;
+	if (depth >= MAX_DEPTH || sim_violation_fatal(w->env->ctx))
+		return;
+	pass = &w->hits->pass[emu_cpu_index(cpu)][depth];
+	if (pass->active) {
+		/* The int3 vanished under the CPU: it executes X again, same pass. */
+		if (ip == pass->addr && !had_effect(w, pass))
+			return;
+		end_pass(w, pass);
+	}
+	start_pass(w, pass, ip);
+}
+
+void kp_hits_install(KpWorld *w)
+{
+	assert(w != NULL && w->env != NULL);
+	g_free(w->hits);
+	w->hits = g_new0(KpHitState, 1);
+	emu_machine_set_fetch_hook(w->env->machine, fetch_hook, w);
+}
