@@ -11,6 +11,7 @@
 #include "sim/violation.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -449,10 +450,32 @@ static bool armed_text(KpWorld *w, const KpSnapEntry *h)
 	return read_now(w, h->addr, &b, 1) && (b == INSN_INT3 || has_jump(w, h));
 }
 
+/*
+ * A2: with the optimizer idle, -EBUSY from a registration at an address where no probe
+ * is registered is an address made unusable by leftovers ("Busy to die" for good).
+ */
+static void check_busy(KpWorld *w, KpProbe *p)
+{
+	const KpSnapshot *s = take_snapshot(w);
+	unsigned long addr = w->env->model->probe_addr(p);
+	char at[96];
+
+	if (s->work_pending || s->optimizer_running)
+		return;
+	for (unsigned id = 0; id < w->n_probes; id++)
+		if (id != p->id && w->user[id].registered &&
+		    w->env->model->probe_addr(w->probes[id]) == addr)
+			return;
+	fail(w, "A2", "register_kprobe(%s) at %s failed with -EBUSY with no probe registered "
+	     "there and the optimizer idle", p->spec.name, where(w, addr, at, sizeof(at)));
+}
+
 void kp_check_after_register(KpWorld *w, KpProbe **ps, int n, int ret)
 {
 	const KpSnapshot *s;
 
+	if (ret == -EBUSY && n == 1 && calm(w, ps[0]))
+		check_busy(w, ps[0]);
 	if (ret != 0)
 		return;
 	s = take_snapshot(w);

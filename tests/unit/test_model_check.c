@@ -789,6 +789,27 @@ static void test_s7_child_not_registered(void **state)
 	ck_free(k);
 }
 
+/*
+ * A2: -EBUSY for an address with no registered probe while the optimizer is idle.  In
+ * this run b was never registered and the optimizer has finished.
+ */
+static void test_a2_busy_with_nothing_there(void **state)
+{
+	Ck *k = base_run(BASE_A);
+	KpProbe *b = &k->probes[1];
+
+	(void)state;
+	ck_enter(k);
+	kp_check_after_register(&k->w, &b, 1, -EINVAL);	/* about the address: fine */
+	ck_leave(k);
+	ck_expect_clean(k);
+	ck_enter(k);
+	kp_check_after_register(&k->w, &b, 1, -EBUSY);
+	ck_leave(k);
+	ck_expect(k, "A2", "failed with -EBUSY with no probe registered there");
+	ck_free(k);
+}
+
 /* ---- T: the text, corrupted by a task between operations ---- */
 
 /* f_medium has no probe: a changed byte there belongs to nobody. */
@@ -1515,6 +1536,7 @@ int main(void)
 		cmocka_unit_test(test_s7_hashed_not_registered),
 		cmocka_unit_test(test_s7_registered_not_hashed),
 		cmocka_unit_test(test_s7_child_not_registered),
+		cmocka_unit_test(test_a2_busy_with_nothing_there),
 		cmocka_unit_test(test_t1_unowned_byte),
 		cmocka_unit_test(test_t1_unowned_byte_in_scenario_text),
 		cmocka_unit_test(test_t2_jmp_over_int3),
