@@ -17,6 +17,10 @@
 void kp_check_install(KpWorld *w);
 /* H2's pass accounting alone (hits.c); kp_check_install includes it. */
 void kp_hits_install(KpWorld *w);
+/* H1 at a pre handler call (hits.c). */
+void kp_hits_check_handler(KpWorld *w, KpProbe *p);
+/* For the checker's own tests: the vCPU's current pass began with a kprobe running. */
+void kp_hits_begin_nested_for_tests(KpWorld *w);
 /* Run every "outside the locks" check now (asserts nobody holds the locks). */
 void kp_check_structures(KpWorld *w);
 /* The end of a completed run: everything settled. */

@@ -28,6 +28,8 @@
 
 typedef struct {
 	bool active;
+	bool nested;		/* a kprobe was already running on the vCPU when it began */
+	uint64_t start_step;
 	uint64_t addr;
 	uint64_t epoch;
 	unsigned n;
@@ -123,6 +125,13 @@ static void start_pass(KpWorld *w, Pass *pass, uint64_t ip)
 	pass->epoch = w->api_epoch;
 }
 
+/* Whether a kprobe was running on this vCPU as the current pass began, whatever probes
+ * it concerns (a nested hit must call no handler at all). */
+static void note_nesting(KpWorld *w, EmuCpu *cpu, Pass *pass)
+{
+	pass->nested = w->env->model->kprobe_running(w->env, emu_cpu_index(cpu));
+}
+
 static void fetch_hook(EmuMachine *m, EmuCpu *cpu, uint64_t ip, void *user)
 {
 	KpWorld *w = user;
@@ -140,6 +149,37 @@ static void fetch_hook(EmuMachine *m, EmuCpu *cpu, uint64_t ip, void *user)
 		end_pass(w, pass);
 	}
 	start_pass(w, pass, ip);
+	note_nesting(w, cpu, pass);
+	pass->start_step = emu_cpu_last_text_step(cpu);
+}
+
+/*
+ * H1, as far as it is not H2: a pre handler never runs for a disabled child (the
+ * aggregate walks skip them; only an independent probe's handler is called whatever its
+ * flags, spec §7), and a hit that began while a kprobe was already running on the vCPU
+ * calls no handler at all (it is counted as missed).  Called at each pre handler call,
+ * in the step that decided to make it.
+ */
+void kp_hits_check_handler(KpWorld *w, KpProbe *p)
+{
+	const KpModel *m = w->env->model;
+	EmuCpu *cpu = emu_machine_current_cpu(w->env->machine);
+	unsigned depth;
+	const Pass *pass;
+
+	if (!w->hits || !cpu || !emu_cpu_running(cpu))
+		return;
+	if ((m->probe_flags(p) & (KP_SNAP_DISABLED | KP_SNAP_GONE)) && m->probe_is_child(p))
+		sim_report(w->env->ctx, SIM_V_INVARIANT, true, "H1", __FILE__, __LINE__,
+			   "the pre handler of %s runs while it is a disabled child", p->spec.name);
+	depth = emu_cpu_irq_depth(cpu);
+	if (depth >= MAX_DEPTH)
+		return;
+	pass = &w->hits->pass[emu_cpu_index(cpu)][depth];
+	if (pass->nested && emu_cpu_last_text_step(cpu) == pass->start_step)
+		sim_report(w->env->ctx, SIM_V_INVARIANT, true, "H1", __FILE__, __LINE__,
+			   "the pre handler of %s runs for a hit that began while a kprobe was "
+			   "already running on cpu%u", p->spec.name, emu_cpu_index(cpu));
 }
 
 void kp_hits_install(KpWorld *w)
@@ -148,4 +188,15 @@ void kp_hits_install(KpWorld *w)
 	g_free(w->hits);
 	w->hits = g_new0(KpHitState, 1);
 	emu_machine_set_fetch_hook(w->env->machine, fetch_hook, w);
+}
+
+void kp_hits_begin_nested_for_tests(KpWorld *w)
+{
+	EmuCpu *cpu = emu_machine_current_cpu(w->env->machine);
+	Pass *pass;
+
+	assert(w->hits != NULL && cpu != NULL);
+	pass = &w->hits->pass[emu_cpu_index(cpu)][emu_cpu_irq_depth(cpu)];
+	pass->nested = true;
+	pass->start_step = emu_cpu_last_text_step(cpu);
 }

@@ -61,9 +61,9 @@ static const KpInvariant catalogue[] = {
 	{ "S8", "port", "structure", STEP,
 	  "the staging lists and the optimizer kick are touched only under kprobe_mutex" },
 	/* Handlers. */
-	{ "H1", "not yet", "handlers", STEP,
-	  "each hit has one outcome: enabled children's pre handlers at most once, in order; "
-	  "a nested hit calls none and counts nmissed" },
+	{ "H1", "checker", "handlers", STEP,
+	  "each hit has one outcome: no disabled child's pre handler runs; a nested hit calls "
+	  "none and counts nmissed (at most once each: H2; child-list order is not checked)" },
 	{ "H2", "checker", "handlers", STEP,
 	  "each pass through a user-active probe's instruction is one hit or one miss" },
 	{ "H3", "checker", "handlers", STEP,

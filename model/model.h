@@ -72,6 +72,10 @@ struct KpModel {
 	unsigned long (*probe_addr)(const KpProbe *p);
 	unsigned long (*probe_nmissed)(const KpProbe *p);
 	unsigned int (*probe_flags)(const KpProbe *p);
+	/* Is p on an aggregate's child list (rather than an independent probe)? */
+	bool (*probe_is_child)(const KpProbe *p);
+	/* kprobe_running() on vCPU `cpu`: a probe's handling is in progress there. */
+	bool (*kprobe_running)(KpEnv *env, unsigned cpu);
 
 	/* The port's state as the checker sees it (probes by their KpProbe id). */
 	void (*snapshot)(KpEnv *env, KpSnapshot *out);

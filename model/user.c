@@ -5,6 +5,7 @@
  * and a trace event, and is counted on the probe.
  */
 #include "model/api.h"
+#include "model/check.h"
 #include "model/model.h"
 
 #include "sim/trace.h"
@@ -57,7 +58,11 @@ static void handler_point(KpProbe *p, const char *what)
 
 int kp_user_pre_handler(KpProbe *p)
 {
+	KpEnv *env = kp_env_current();
+
 	assert(p != NULL);
+	if (env->world)
+		kp_hits_check_handler(env->world, p);
 	handler_point(p, "pre-handler");
 	p->pre_calls++;
 	return p->spec.pre_ret;

@@ -335,6 +335,22 @@ static unsigned int port_probe_flags(const KpProbe *p)
 	return probe_kp(p)->flags;
 }
 
+/* An independent probe's list is self-linked; a child's is linked into its aggregate's. */
+static bool port_probe_is_child(const KpProbe *p)
+{
+	const struct kprobe *kp = probe_kp(p);
+
+	return kp->list.next != NULL && !list_empty(&kp->list);
+}
+
+static bool port_kprobe_running(KpEnv *env, unsigned cpu)
+{
+	const struct kp_state_6274de4 *st = env->port;
+
+	assert(cpu < NR_CPUS);
+	return st->arch.current_kprobe[cpu] != NULL;
+}
+
 /* ---- the snapshot the checker judges (model/snapshot.h) ---- */
 
 /* The KpProbe id of a probe object of this run, -1 for anything else (an aggregate). */
@@ -510,5 +526,7 @@ const KpModel kp_model_6274de4 = {
 	.probe_addr = port_probe_addr,
 	.probe_nmissed = port_probe_nmissed,
 	.probe_flags = port_probe_flags,
+	.probe_is_child = port_probe_is_child,
+	.kprobe_running = port_kprobe_running,
 	.snapshot = port_snapshot,
 };

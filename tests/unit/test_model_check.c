@@ -810,6 +810,83 @@ static void test_a2_busy_with_nothing_there(void **state)
 	ck_free(k);
 }
 
+/*
+ * H1 is about what the port's hit paths do, which the faithful port never gets wrong; a
+ * native function run by the vCPU stands for a hit path that calls a handler it should
+ * not have called.
+ */
+#define H1_NATIVE 0xffffffff81e10000ull
+
+static void h1_disabled_native(EmuMachine *m, EmuCpu *cpu, void *user)
+{
+	Ck *k = user;
+
+	(void)m;
+	(void)cpu;
+	/* a is a disabled child of its aggregate; b an enabled independent probe. */
+	kp_hits_check_handler(&k->w, &k->probes[k->corrupt ? 0 : 1]);
+}
+
+static void body_h1_disabled(Ck *k)
+{
+	emu_machine_add_native(k->env->machine, H1_NATIVE, "h1", h1_disabled_native, k);
+	emu_cpu_call(k->env->machine, H1_NATIVE);
+}
+
+static void test_h1_disabled_child(void **state)
+{
+	Ck *k = ck_new(1);
+	unsigned a = ck_probe(k, "a", "f_small", A_OFF, false);
+	unsigned b = ck_probe(k, "b", "f_small", B_OFF, false);
+	unsigned t = ck_task(k, "t0", 0);
+
+	(void)state;
+	ck_probe_op(k, t, CK_REGISTER, a, 0);
+	ck_probe_op(k, t, CK_REGISTER, b, 0);
+	ck_sleep(k, t, 10);
+	ck_probe_op(k, t, CK_DISABLE, a, 0);
+	ck_sleep(k, t, 10);
+	ck_fn(k, t, body_h1_disabled);
+	ck_run(k, false);
+	ck_expect_clean(k);
+	ck_run(k, true);
+	ck_expect(k, "H1", "the pre handler of a runs while it is a disabled child");
+	ck_free(k);
+}
+
+static void h1_nested_native(EmuMachine *m, EmuCpu *cpu, void *user)
+{
+	Ck *k = user;
+
+	(void)m;
+	(void)cpu;
+	if (k->corrupt)
+		kp_hits_begin_nested_for_tests(&k->w);
+	kp_hits_check_handler(&k->w, &k->probes[0]);
+}
+
+static void body_h1_nested(Ck *k)
+{
+	emu_machine_add_native(k->env->machine, H1_NATIVE, "h1", h1_nested_native, k);
+	emu_cpu_call(k->env->machine, H1_NATIVE);
+}
+
+static void test_h1_nested_hit_calls_handler(void **state)
+{
+	Ck *k = ck_new(1);
+	unsigned a = ck_probe(k, "a", "f_small", A_OFF, false);
+	unsigned t = ck_task(k, "t0", 0);
+
+	(void)state;
+	ck_probe_op(k, t, CK_REGISTER, a, 0);
+	ck_fn(k, t, body_h1_nested);
+	ck_run(k, false);
+	ck_expect_clean(k);
+	ck_run(k, true);
+	ck_expect(k, "H1", "began while a kprobe was already running on cpu0");
+	ck_free(k);
+}
+
 /* ---- T: the text, corrupted by a task between operations ---- */
 
 /* f_medium has no probe: a changed byte there belongs to nobody. */
@@ -1537,6 +1614,8 @@ int main(void)
 		cmocka_unit_test(test_s7_registered_not_hashed),
 		cmocka_unit_test(test_s7_child_not_registered),
 		cmocka_unit_test(test_a2_busy_with_nothing_there),
+		cmocka_unit_test(test_h1_disabled_child),
+		cmocka_unit_test(test_h1_nested_hit_calls_handler),
 		cmocka_unit_test(test_t1_unowned_byte),
 		cmocka_unit_test(test_t1_unowned_byte_in_scenario_text),
 		cmocka_unit_test(test_t2_jmp_over_int3),
