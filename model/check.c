@@ -395,6 +395,27 @@ static void write_hook(EmuText *t, const EmuTextWrite *wr, void *user)
 		return;
 	if (!sim_mutex_is_locked(&w->env->text_mutex))
 		return;	/* reported by the text segment as text-poke-unlocked */
+	/* T6: every text write here is kprobes' (nothing else patches text in this model). */
+	if (!w->env->model->kprobe_mutex_held(w->env)) {
+		fail(w, "T6", "a %zu-byte text write at %s without kprobe_mutex held", wr->len,
+		     where(w, wr->addr, at, sizeof(at)));
+		return;
+	}
+	/* T5: the text of a GONE probe is never written (it may be freed or reused). */
+	{
+		const KpSnapshot *s = take_snapshot(w);
+
+		for (unsigned i = 0; i < s->n_entries; i++) {
+			const KpSnapEntry *e = &s->entries[i];
+
+			if (e->hashed && (e->flags & KP_SNAP_GONE) && wr->addr <= e->addr &&
+			    e->addr < wr->addr + wr->len) {
+				fail(w, "T5", "a %zu-byte write at %s targets a GONE probe", wr->len,
+				     where(w, wr->addr, at, sizeof(at)));
+				return;
+			}
+		}
+	}
 	for (unsigned i = 0; i < cs->n_jumps; i++) {
 		uint64_t ja = cs->jump_addr[i];
 		bool changes = false;

@@ -37,10 +37,11 @@ static const KpInvariant catalogue[] = {
 	{ "T4", "checker", "text", OUTSIDE,
 	  "while globally disarmed (optimizer idle, lists empty) every probe address holds "
 	  "its original bytes" },
-	{ "T5", "hardware", "text", STEP, "no write to freed text and no write to a GONE probe's text" },
-	{ "T6", "hardware", "text", STEP,
-	  "text_poke holds text_mutex, text_poke_smp also a hotplug reference, and kprobes' "
-	  "writes hold kprobe_mutex" },
+	{ "T5", "checker", "text", STEP,
+	  "no write to a GONE probe's text (writes to freed text: text-poke-freed)" },
+	{ "T6", "checker", "text", STEP,
+	  "kprobes' text writes hold kprobe_mutex (text_mutex and the hotplug reference: "
+	  "text-poke-unlocked, text-poke-smp-no-hotplug)" },
 	{ "T7", "hardware", "cpu", STEP,
 	  "every instruction starts at an original boundary, outside installed jumps, on "
 	  "bytes that are the original instruction, an int3 or a jump to a live detour" },

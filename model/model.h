@@ -76,6 +76,8 @@ struct KpModel {
 	bool (*probe_is_child)(const KpProbe *p);
 	/* kprobe_running() on vCPU `cpu`: a probe's handling is in progress there. */
 	bool (*kprobe_running)(KpEnv *env, unsigned cpu);
+	/* Does the running task hold the port's kprobe_mutex? */
+	bool (*kprobe_mutex_held)(KpEnv *env);
 
 	/* The port's state as the checker sees it (probes by their KpProbe id). */
 	void (*snapshot)(KpEnv *env, KpSnapshot *out);

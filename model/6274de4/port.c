@@ -351,6 +351,13 @@ static bool port_kprobe_running(KpEnv *env, unsigned cpu)
 	return st->arch.current_kprobe[cpu] != NULL;
 }
 
+static bool port_kprobe_mutex_held(KpEnv *env)
+{
+	struct kp_state_6274de4 *st = env->port;
+
+	return sim_mutex_held_by_current(env->ctx, &st->kprobe_mutex.m);
+}
+
 /* ---- the snapshot the checker judges (model/snapshot.h) ---- */
 
 /* The KpProbe id of a probe object of this run, -1 for anything else (an aggregate). */
@@ -528,5 +535,6 @@ const KpModel kp_model_6274de4 = {
 	.probe_flags = port_probe_flags,
 	.probe_is_child = port_probe_is_child,
 	.kprobe_running = port_kprobe_running,
+	.kprobe_mutex_held = port_kprobe_mutex_held,
 	.snapshot = port_snapshot,
 };

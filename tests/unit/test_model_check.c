@@ -322,11 +322,33 @@ static uint64_t task_sym(Ck *k, const char *symbol, unsigned long off)
 }
 
 /* Inside a task: text_poke under text_mutex, as a writer that follows the rules would. */
-static void poke(Ck *k, uint64_t addr, const uint8_t *bytes, size_t len)
+/* The port's kprobe_mutex, found by its lock-class name. */
+static SimMutex *kprobe_mutex_of(Ck *k)
 {
+	for (unsigned id = 0; sim_mutex_by_id(k->ctx, id); id++)
+		if (!strcmp(sim_mutex_by_id(k->ctx, id)->name, "kprobe_mutex"))
+			return sim_mutex_by_id(k->ctx, id);
+	fail_msg("no kprobe_mutex in this run");
+	return NULL;
+}
+
+/* A text write as kprobes makes one: kprobe_mutex, then text_mutex (T6). */
+static void poke_locked(Ck *k, uint64_t addr, const uint8_t *bytes, size_t len, bool kpm)
+{
+	SimMutex *km = kprobe_mutex_of(k);
+
+	if (kpm)
+		sim_mutex_lock(k->ctx, km);
 	sim_mutex_lock(k->ctx, &k->env->text_mutex);
 	emu_text_poke(k->env->text, addr, bytes, len);
 	sim_mutex_unlock(k->ctx, &k->env->text_mutex);
+	if (kpm)
+		sim_mutex_unlock(k->ctx, km);
+}
+
+static void poke(Ck *k, uint64_t addr, const uint8_t *bytes, size_t len)
+{
+	poke_locked(k, addr, bytes, len, true);
 }
 
 static uint8_t orig_byte(Ck *k, uint64_t addr)
@@ -887,6 +909,63 @@ static void test_h1_nested_hit_calls_handler(void **state)
 	ck_free(k);
 }
 
+/* T6: a write of the right bytes, but without kprobe_mutex. */
+static void body_write_without_kprobe_mutex(Ck *k)
+{
+	uint64_t at = task_sym(k, "f_medium", 2);
+	uint8_t b = orig_byte(k, at);
+
+	poke_locked(k, at, &b, 1, !k->corrupt);
+}
+
+static void test_t6_write_without_kprobe_mutex(void **state)
+{
+	Ck *k = ck_new(1);
+	unsigned t = ck_task(k, "t0", 0);
+
+	(void)state;
+	ck_fn(k, t, body_write_without_kprobe_mutex);
+	ck_run(k, false);
+	ck_expect_clean(k);
+	ck_run(k, true);
+	ck_expect(k, "T6", "text write at f_medium+0x2 without kprobe_mutex held");
+	ck_free(k);
+}
+
+/*
+ * T5: a probe in module init text is killed by the LIVE notification (GONE) while the
+ * init text is still mapped; a write at its address is then a write to a GONE probe.
+ * The notification is sent here without the loader's free of the init text that
+ * follows it, so that the write can land in between.
+ */
+static void body_write_gone(Ck *k)
+{
+	struct module *mod = kp_env_module(k->env, "mod_a");
+	uint64_t at = task_sym(k, "mod_a_init", 0);
+	uint8_t b = orig_byte(k, at);
+
+	k->env->model->module_notify(k->env, mod, MODULE_STATE_LIVE);
+	if (k->corrupt)
+		poke(k, at, &b, 1);
+}
+
+static void test_t5_write_to_gone_probe(void **state)
+{
+	Ck *k = ck_new(1);
+	unsigned a = ck_probe(k, "a", "mod_a_init", 0, false);
+	unsigned t = ck_task(k, "t0", 0);
+
+	(void)state;
+	ck_text_op(k, t, CK_MODULE_LOAD, "mod_a", 0);
+	ck_probe_op(k, t, CK_REGISTER, a, 0);
+	ck_fn(k, t, body_write_gone);
+	ck_run(k, false);
+	ck_expect_clean(k);
+	ck_run(k, true);
+	ck_expect(k, "T5", "write at mod_a_init+0x0 targets a GONE probe");
+	ck_free(k);
+}
+
 /* ---- T: the text, corrupted by a task between operations ---- */
 
 /* f_medium has no probe: a changed byte there belongs to nobody. */
@@ -1155,7 +1234,9 @@ static void body_enable_unarmed(Ck *k)
 {
 	uint64_t at = task_sym(k, "f_small", B_OFF);
 	uint8_t b = orig_byte(k, at);
+	SimMutex *km = kprobe_mutex_of(k);
 
+	sim_mutex_lock(k->ctx, km);
 	sim_mutex_lock(k->ctx, &k->env->text_mutex);
 	if (k->corrupt)
 		emu_text_poke(k->env->text, at, &b, 1);
@@ -1163,6 +1244,7 @@ static void body_enable_unarmed(Ck *k)
 	if (k->corrupt)
 		emu_text_poke(k->env->text, at, (uint8_t[1]){ INT3 }, 1);
 	sim_mutex_unlock(k->ctx, &k->env->text_mutex);
+	sim_mutex_unlock(k->ctx, km);
 }
 
 static void test_a3_enable_not_armed(void **state)
@@ -1616,6 +1698,8 @@ int main(void)
 		cmocka_unit_test(test_a2_busy_with_nothing_there),
 		cmocka_unit_test(test_h1_disabled_child),
 		cmocka_unit_test(test_h1_nested_hit_calls_handler),
+		cmocka_unit_test(test_t6_write_without_kprobe_mutex),
+		cmocka_unit_test(test_t5_write_to_gone_probe),
 		cmocka_unit_test(test_t1_unowned_byte),
 		cmocka_unit_test(test_t1_unowned_byte_in_scenario_text),
 		cmocka_unit_test(test_t2_jmp_over_int3),
