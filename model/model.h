@@ -31,6 +31,8 @@ typedef struct {
 	unsigned long addr;
 	bool pre, post, fault, brk;	/* which user handlers it has (kprobes only) */
 	int pre_ret;		/* what its pre handler returns */
+	int fault_ret;		/* what its fault handler returns (non-zero: fault handled) */
+	int break_ret;		/* what its break handler returns */
 	bool disabled;		/* registered with KPROBE_FLAG_DISABLED */
 } KpProbeSpec;
 

@@ -81,7 +81,7 @@ int kp_user_fault_handler(KpProbe *p, int trapnr)
 	(void)trapnr;
 	handler_point(p, "fault-handler");
 	p->fault_calls++;
-	return 0;
+	return p->spec.fault_ret;
 }
 
 int kp_user_break_handler(KpProbe *p)
@@ -89,5 +89,5 @@ int kp_user_break_handler(KpProbe *p)
 	assert(p != NULL);
 	handler_point(p, "break-handler");
 	p->break_calls++;
-	return 0;
+	return p->spec.break_ret;
 }
