@@ -26,6 +26,66 @@ static void test_register_optimize_hit_unregister(void **state)
 	mh_free(m);
 }
 
+/* The trace index of the first USER event `what` of task `task`, or SIZE_MAX. */
+static size_t event_index(Mh *m, const char *what, int task, size_t from)
+{
+	for (size_t i = from; i < sim_trace_count(m->ctx); i++) {
+		const SimEvent *ev = sim_trace_get(m->ctx, i);
+
+		if (ev->kind == SIM_EV_USER && ev->what && !strcmp(ev->what, what) &&
+		    ev->task == task)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * The seed's point (spec §4.2, §3.4): disabling or unregistering an optimized probe
+ * queues it for delayed unoptimization.  The caller returns without a stop_machine and
+ * without waiting for a grace period; the optimizer later removes the jump (one
+ * stop_machine, on its worker) and, for an unregistered probe, frees the aggregate.
+ */
+static void test_delayed_unoptimization(void **state)
+{
+	Mh *m = mh_new(1);
+	unsigned a = mh_probe(m, "a", "f_small", 0, false);
+	unsigned b = mh_probe(m, "b", "f_medium", 0, false);
+	unsigned t0 = mh_task(m, "t0", 0);
+	uint64_t f_small = mh_sym_addr("f_small", 0);
+	size_t disable_at, unreg_at, unoptimized_at = SIZE_MAX;
+
+	(void)state;
+	mh_probe_op(m, t0, KP_OP_REGISTER, a, 0);
+	mh_probe_op(m, t0, KP_OP_REGISTER, b, 0);
+	mh_sleep(m, t0, 6);				/* both optimized */
+	mh_probe_op(m, t0, KP_OP_DISABLE, a, 0);
+	mh_probe_op(m, t0, KP_OP_UNREGISTER, b, KP_NO_EXPECT);
+	mh_expect_done(m, mh_run_first(m));
+	disable_at = event_index(m, "disable", 0, 0);
+	unreg_at = event_index(m, "unregister", 0, disable_at);
+	assert_true(disable_at != SIZE_MAX && unreg_at != SIZE_MAX);
+	/* The caller never stops the machine: all four patches are the optimizer's. */
+	for (size_t i = 0; i < sim_trace_count(m->ctx); i++) {
+		const SimEvent *ev = sim_trace_get(m->ctx, i);
+
+		if (ev->kind == SIM_EV_STOP_BEGIN)
+			assert_string_not_equal(ev->obj, "t0");
+		if (ev->kind == SIM_EV_USER && ev->what && !strcmp(ev->what, "text-write") &&
+		    (uint64_t)ev->a == f_small && ev->b == 5 && ev->task != 0 &&
+		    unoptimized_at == SIZE_MAX && i > disable_at)
+			unoptimized_at = i;
+	}
+	assert_int_equal(mh_count_events(m, SIM_EV_STOP_BEGIN, NULL, -1), 4);
+	/* The jump at f_small was replaced by the worker after disable_kprobe returned. */
+	assert_true(unoptimized_at != SIZE_MAX && unoptimized_at > disable_at);
+	/* In the end the text is original, a registered and disabled, b's aggregate freed
+	 * (the checker's M2 at quiescence passed). */
+	assert_true(mh_text_is_original(m, "f_small", 0, 5));
+	assert_true(mh_text_is_original(m, "f_medium", 0, 6));
+	assert_true(mh_flags(m, a) & KP_SNAP_DISABLED);
+	mh_free(m);
+}
+
 #include "model/kernel/kernel.h"
 
 typedef struct {
@@ -77,6 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_optimize_hit_unregister),
 		cmocka_unit_test(test_s8_lock_held),
+		cmocka_unit_test(test_delayed_unoptimization),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
