@@ -56,6 +56,7 @@ typedef struct KpEnv {
 	struct module modules[KP_MAX_MODULES];
 	unsigned n_modules;
 
+	unsigned optimize_delay;	/* jiffies; 0: the kernel's OPTIMIZE_DELAY */
 	int preempt_count[SIM_MAX_VCPUS];
 	uint64_t printk_count;
 	/* Bumped by every store the port publishes and every text write: checks that judge

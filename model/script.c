@@ -127,6 +127,10 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 	run->failed_op = -1;
 	sim_ctx_enter(ctx);
 	run->env = kp_env_new(ctx, emu_default_image(), script->model);
+	run->env->optimize_delay = script->optimize_delay;
+	if (script->branch_choice)
+		emu_machine_set_branch_policy(run->env->machine, EMU_BRANCH_CHOICE,
+					      EMU_DEFAULT_BACKWARD_TAKEN);
 	script->model->init(run->env);
 	for (unsigned i = 0; i < script->n_probes; i++) {
 		run->probes[i] = (KpProbe){ .spec = script->probes[i], .id = i };

@@ -58,7 +58,8 @@ typedef struct {
 typedef struct {
 	const KpModel *model;
 	unsigned n_cpus;
-	unsigned optimize_delay;	/* 0: the kernel's 5 jiffies (not configurable yet) */
+	unsigned optimize_delay;	/* 0: the kernel's 5 jiffies */
+	bool branch_choice;		/* conditional branches are scheduler choices */
 	KpProbeSpec *probes;
 	unsigned n_probes;
 	KpScriptTask *tasks;

@@ -396,6 +396,9 @@ static struct kprobe *get_optimized_kprobe(unsigned long addr)
 
 static void kprobe_optimizer(struct work_struct *work);
 #define OPTIMIZE_DELAY 5
+/* model: a scenario may run the optimizer with another delay (0 keeps the kernel's) */
+#undef OPTIMIZE_DELAY
+#define OPTIMIZE_DELAY (kp_env_current()->optimize_delay ? kp_env_current()->optimize_delay : 5)
 
 /* kernel/kprobes.c: do_optimize_kprobes() */
 /* Replace the breakpoints of the probes on optimizing_list with jumps. */

@@ -86,6 +86,24 @@ static void test_delayed_unoptimization(void **state)
 	mh_free(m);
 }
 
+/* optimize-delay: the optimizer runs that many jiffies after the kick instead of 5. */
+static void test_optimize_delay(void **state)
+{
+	Mh *m = mh_new(1);
+	unsigned a = mh_probe(m, "a", "f_small", 0, false);
+	unsigned t0 = mh_task(m, "t0", 0);
+
+	(void)state;
+	mh_probe_op(m, t0, KP_OP_REGISTER, a, 0);
+	m->script.optimize_delay = 12;
+	mh_expect_done(m, mh_run_first(m));
+	assert_int_equal(sim_jiffies(m->ctx), 12);
+	m->script.optimize_delay = 0;
+	mh_expect_done(m, mh_run_first(m));
+	assert_int_equal(sim_jiffies(m->ctx), 5);
+	mh_free(m);
+}
+
 #include "model/kernel/kernel.h"
 
 typedef struct {
@@ -138,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_register_optimize_hit_unregister),
 		cmocka_unit_test(test_s8_lock_held),
 		cmocka_unit_test(test_delayed_unoptimization),
+		cmocka_unit_test(test_optimize_delay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
