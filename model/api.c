@@ -44,9 +44,14 @@ static void op_event(KpWorld *w, const char *what, const char *subject, long ret
 int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 {
 	const KpModel *m = w->env->model;
+	bool disabled[KP_MAX_PROBES];
 	int ret;
 
 	w->api_epoch++;
+	/* "Registered without KPROBE_FLAG_DISABLED": the flag as the struct carries it now,
+	 * which after an unregister is still set (__disable_kprobe set it). */
+	for (int i = 0; i < n; i++)
+		disabled[i] = m->probe_flags(ps[i]) & KP_SNAP_DISABLED;
 	for (int i = 0; i < n; i++)
 		w->user[ps[i]->id].in_call++;
 	ret = n == 1 ? m->register_probe(w->env, ps[0]) : m->register_probes(w->env, ps, n);
@@ -56,7 +61,7 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 		u->in_call--;
 		if (ret == 0) {
 			u->registered = true;
-			u->enabled = !ps[i]->spec.disabled;
+			u->enabled = !disabled[i];
 		}
 	}
 	op_event(w, "register", ps[0]->spec.name, ret);
@@ -270,13 +275,18 @@ int kp_api_module_unload(KpWorld *w, const char *name)
 	struct module *mod = module_or_null(w, name);
 
 	w->api_epoch++;
-	if (!mod || !mod->loaded || mod->state != MODULE_STATE_LIVE)
-		return -EINVAL;
+	/* delete_module(name, O_NONBLOCK) of kernel/module.c: its return codes */
+	if (!mod || !mod->loaded)
+		return -ENOENT;
 	mutex_lock(&module_mutex);
+	if (mod->state != MODULE_STATE_LIVE) {
+		mutex_unlock(&module_mutex);
+		return -EBUSY;
+	}
 	if (mod->refcount) {
 		mutex_unlock(&module_mutex);
-		op_event(w, "module-unload", name, -EBUSY);
-		return -EBUSY;
+		op_event(w, "module-unload", name, -EWOULDBLOCK);
+		return -EWOULDBLOCK;
 	}
 	mod->state = MODULE_STATE_GOING;
 	mutex_unlock(&module_mutex);
@@ -338,8 +348,14 @@ int kp_api_cpu_down(KpWorld *w, unsigned cpu)
 	int ret;
 
 	w->api_epoch++;
-	if (cpu >= sim_n_vcpus(ctx) || !sim_vcpu_online(ctx, cpu) || online_cpus(w) == 1 ||
-	    cpu == sim_task_vcpu(sim_current(ctx)))
+	if (cpu >= sim_n_vcpus(ctx) || !sim_vcpu_online(ctx, cpu))
+		return -EINVAL;
+	/* _cpu_down: the last online CPU stays */
+	if (online_cpus(w) == 1)
+		return -EBUSY;
+	/* The kernel would migrate the caller off the CPU going down; this model's tasks
+	 * are bound to their vCPU, so a task cannot take its own vCPU down. */
+	if (cpu == sim_task_vcpu(sim_current(ctx)))
 		return -EINVAL;
 	sim_cpu_hotplug_begin(ctx);
 	ret = sim_stop_machine(ctx, take_cpu_down, (void *)(uintptr_t)cpu);

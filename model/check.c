@@ -513,7 +513,7 @@ void kp_check_after_register(KpWorld *w, KpProbe **ps, int n, int ret)
 			     p->spec.name);
 			continue;
 		}
-		if (!p->spec.disabled && !s->all_disarmed && !armed_text(w, h))
+		if (w->user[p->id].enabled && !s->all_disarmed && !armed_text(w, h))
 			fail(w, "A1", "register_kprobe(%s) returned 0 but its address is not armed",
 			     p->spec.name);
 	}
@@ -677,7 +677,12 @@ static void check_progress(KpWorld *w, const KpSnapshot *s)
 		const KpSnapEntry *e = &s->entries[i];
 		bool handlers = false;
 
+		uint8_t byte;
+
 		if (!e->hashed || !e->aggr || !e->optready || disabled(e->flags))
+			continue;
+		/* Text freed without a notification (free_initmem): nothing to optimize. */
+		if (!read_now(w, e->addr, &byte, 1))
 			continue;
 		for (unsigned c = 0; c < e->n_children; c++)
 			handlers |= e->child_post[c] || e->child_break[c];

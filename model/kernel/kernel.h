@@ -49,6 +49,9 @@ typedef int64_t s64;
 #define __user
 
 /* include/asm-generic/errno-base.h, errno.h */
+#define ENOENT 2
+#define EAGAIN 11
+#define EWOULDBLOCK EAGAIN
 #define EFAULT 14
 #define ENOMEM 12
 #define EBUSY 16

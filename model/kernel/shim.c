@@ -272,7 +272,11 @@ int kallsyms_lookup_size_offset(unsigned long addr, unsigned long *symbolsize,
 	return 1;
 }
 
-/* core_kernel_text() or a live module's text; init text only until it is freed. */
+/*
+ * core_kernel_text(), or the text of a module still on the module list
+ * (is_module_text_address): a module unlinked by free_module is no longer text even
+ * while its pages are still mapped.  Init text counts only until it is freed.
+ */
 int kernel_text_address(unsigned long addr)
 {
 	KpEnv *env = kp_env_current();
@@ -284,9 +288,10 @@ int kernel_text_address(unsigned long addr)
 	emu_text_region_info(env->text, (unsigned)r, &info);
 	if (info.state != EMU_TEXT_LIVE)
 		return 0;
+	if (info.kind == EMU_TEXT_MODULE_CORE || info.kind == EMU_TEXT_MODULE_INIT)
+		return __module_text_address(addr) != NULL;
 	return info.kind == EMU_TEXT_CORE || info.kind == EMU_TEXT_INIT ||
-	       info.kind == EMU_TEXT_SCENARIO || info.kind == EMU_TEXT_MODULE_CORE ||
-	       info.kind == EMU_TEXT_MODULE_INIT;
+	       info.kind == EMU_TEXT_SCENARIO;
 }
 
 int within_module_core(unsigned long addr, struct module *mod)

@@ -1169,12 +1169,12 @@ static void test_a1_register_not_armed(void **state)
 	ck_expect_clean(k);
 	p = &k->probes[a];
 	ck_enter(k);
-	k->probes[a].spec.disabled = true;	/* registered disabled: no arming promised */
+	k->w.user[a].enabled = false;	/* registered disabled: no arming promised */
 	kp_check_after_register(&k->w, &p, 1, 0);
 	ck_leave(k);
 	ck_expect_clean(k);
 	ck_enter(k);
-	k->probes[a].spec.disabled = false;
+	k->w.user[a].enabled = true;
 	kp_check_after_register(&k->w, &p, 1, 0);
 	ck_leave(k);
 	ck_expect(k, "A1", "register_kprobe(a) returned 0 but its address is not armed");
