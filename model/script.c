@@ -128,6 +128,10 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 	sim_ctx_enter(ctx);
 	run->env = kp_env_new(ctx, emu_default_image(), script->model);
 	run->env->optimize_delay = script->optimize_delay;
+	if (script->prepare && !script->prepare(run->env, script->prepare_user, error)) {
+		sim_ctx_leave(ctx);
+		return false;
+	}
 	if (script->branch_choice)
 		emu_machine_set_branch_policy(run->env->machine, EMU_BRANCH_CHOICE,
 					      EMU_DEFAULT_BACKWARD_TAKEN);
@@ -142,6 +146,21 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 						     &sym)) {
 				g_set_error(error, KP_SCRIPT_ERROR, 1, "probe %s: no symbol %s",
 					    script->probes[i].name, script->probes[i].symbol);
+				sim_ctx_leave(ctx);
+				return false;
+			}
+		}
+	}
+	for (unsigned t = 0; t < script->n_tasks; t++) {
+		for (unsigned i = 0; i < script->tasks[t].n_ops; i++) {
+			const KpOp *op = &script->tasks[t].ops[i];
+			EmuTextSymbol sym;
+
+			if ((op->kind != KP_OP_CALL && op->kind != KP_OP_IRQ) || !op->text)
+				continue;
+			if (!emu_text_symbol_by_name(run->env->text, op->text, &sym)) {
+				g_set_error(error, KP_SCRIPT_ERROR, 1, "%d: task %s: no symbol %s",
+					    op->line, script->tasks[t].name, op->text);
 				sim_ctx_leave(ctx);
 				return false;
 			}

@@ -65,6 +65,9 @@ typedef struct {
 	KpScriptTask *tasks;
 	unsigned n_tasks;
 	bool check;			/* install the invariant checker */
+	/* Called with the new environment before the port boots (scenario functions). */
+	bool (*prepare)(KpEnv *env, void *user, GError **error);
+	void *prepare_user;
 	bool check_hits;		/* without the checker: still count hits (H2) */
 } KpScript;
 

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kpsim run and kpsim replay: verdicts, exit codes, failure reports, replay."""
+import json
+import re
+
+PASSING = """\
+# An optimized probe, hit through its jump, then unregistered.
+cpus 2
+probe a at f_small+0
+task t0 on cpu0:
+    register a -> 0
+    sleep 10
+    unregister a
+task t1 on cpu1:
+    sleep 6
+    call f_small times 3
+expect always no-violation
+expect end a.hits <= 3
+expect sometimes a.hits == 3
+expect end text f_small == original
+explore random 20 seed 3
+"""
+
+# disarm_all_kprobes() returns with the jump still live (optimizer_comp is never
+# re-initialised), which the checker reports as A5.
+FAILING = """\
+cpus 1
+probe a at f_medium+0
+task t0 on cpu0:
+    register a -> 0
+    sleep 6
+    debugfs write "0" -> 1
+    call f_medium
+expect always no-violation
+"""
+
+EXPECTING = FAILING.replace("expect always no-violation", "expect always violation A5")
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_passing_scenario(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    out = kpsim("run", path, check=0).stdout
+    assert re.search(r"^PASS .*ok\.kps \(20 executions, ", out, re.M)
+    assert out.rstrip().endswith("scenarios: 1 passed, 0 failed")
+
+
+def test_failing_scenario_reports_and_replays(kpsim, tmp_path):
+    path = write(tmp_path, "bad.kps", FAILING)
+    outdir = tmp_path / "out"
+    proc = kpsim("run", "--out", str(outdir), path, check=1)
+    assert re.search(r"^FAIL .*bad\.kps", proc.stdout, re.M)
+    assert "violation A5: kprobes were disarmed but f_medium+0x0 holds an installed jump" \
+        in proc.stderr
+    assert "last events:" in proc.stderr
+    m = re.search(r"replay: kpsim replay (\S+) --schedule (S1:\S+)", proc.stderr)
+    assert m and m.group(1) == path
+    # The printed command reproduces the same failure.
+    replay = kpsim("replay", path, "--schedule", m.group(2), check=1)
+    assert "FAIL" in replay.stderr and "violation A5" in replay.stderr
+    assert f"schedule: {m.group(2)}" in replay.stderr
+    # So does the copy with the schedule embedded, without any option.
+    copy = outdir / "bad.kps"
+    assert f"schedule {m.group(2)}" in copy.read_text()
+    again = kpsim("replay", str(copy), check=1)
+    assert again.stdout == replay.stdout
+
+
+def test_expected_violation_passes(kpsim, tmp_path):
+    path = write(tmp_path, "expects.kps", EXPECTING)
+    kpsim("run", path, check=0)
+
+
+def test_tap(kpsim, tmp_path):
+    ok = write(tmp_path, "a.kps", PASSING)
+    bad = write(tmp_path, "b.kps", FAILING)
+    out = kpsim("run", "--tap", ok, bad, check=1).stdout.splitlines()
+    assert out[0] == "1..2"
+    assert out[1].startswith("ok 1 - ") and out[1].endswith("# 20 executions")
+    assert any(line.startswith("not ok 2 - ") for line in out)
+    assert any(line.startswith("# replay: kpsim replay") for line in out)
+
+
+def test_directory_and_input_errors(kpsim, tmp_path):
+    write(tmp_path, "1.kps", PASSING)
+    write(tmp_path, "2.kps", "cpus 2\nprobe a at f_small+0\nfrobnicate\n")
+    proc = kpsim("run", str(tmp_path), check=2)
+    assert re.search(r"2\.kps:3:1: ", proc.stderr)
+    assert "scenarios: 1 passed, 1 failed (1 input error)" in proc.stdout
+
+
+def test_unknown_symbol_is_an_input_error(kpsim, tmp_path):
+    path = write(tmp_path, "sym.kps", "probe a at no_such_fn+0\ntask t on cpu0:\n"
+                                      "    register a\n")
+    proc = kpsim("run", path, check=2)
+    assert "no symbol no_such_fn" in proc.stderr
+
+
+def test_replay_traces(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    text = kpsim("replay", path, check=0)
+    assert "done after" in text.stderr
+    events = [json.loads(l) for l in kpsim("replay", path, "--trace", "json",
+                                           check=0).stdout.splitlines()]
+    assert any(e["what"] == "pre-handler" and e["obj"] == "a" for e in events)
+    doc = json.loads(kpsim("replay", path, "--trace", "perfetto", check=0).stdout)
+    assert doc["traceEvents"]
+    part = kpsim("replay", path, "--until", "10", check=0)
+    assert "stopped after 9 decisions" in part.stderr
+    assert "not a schedule" in kpsim("replay", path, "--schedule", "S1:?", check=2).stderr

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `kpsim run` and `kpsim replay`. */
+#include "sim/schedule.h"
+#include "tools/commands.h"
+#include "tools/runner.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Reports only: never read inside a run. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static gint compare_paths(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* FILE as given; DIR: every .kps file below it, in path order. */
+static bool collect(const char *path, GPtrArray *out)
+{
+	GDir *dir;
+	const char *name;
+	GPtrArray *here;
+
+	if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		g_ptr_array_add(out, g_strdup(path));
+		return true;
+	}
+	dir = g_dir_open(path, 0, NULL);
+	if (!dir)
+		return false;
+	here = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(dir)))
+		g_ptr_array_add(here, g_build_filename(path, name, NULL));
+	g_dir_close(dir);
+	g_ptr_array_sort(here, compare_paths);
+	for (unsigned i = 0; i < here->len; i++) {
+		const char *p = g_ptr_array_index(here, i);
+
+		if (g_file_test(p, G_FILE_TEST_IS_DIR))
+			collect(p, out);
+		else if (g_str_has_suffix(p, ".kps"))
+			g_ptr_array_add(out, g_strdup(p));
+	}
+	g_ptr_array_free(here, TRUE);
+	return true;
+}
+
+/* A copy of the scenario that replays the failing execution: its schedule embedded. */
+static void write_failing_copy(const char *out_dir, const char *path, const KpRunResult *res,
+			       FILE *err)
+{
+	g_autofree char *text = NULL;
+	g_autofree char *base = g_path_get_basename(path);
+	g_autofree char *dest = g_build_filename(out_dir, base, NULL);
+	g_autoptr(GString) copy = g_string_new(NULL);
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return;
+	lines = g_strsplit(text, "\n", -1);
+	for (unsigned i = 0; lines[i]; i++) {
+		const char *l = lines[i] + strspn(lines[i], " \t");
+
+		if (g_str_has_prefix(l, "schedule ") || g_str_has_prefix(l, "schedule\t"))
+			continue;
+		g_string_append(copy, lines[i]);
+		if (lines[i + 1])
+			g_string_append_c(copy, '\n');
+	}
+	if (copy->len && copy->str[copy->len - 1] != '\n')
+		g_string_append_c(copy, '\n');
+	g_string_append_printf(copy, "# The failing execution (%s), replayed exactly:\nschedule %s\n",
+			       res->message, res->schedule);
+	g_mkdir_with_parents(out_dir, 0755);
+	if (!g_file_set_contents(dest, copy->str, (gssize)copy->len, &error))
+		fprintf(err, "kpsim run: %s\n", error->message);
+	else
+		fprintf(err, "  failing copy: %s\n", dest);
+}
+
+int kp_cmd_run(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) oc = g_option_context_new("FILE|DIR... - run scenarios");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *out_dir = NULL;
+	gboolean tap = FALSE;
+	GOptionEntry entries[] = {
+		{ "tap", 0, 0, G_OPTION_ARG_NONE, &tap, "print TAP instead of one line per scenario",
+		  NULL },
+		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+		  "write a copy of each failing scenario, with its failing schedule, into DIR",
+		  "DIR" },
+		{ NULL },
+	};
+	unsigned passed = 0, failed = 0, errors = 0;
+
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_set_description(
+		oc, "Runs each scenario under its own explore directive (or its embedded schedule)\n"
+		    "and judges it against its expectations.  Directories are searched for .kps\n"
+		    "files.  Exit status: 0 all passed, 1 a scenario failed, 2 an input error.\n");
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "kpsim run: %s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "kpsim run: no scenario given (see kpsim run --help)\n");
+		return KP_EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++)
+		if (!collect(argv[i], files)) {
+			fprintf(stderr, "kpsim run: %s: cannot read the directory\n", argv[i]);
+			return KP_EXIT_USAGE;
+		}
+	if (tap)
+		printf("1..%u\n", files->len);
+	for (unsigned i = 0; i < files->len; i++) {
+		const char *path = g_ptr_array_index(files, i);
+		g_autoptr(GError) perr = NULL;
+		g_autoptr(KpScenario) sc = kp_scenario_load(path, &perr);
+		KpRunResult res;
+		double t0 = now_s();
+
+		if (!sc) {
+			errors++;
+			fprintf(stderr, "%s\n", perr->message);
+			if (tap)
+				printf("not ok %u - %s # input error\n", i + 1, path);
+			else
+				printf("ERROR %s\n", path);
+			continue;
+		}
+		kp_runner_run(sc, &res);
+		if (res.verdict == KP_VERDICT_PASS) {
+			passed++;
+			if (tap)
+				printf("ok %u - %s # %llu execution%s\n", i + 1, path,
+				       (unsigned long long)res.executions,
+				       res.executions == 1 ? "" : "s");
+			else
+				printf("PASS %s (%llu execution%s, %.2f s)\n", path,
+				       (unsigned long long)res.executions,
+				       res.executions == 1 ? "" : "s", now_s() - t0);
+		} else if (res.verdict == KP_VERDICT_ERROR) {
+			errors++;
+			fprintf(stderr, "%s\n", res.message);
+			if (tap)
+				printf("not ok %u - %s # input error\n", i + 1, path);
+			else
+				printf("ERROR %s\n", path);
+		} else {
+			FILE *diag = tap ? stdout : stderr;
+
+			failed++;
+			if (tap)
+				printf("not ok %u - %s\n", i + 1, path);
+			else
+				printf("FAIL %s (execution %llu)\n", path,
+				       (unsigned long long)res.executions);
+			fprintf(diag, "%s%s\n", tap ? "# " : "  ", res.message);
+			if (res.schedule) {
+				fprintf(diag, "%slast events:\n", tap ? "# " : "  ");
+				if (!tap)
+					kp_runner_print_tail(sc, res.schedule, 15, diag);
+				fprintf(diag, "%sreplay: kpsim replay %s --schedule %s\n",
+					tap ? "# " : "  ", path, res.schedule);
+				if (out_dir)
+					write_failing_copy(out_dir, path, &res, diag);
+			}
+		}
+		kp_run_result_clear(&res);
+	}
+	printf("scenarios: %u passed, %u failed", passed, failed + errors);
+	if (errors)
+		printf(" (%u input error%s)", errors, errors == 1 ? "" : "s");
+	printf("\n");
+	if (errors)
+		return KP_EXIT_USAGE;
+	return failed ? KP_EXIT_FAIL : KP_EXIT_PASS;
+}
+
+int kp_cmd_replay(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) oc =
+		g_option_context_new("FILE - run one execution of a scenario and print its trace");
+	g_autoptr(GError) err = NULL;
+	g_autofree char *schedule = NULL;
+	g_autofree char *trace = NULL;
+	gint64 until = 0;
+	GOptionEntry entries[] = {
+		{ "schedule", 's', 0, G_OPTION_ARG_STRING, &schedule,
+		  "the schedule to follow (default: the file's own, else the first strategy)",
+		  "S1:..." },
+		{ "trace", 't', 0, G_OPTION_ARG_STRING, &trace,
+		  "trace format: text (default), json (JSON lines), perfetto (ui.perfetto.dev)",
+		  "FORMAT" },
+		{ "until", 'u', 0, G_OPTION_ARG_INT64, &until, "stop before decision STEP", "STEP" },
+		{ NULL },
+	};
+	g_autoptr(KpScenario) sc = NULL;
+	KpTraceFormat format = KP_TRACE_TEXT;
+
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_set_description(
+		oc, "Writes the full trace on stdout and a summary (how the execution ended, its\n"
+		    "schedule) on stderr.  Exit status: 0 the execution passed its expectations,\n"
+		    "1 it failed, 2 an input error.\n");
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "kpsim replay: %s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "kpsim replay: give exactly one scenario file\n");
+		return KP_EXIT_USAGE;
+	}
+	if (trace && !strcmp(trace, "json"))
+		format = KP_TRACE_JSON;
+	else if (trace && !strcmp(trace, "perfetto"))
+		format = KP_TRACE_PERFETTO;
+	else if (trace && strcmp(trace, "text")) {
+		fprintf(stderr, "kpsim replay: unknown trace format '%s' (text, json, perfetto)\n",
+			trace);
+		return KP_EXIT_USAGE;
+	}
+	if (until < 0) {
+		fprintf(stderr, "kpsim replay: --until takes a step number\n");
+		return KP_EXIT_USAGE;
+	}
+	if (schedule) {
+		size_t n, pos = 0;
+		g_autofree SimChoice *c = sim_schedule_decode(schedule, &n, &pos);
+
+		if (!c) {
+			fprintf(stderr, "kpsim replay: --schedule:%zu: not a schedule\n", pos + 1);
+			return KP_EXIT_USAGE;
+		}
+	}
+	sc = kp_scenario_load(argv[1], &err);
+	if (!sc) {
+		fprintf(stderr, "%s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	return kp_runner_replay(sc, schedule, (uint64_t)until, format, stdout, stderr);
+}

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/runner.h"
+
+#include "model/kernel/kernel.h"
+#include "sim/rcu.h"
+#include "sim/schedule.h"
+#include "sim/stop_machine.h"
+#include "sim/trace.h"
+#include "tools/commands.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+/* Bytes `expect ... text LOCATION == original` compares: what a jump would cover. */
+#define TEXT_WINDOW 5
+
+static bool add_functions(KpEnv *env, void *user, GError **error)
+{
+	const KpScenario *sc = user;
+
+	for (unsigned i = 0; i < sc->n_functions; i++) {
+		const KpScenarioFunction *f = &sc->functions[i];
+		g_autoptr(GError) err = NULL;
+
+		if (!emu_text_add_function(env->text, f->name, f->bytes, f->n_bytes, &err)) {
+			g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
+				    "%s:%d: function %s: %s", sc->path, f->line, f->name,
+				    err->message);
+			return false;
+		}
+	}
+	return true;
+}
+
+static SimCtx *new_ctx(const KpScenario *sc, bool trace)
+{
+	SimConfig cfg = { .n_vcpus = sc->n_cpus, .max_steps = sc->max_steps, .trace = trace };
+
+	return sim_ctx_new(&cfg);
+}
+
+static KpScript script_of(const KpScenario *sc)
+{
+	KpScript s = sc->script;
+
+	s.check = true;
+	s.prepare = add_functions;
+	s.prepare_user = (void *)sc;
+	return s;
+}
+
+static bool compare(KpCmp cmp, uint64_t a, uint64_t b)
+{
+	switch (cmp) {
+	case KP_CMP_EQ: return a == b;
+	case KP_CMP_NE: return a != b;
+	case KP_CMP_LT: return a < b;
+	case KP_CMP_LE: return a <= b;
+	case KP_CMP_GT: return a > b;
+	case KP_CMP_GE: return a >= b;
+	}
+	return false;
+}
+
+static uint64_t probe_field(const KpScriptRun *run, const KpExpectation *e)
+{
+	const KpProbe *p = &run->probes[e->probe];
+	const KpModel *m = run->env->model;
+
+	switch (e->field) {
+	case KP_FIELD_HITS: return p->pre_calls;
+	case KP_FIELD_POST_HITS: return p->post_calls;
+	case KP_FIELD_FAULT_HITS: return p->fault_calls;
+	case KP_FIELD_BREAK_HITS: return p->break_calls;
+	case KP_FIELD_NMISSED: return m->probe_nmissed(p);
+	case KP_FIELD_FLAGS: return m->probe_flags(p);
+	}
+	return 0;
+}
+
+static bool location_addr(const KpScriptRun *run, const KpScenarioLocation *loc, uint64_t *out)
+{
+	EmuTextSymbol sym;
+
+	if (!loc->symbol) {
+		*out = loc->offset;
+		return true;
+	}
+	if (!emu_text_symbol_by_name(run->env->text, loc->symbol, &sym))
+		return false;
+	*out = sym.addr + loc->offset;
+	return true;
+}
+
+/* Does the end-of-execution condition hold?  *why gets a description when it does not. */
+static bool holds(SimCtx *ctx, const KpScriptRun *run, const KpExpectation *e, GString *why)
+{
+	KpSnapshot *snap;
+	uint8_t now[KP_SCENARIO_MAX_TEXT_BYTES], orig[KP_SCENARIO_MAX_TEXT_BYTES];
+	uint64_t addr, value = 0;
+	size_t n;
+	bool ok;
+
+	switch (e->cond) {
+	case KP_COND_NO_VIOLATION:
+		return sim_violation_count(ctx) == 0;
+	case KP_COND_VIOLATION:
+		return sim_violation_fatal(ctx) && !strcmp(sim_violation_fatal(ctx)->id, e->id);
+	case KP_COND_PROBE_FIELD:
+		value = probe_field(run, e);
+		break;
+	case KP_COND_TEXT_ORIGINAL:
+	case KP_COND_TEXT_BYTES:
+		n = e->cond == KP_COND_TEXT_BYTES ? e->n_bytes : TEXT_WINDOW;
+		if (!location_addr(run, &e->loc, &addr) ||
+		    !emu_text_read(run->env->text, addr, now, n)) {
+			g_string_append(why, "the text is not mapped");
+			return false;
+		}
+		if (e->cond == KP_COND_TEXT_BYTES)
+			ok = !memcmp(now, e->bytes, n);
+		else
+			ok = emu_text_read_orig(run->env->text, addr, orig, n) &&
+			     (memcmp(now, orig, n) == 0) == (e->cmp == KP_CMP_EQ);
+		if (!ok) {
+			char hex[64];
+
+			emu_text_hex(now, n, hex, sizeof(hex));
+			g_string_append_printf(why, "the text is %s", hex);
+		}
+		return ok;
+	case KP_COND_OPTIMIZATION:
+	case KP_COND_ARMED:
+		snap = g_new0(KpSnapshot, 1);
+		sim_ctx_enter(ctx);
+		run->env->model->snapshot(run->env, snap);
+		sim_ctx_leave(ctx);
+		value = e->cond == KP_COND_OPTIMIZATION ? snap->allow_optimization
+							: !snap->all_disarmed;
+		g_free(snap);
+		break;
+	case KP_COND_STOP_MACHINES:
+		value = sim_stop_machine_count(ctx);
+		break;
+	case KP_COND_GRACE_PERIODS:
+		value = sim_rcu_completed(ctx);
+		break;
+	}
+	ok = compare(e->cmp, value, e->value);
+	if (!ok)
+		g_string_append_printf(why, "it is %" PRIu64, value);
+	return ok;
+}
+
+/* Judge one execution; on failure fill *msg.  sometimes[] collects what held. */
+static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, bool *sometimes,
+		  GString *msg)
+{
+	const SimViolation *fatal = sim_violation_fatal(ctx);
+	bool violation_expected = false;
+
+	if (!sc->n_expects && sim_violation_count(ctx)) {
+		const SimViolation *v = fatal ? fatal : sim_violation_get(ctx, 0);
+
+		g_string_printf(msg, "violation %s: %s", v->id, v->message);
+		return false;
+	}
+	for (unsigned i = 0; i < sc->n_expects; i++) {
+		const KpExpectation *e = &sc->expects[i];
+		g_autoptr(GString) why = g_string_new(NULL);
+		bool ok;
+
+		violation_expected |= e->cond == KP_COND_VIOLATION;
+		ok = holds(ctx, run, e, why);
+		if (e->kind == KP_EXPECT_SOMETIMES) {
+			sometimes[i] |= ok;
+			continue;
+		}
+		if (ok)
+			continue;
+		if (e->cond == KP_COND_NO_VIOLATION) {
+			const SimViolation *v = fatal ? fatal : sim_violation_get(ctx, 0);
+
+			g_string_printf(msg, "%s:%d: violation %s: %s", sc->path, e->line, v->id,
+					v->message);
+		} else {
+			g_string_printf(msg, "%s:%d: expectation failed%s%s", sc->path, e->line,
+					why->len ? ": " : "", why->str);
+			if (fatal)
+				g_string_append_printf(msg, " (the run ended with %s: %s)", fatal->id,
+						       fatal->message);
+		}
+		return false;
+	}
+	if (fatal && !violation_expected) {
+		g_string_printf(msg, "violation %s: %s", fatal->id, fatal->message);
+		return false;
+	}
+	return true;
+}
+
+void kp_runner_run(const KpScenario *sc, KpRunResult *res)
+{
+	KpScript script = script_of(sc);
+	SimCtx *ctx = new_ctx(sc, false);
+	KpScriptRun run = { 0 };
+	bool *sometimes = g_new0(bool, sc->n_expects ? sc->n_expects : 1);
+	g_autoptr(GString) msg = g_string_new(NULL);
+	uint64_t runs = 1, seed0 = sc->explore.has_seed ? sc->explore.seed : 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!sc->schedule && sc->explore.kind == KP_EXPLORE_RANDOM)
+		runs = sc->explore.runs;
+	for (uint64_t i = 0; i < runs; i++) {
+		g_autoptr(GError) err = NULL;
+		SimStrategy *s;
+		SimEnd end;
+
+		if (sc->schedule)
+			s = sim_strategy_replay_new(sc->schedule, NULL);
+		else if (sc->explore.kind == KP_EXPLORE_RANDOM)
+			s = sim_strategy_random_new(seed0 + i);
+		else
+			s = sim_strategy_first_new();
+		end = kp_script_run(ctx, &script, s, &run, &err);
+		sim_strategy_free(s);
+		res->executions++;
+		if (end == SIM_END_NONE) {
+			res->verdict = KP_VERDICT_ERROR;
+			res->message = g_strdup_printf("%s: %s", sc->path, err->message);
+			break;
+		}
+		if (end == SIM_END_DIVERGED) {
+			res->verdict = KP_VERDICT_ERROR;
+			res->message = g_strdup_printf("%s:%d: the schedule does not fit this scenario",
+						       sc->path, sc->schedule_line);
+			break;
+		}
+		if (!judge(sc, ctx, &run, sometimes, msg)) {
+			res->verdict = KP_VERDICT_FAIL;
+			res->message = g_strdup(msg->str);
+			res->schedule = sim_schedule_string(ctx);
+			res->has_seed = !sc->schedule && sc->explore.kind == KP_EXPLORE_RANDOM;
+			res->seed = seed0 + i;
+			break;
+		}
+	}
+	for (unsigned i = 0; res->verdict == KP_VERDICT_PASS && i < sc->n_expects; i++)
+		if (sc->expects[i].kind == KP_EXPECT_SOMETIMES && !sometimes[i]) {
+			res->verdict = KP_VERDICT_FAIL;
+			res->message = g_strdup_printf(
+				"%s:%d: expectation never held in %" PRIu64 " execution%s", sc->path,
+				sc->expects[i].line, res->executions, res->executions == 1 ? "" : "s");
+		}
+	kp_script_release(&run);
+	sim_ctx_free(ctx);
+	g_free(sometimes);
+}
+
+void kp_run_result_clear(KpRunResult *res)
+{
+	g_free(res->message);
+	g_free(res->schedule);
+	memset(res, 0, sizeof(*res));
+}
+
+/* ---- one execution with the trace on ---- */
+
+typedef struct {
+	SimStrategy base;
+	SimStrategy *inner;
+	uint64_t until;
+} UntilStrategy;
+
+static void until_begin(SimStrategy *s, SimCtx *ctx)
+{
+	UntilStrategy *u = (UntilStrategy *)s;
+
+	if (u->inner->ops->begin)
+		u->inner->ops->begin(u->inner, ctx);
+}
+
+static size_t until_choose(SimStrategy *s, SimCtx *ctx, const SimOption *opts, size_t n)
+{
+	UntilStrategy *u = (UntilStrategy *)s;
+
+	if (u->until && sim_step(ctx) + 1 >= u->until)
+		return SIM_CHOOSE_STOP;
+	return u->inner->ops->choose(u->inner, ctx, opts, n);
+}
+
+static void until_destroy(SimStrategy *s)
+{
+	sim_strategy_free(((UntilStrategy *)s)->inner);
+	g_free(s);
+}
+
+static const SimStrategyOps until_ops = {
+	.name = "until",
+	.begin = until_begin,
+	.choose = until_choose,
+	.destroy = until_destroy,
+};
+
+static SimEnd traced_run(const KpScenario *sc, const char *schedule, uint64_t until,
+			 SimCtx *ctx, KpScriptRun *run, GError **error)
+{
+	KpScript script = script_of(sc);
+	UntilStrategy *u = g_new0(UntilStrategy, 1);
+	SimEnd end;
+
+	u->base.ops = &until_ops;
+	u->until = until;
+	u->inner = schedule ? sim_strategy_replay_new(schedule, NULL) : sim_strategy_first_new();
+	if (!u->inner) {
+		g_free(u);
+		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
+			    "--schedule: not a schedule");
+		return SIM_END_NONE;
+	}
+	end = kp_script_run(ctx, &script, &u->base, run, error);
+	sim_strategy_free(&u->base);
+	return end;
+}
+
+int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
+		     KpTraceFormat format, FILE *out, FILE *summary)
+{
+	SimCtx *ctx = new_ctx(sc, true);
+	KpScriptRun run = { 0 };
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GString) msg = g_string_new(NULL);
+	bool *sometimes = g_new0(bool, sc->n_expects ? sc->n_expects : 1);
+	g_autofree char *sched = NULL;
+	SimEnd end;
+	int rc = KP_EXIT_PASS;
+
+	end = traced_run(sc, schedule ? schedule : sc->schedule, until, ctx, &run, &err);
+	if (end == SIM_END_NONE || end == SIM_END_DIVERGED) {
+		fprintf(summary, "%s\n", err ? err->message : "the schedule does not fit this scenario");
+		rc = KP_EXIT_USAGE;
+		goto out;
+	}
+	if (format == KP_TRACE_JSON)
+		sim_trace_write_jsonl(ctx, out);
+	else if (format == KP_TRACE_PERFETTO)
+		sim_trace_write_perfetto(ctx, out);
+	else
+		sim_trace_write_text(ctx, out, 0);
+	sched = sim_schedule_string(ctx);
+	fprintf(summary, "%s: %s after %" PRIu64 " decisions, jiffies %" PRIu64
+			 "\nschedule: %s\n",
+		sc->path, sim_end_name(end), sim_step(ctx), sim_jiffies(ctx), sched);
+	if (end == SIM_END_STOPPED)
+		goto out;
+	if (!judge(sc, ctx, &run, sometimes, msg)) {
+		fprintf(summary, "FAIL %s\n", msg->str);
+		rc = KP_EXIT_FAIL;
+	}
+out:
+	kp_script_release(&run);
+	sim_ctx_free(ctx);
+	g_free(sometimes);
+	return rc;
+}
+
+void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, FILE *out)
+{
+	SimCtx *ctx = new_ctx(sc, true);
+	KpScriptRun run = { 0 };
+	g_autoptr(GError) err = NULL;
+	size_t count;
+
+	if (traced_run(sc, schedule, 0, ctx, &run, &err) != SIM_END_NONE) {
+		count = sim_trace_count(ctx);
+		sim_trace_write_text(ctx, out, count > n ? count - n : 0);
+	}
+	kp_script_release(&run);
+	sim_ctx_free(ctx);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Running a parsed scenario: its executions under its explore directive (or its embedded
+ * schedule), judged against its expectations.  The result says how the scenario did and,
+ * for a failure, which execution failed and how to replay it.
+ */
+#ifndef KPSIM_TOOLS_RUNNER_H
+#define KPSIM_TOOLS_RUNNER_H
+
+#include "tools/scenario.h"
+
+#include <stdio.h>
+
+typedef enum {
+	KP_VERDICT_PASS,
+	KP_VERDICT_FAIL,	/* a violation or an expectation failed */
+	KP_VERDICT_ERROR,	/* the scenario does not fit the image (input error) */
+} KpVerdict;
+
+typedef struct {
+	KpVerdict verdict;
+	uint64_t executions;
+	char *message;		/* why it failed, or the input error */
+	char *schedule;		/* the failing execution's schedule (S1:...) */
+	uint64_t seed;		/* its seed, when random */
+	bool has_seed;
+} KpRunResult;
+
+/* Run every execution the scenario asks for. */
+void kp_runner_run(const KpScenario *sc, KpRunResult *res);
+void kp_run_result_clear(KpRunResult *res);
+
+typedef enum {
+	KP_TRACE_TEXT,
+	KP_TRACE_JSON,
+	KP_TRACE_PERFETTO,
+} KpTraceFormat;
+
+/*
+ * One execution with the trace on: the schedule given (or the scenario's own, or the
+ * first strategy's), stopping before decision `until` when it is non-zero.  Writes the
+ * trace to `out`, a summary to `summary`.  Returns the process exit status.
+ */
+int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
+		     KpTraceFormat format, FILE *out, FILE *summary);
+
+/* The last `n` trace lines of the failing execution, replayed with the trace on. */
+void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, FILE *out);
+
+#endif

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Scenario files (.kps, docs/scenario-language.md) parsed into what the runner needs: a
+ * ready-to-run KpScript plus what a script does not hold (the header values the runner
+ * applies, the scenario's own functions, the expectations, how to explore, a schedule to
+ * replay).  Probe and call symbols stay names: the image they resolve in is known only
+ * when the scenario runs.
+ */
+#ifndef KPSIM_TOOLS_SCENARIO_H
+#define KPSIM_TOOLS_SCENARIO_H
+
+#include "model/script.h"
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KP_SCENARIO_ERROR (g_quark_from_static_string("kp-scenario-error"))
+
+typedef enum {
+	KP_SCENARIO_ERROR_PARSE,	/* the text is not a valid scenario */
+	KP_SCENARIO_ERROR_READ,		/* the file could not be read */
+} KpScenarioErrorCode;
+
+/* The language's limits; exceeding one is an input error like any other. */
+#define KP_SCENARIO_MAX_CPUS 16
+#define KP_SCENARIO_TASKS_PER_CPU 4
+#define KP_SCENARIO_MAX_TASKS (KP_SCENARIO_MAX_CPUS * KP_SCENARIO_TASKS_PER_CPU)
+#define KP_SCENARIO_MAX_OPS 256			/* per task */
+#define KP_SCENARIO_MAX_EXPECTS 64
+#define KP_SCENARIO_MAX_FUNCTIONS 64
+#define KP_SCENARIO_MAX_FUNCTION_BYTES 4096
+#define KP_SCENARIO_MAX_TEXT_BYTES 64		/* bytes an `expect ... text` compares */
+#define KP_SCENARIO_MAX_STRING 1024		/* decoded bytes of one string */
+
+/* A code location: symbol+offset, or an absolute address when symbol is NULL. */
+typedef struct {
+	const char *symbol;
+	unsigned long offset;	/* the offset after the symbol, or the address */
+} KpScenarioLocation;
+
+/* `function NAME HEXBYTES+`: code the runner adds to the image. */
+typedef struct {
+	const char *name;
+	const uint8_t *bytes;
+	size_t n_bytes;
+	int line;
+} KpScenarioFunction;
+
+typedef enum {
+	KP_EXPECT_ALWAYS,
+	KP_EXPECT_SOMETIMES,
+	KP_EXPECT_END,
+} KpExpectKind;
+
+typedef enum {
+	KP_COND_NO_VIOLATION,
+	KP_COND_VIOLATION,	/* id */
+	KP_COND_PROBE_FIELD,	/* probe, field, cmp, value */
+	KP_COND_TEXT_ORIGINAL,	/* loc, cmp (EQ or NE) */
+	KP_COND_TEXT_BYTES,	/* loc, bytes (cmp is EQ) */
+	KP_COND_OPTIMIZATION,	/* value 0 or 1 (cmp is EQ) */
+	KP_COND_ARMED,		/* value 0 or 1 (cmp is EQ) */
+	KP_COND_STOP_MACHINES,	/* cmp, value */
+	KP_COND_GRACE_PERIODS,	/* cmp, value */
+} KpCondKind;
+
+typedef enum {
+	KP_FIELD_HITS,
+	KP_FIELD_POST_HITS,
+	KP_FIELD_FAULT_HITS,
+	KP_FIELD_BREAK_HITS,
+	KP_FIELD_NMISSED,
+	KP_FIELD_FLAGS,
+} KpProbeField;
+
+typedef enum {
+	KP_CMP_EQ,
+	KP_CMP_NE,
+	KP_CMP_LT,
+	KP_CMP_LE,
+	KP_CMP_GT,
+	KP_CMP_GE,
+} KpCmp;
+
+typedef struct {
+	KpExpectKind kind;
+	KpCondKind cond;
+	KpCmp cmp;
+	const char *id;			/* KP_COND_VIOLATION: the invariant id */
+	unsigned probe;			/* KP_COND_PROBE_FIELD: index in script.probes */
+	KpProbeField field;
+	KpScenarioLocation loc;		/* KP_COND_TEXT_* */
+	const uint8_t *bytes;		/* KP_COND_TEXT_BYTES */
+	size_t n_bytes;
+	uint64_t value;
+	int line;
+} KpExpectation;
+
+typedef enum {
+	KP_EXPLORE_FIRST,
+	KP_EXPLORE_RANDOM,
+} KpExploreKind;
+
+typedef struct {
+	KpExploreKind kind;
+	uint64_t runs;		/* KP_EXPLORE_RANDOM: executions */
+	uint64_t seed;		/* the first seed, when has_seed */
+	bool has_seed;
+	int line;		/* 0: no explore line (explore first) */
+} KpExplore;
+
+typedef struct {
+	const char *path;	/* as given to the parser, for reports */
+	const char *model_name;
+
+	/*
+	 * Header values.  optimize_delay and branch_choice are also set in `script`;
+	 * max_steps is the engine's step bound, 0 when the file does not set one.
+	 */
+	unsigned n_cpus;
+	unsigned optimize_delay;	/* jiffies; 5 (the kernel's) unless set */
+	bool branch_choice;
+	uint64_t max_steps;
+
+	/* Probes and tasks, ready to run; op.line is the scenario line of each op. */
+	KpScript script;
+
+	KpScenarioFunction *functions;
+	unsigned n_functions;
+
+	/* In file order.  None: `expect always no-violation` is implied. */
+	KpExpectation *expects;
+	unsigned n_expects;
+
+	KpExplore explore;
+	const char *schedule;	/* the `schedule` line's S1:... string, or NULL */
+	int schedule_line;
+
+	/* Storage behind the pointers above. */
+	GStringChunk *strings;
+	KpProbeSpec probes[KP_MAX_PROBES];
+	KpScriptTask tasks[KP_SCENARIO_MAX_TASKS];
+	GArray *task_ops[KP_SCENARIO_MAX_TASKS];
+	KpScenarioFunction function_store[KP_SCENARIO_MAX_FUNCTIONS];
+	KpExpectation expect_store[KP_SCENARIO_MAX_EXPECTS];
+} KpScenario;
+
+/*
+ * Parse `len` bytes of scenario text (no terminating NUL needed).  `path` names the file
+ * in error messages, which read "path:line:col: message" (1-based; columns count bytes)
+ * in domain KP_SCENARIO_ERROR.  Returns NULL with *error set on any input error.
+ */
+KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GError **error);
+/* Read and parse a file; an unreadable one is KP_SCENARIO_ERROR_READ with GLib's reason. */
+KpScenario *kp_scenario_load(const char *path, GError **error);
+void kp_scenario_free(KpScenario *sc);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KpScenario, kp_scenario_free)
+
+#endif
