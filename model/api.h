@@ -10,6 +10,7 @@
 #define KPSIM_MODEL_API_H
 
 #include "model/model.h"
+#include "model/transitions.h"
 
 /* The user-level model (spec §8): what the user asked for, per probe and globally. */
 typedef struct {
@@ -33,6 +34,8 @@ typedef struct KpWorld {
 	struct KpCheckState *check;	/* the checker's own state (check.c) */
 	struct KpHitState *hits;	/* the per-pass hit accounting (hits.c) */
 	uint64_t api_epoch;	/* bumped as every operation starts and ends */
+	KpTransitions transitions;	/* the §6 state changes seen in this run */
+	KpStateTrack track;
 } KpWorld;
 
 /* Create the probes' port objects (after the port's init). */

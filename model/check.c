@@ -375,10 +375,12 @@ static void step_hook(SimCtx *ctx, void *user)
 	if (ended(w) || (cs->checked_valid && cs->checked_gen == w->env->gen))
 		return;
 	s = take_snapshot(w);
+	kp_track_freeing(&w->track, &w->transitions, s);
 	if (!outside_locks(w, s))
 		return;
 	cs->checked_gen = w->env->gen;
 	cs->checked_valid = true;
+	kp_track_consistent(&w->track, &w->transitions, s);
 	check_all(w, s);
 }
 

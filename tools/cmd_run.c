@@ -95,8 +95,11 @@ int kp_cmd_run(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *out_dir = NULL;
-	gboolean tap = FALSE;
+	gboolean tap = FALSE, coverage = FALSE;
+	KpTransitions total = { 0 };
 	GOptionEntry entries[] = {
+		{ "coverage", 'c', 0, G_OPTION_ARG_NONE, &coverage,
+		  "print the matrix of probe state transitions seen, and those never seen", NULL },
 		{ "tap", 0, 0, G_OPTION_ARG_NONE, &tap, "print TAP instead of one line per scenario",
 		  NULL },
 		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
@@ -143,6 +146,9 @@ int kp_cmd_run(int argc, char **argv)
 			continue;
 		}
 		kp_runner_run(sc, &res);
+		for (unsigned a = 0; a < KP_ST_COUNT; a++)
+			for (unsigned b = 0; b < KP_ST_COUNT; b++)
+				total.count[a][b] += res.transitions.count[a][b];
 		if (res.verdict == KP_VERDICT_PASS) {
 			passed++;
 			if (tap)
@@ -182,6 +188,8 @@ int kp_cmd_run(int argc, char **argv)
 		}
 		kp_run_result_clear(&res);
 	}
+	if (coverage)
+		kp_print_transitions(&total, stdout);
 	printf("scenarios: %u passed, %u failed", passed, failed + errors);
 	if (errors)
 		printf(" (%u input error%s)", errors, errors == 1 ? "" : "s");

@@ -226,6 +226,11 @@ void kp_runner_run(const KpScenario *sc, KpRunResult *res)
 		end = kp_script_run(ctx, &script, s, &run, &err);
 		sim_strategy_free(s);
 		res->executions++;
+		if (run.env)
+			for (unsigned a = 0; a < KP_ST_COUNT; a++)
+				for (unsigned b = 0; b < KP_ST_COUNT; b++)
+					res->transitions.count[a][b] +=
+						run.world.transitions.count[a][b];
 		if (end == SIM_END_NONE) {
 			res->verdict = KP_VERDICT_ERROR;
 			res->message = g_strdup_printf("%s: %s", sc->path, err->message);
@@ -256,6 +261,38 @@ void kp_runner_run(const KpScenario *sc, KpRunResult *res)
 	kp_script_release(&run);
 	sim_ctx_free(ctx);
 	g_free(sometimes);
+}
+
+void kp_print_transitions(const KpTransitions *tr, FILE *out)
+{
+	unsigned missing = 0, expected = 0;
+
+	fprintf(out, "probe state transitions (rows: from, columns: to; * = a transition of "
+		     "spec §6 never seen):\n%-13s", "");
+	for (unsigned b = 0; b < KP_ST_COUNT; b++)
+		fprintf(out, " %12s", kp_state_name(b));
+	fprintf(out, "\n");
+	for (unsigned a = 0; a < KP_ST_COUNT; a++) {
+		fprintf(out, "%-13s", kp_state_name(a));
+		for (unsigned b = 0; b < KP_ST_COUNT; b++) {
+			bool want = kp_transition_expected(a, b);
+
+			if (tr->count[a][b])
+				fprintf(out, " %12llu", (unsigned long long)tr->count[a][b]);
+			else
+				fprintf(out, " %12s", want ? "*" : (a == b ? "-" : "."));
+			expected += want;
+			missing += want && !tr->count[a][b];
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "transitions of spec §6 seen: %u of %u\n", expected - missing, expected);
+	for (unsigned a = 0; a < KP_ST_COUNT; a++)
+		for (unsigned b = 0; b < KP_ST_COUNT; b++)
+			if (tr->count[a][b] && !kp_transition_expected(a, b) && a != b)
+				fprintf(out, "also seen, not in spec §6: %s -> %s (%llu)\n",
+					kp_state_name(a), kp_state_name(b),
+					(unsigned long long)tr->count[a][b]);
 }
 
 void kp_run_result_clear(KpRunResult *res)

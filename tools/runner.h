@@ -24,7 +24,11 @@ typedef struct {
 	char *schedule;		/* the failing execution's schedule (S1:...) */
 	uint64_t seed;		/* its seed, when random */
 	bool has_seed;
+	KpTransitions transitions;	/* §6 state changes over all executions */
 } KpRunResult;
+
+/* Print the state-transition matrix and the §6 transitions never seen. */
+void kp_print_transitions(const KpTransitions *tr, FILE *out);
 
 /* Run every execution the scenario asks for. */
 void kp_runner_run(const KpScenario *sc, KpRunResult *res);

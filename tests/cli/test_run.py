@@ -113,3 +113,25 @@ def test_replay_traces(kpsim, tmp_path):
     part = kpsim("replay", path, "--until", "10", check=0)
     assert "stopped after 9 decisions" in part.stderr
     assert "not a schedule" in kpsim("replay", path, "--schedule", "S1:?", check=2).stderr
+
+
+def test_coverage_matrix(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    out = kpsim("run", "--coverage", path, check=0).stdout
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()
+            if line.split() and line.split()[0] in
+            ("none", "int3", "optimizing", "optimized", "unoptimizing", "unused", "freeing")}
+    cols = ["none", "disarmed", "int3", "optimizing", "optimized", "unoptimizing",
+            "unused", "freeing", "gone"]
+    cell = lambda a, b: rows[a][cols.index(b)]
+    # Every execution registers a (optimizable): none -> optimizing -> optimized; the
+    # unregister leaves its aggregate unused (its last child gone, the jump still there),
+    # the optimizer unhashes it (freeing) and frees it after the grace period (none).
+    assert cell("none", "optimizing") == "20"
+    assert cell("optimizing", "optimized") == "20"
+    assert cell("optimized", "unused") == "20"
+    assert cell("unused", "freeing") == "20"
+    assert cell("freeing", "none") == "20"
+    assert cell("none", "int3") == "*"       # a transition of §6 this scenario lacks
+    assert cell("none", "gone") == "."       # not a transition of §6
+    assert re.search(r"transitions of spec §6 seen: \d+ of 25", out)

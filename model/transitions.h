@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The probe state machine of spec §6, observed: each hashed probe address is classified
+ * into a state whenever the structures are consistent (nobody holds kprobe_mutex or
+ * text_mutex), ops on an optimizer's free list whenever they are seen, and every change
+ * of state is counted.  `kpsim run --coverage` prints the counts and the transitions
+ * the state machine has that no execution showed.
+ */
+#ifndef KPSIM_MODEL_TRANSITIONS_H
+#define KPSIM_MODEL_TRANSITIONS_H
+
+#include "model/snapshot.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+	KP_ST_NONE,		/* no probe at the address */
+	KP_ST_DISARMED,		/* S0 */
+	KP_ST_INT3,		/* S1 */
+	KP_ST_OPTIMIZING,	/* S2 */
+	KP_ST_OPTIMIZED,	/* S3 */
+	KP_ST_UNOPTIMIZING,	/* S4 */
+	KP_ST_UNUSED,		/* S5 */
+	KP_ST_FREEING,		/* S6 */
+	KP_ST_GONE,
+	KP_ST_COUNT
+} KpProbeState;
+
+const char *kp_state_name(unsigned state);
+
+typedef struct {
+	uint64_t count[KP_ST_COUNT][KP_ST_COUNT];
+} KpTransitions;
+
+/* The state of one snapshot entry (all_disarmed is the snapshot's G). */
+KpProbeState kp_state_of(const KpSnapEntry *e, bool all_disarmed);
+/* Is from -> to a transition of the §6 state machine (or of registering/unregistering)? */
+bool kp_transition_expected(unsigned from, unsigned to);
+
+#define KP_TRACK_MAX KP_SNAP_MAX_ENTRIES
+
+/* Last state seen per address. */
+typedef struct {
+	uint64_t addr[KP_TRACK_MAX];
+	uint8_t state[KP_TRACK_MAX];
+	unsigned n;
+} KpStateTrack;
+
+/* A consistent snapshot: every address's state, and NONE for addresses that left. */
+void kp_track_consistent(KpStateTrack *t, KpTransitions *tr, const KpSnapshot *s);
+/* Any snapshot: only ops on a free list (they are never seen outside the locks). */
+void kp_track_freeing(KpStateTrack *t, KpTransitions *tr, const KpSnapshot *s);
+
+#endif
