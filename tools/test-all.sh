@@ -40,6 +40,13 @@ setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=fal
 rm -f build-asan/meson-logs/testlog.json
 meson test -C build-asan --print-errorlogs || status=1
 
+# The same scenarios and schedules give byte-identical traces at -O0 (build-cov) and
+# -O2 (build-rel).
+setup build-rel -Dbuildtype=debugoptimized -Dtests=disabled -Dwerror=true
+meson compile -C build-rel >/dev/null || status=1
+python3 tools/check-determinism.py build-cov/tools/kpsim build-rel/tools/kpsim scenarios \
+	|| status=1
+
 python3 tools/test-summary.py build-cov/meson-logs/testlog.json \
 	build-asan/meson-logs/testlog.json || status=1
 exit $status
