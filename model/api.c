@@ -219,7 +219,11 @@ int kp_api_module_load(KpWorld *w, const char *name)
 	if (!mod || mod->loaded)
 		return -EEXIST;
 	mutex_lock(&module_mutex);
-	emu_text_module_load(w->env->text, name);
+	/* A reloaded module would get new addresses; this model maps each image once. */
+	if (!emu_text_module_load(w->env->text, name)) {
+		mutex_unlock(&module_mutex);
+		return -EBUSY;
+	}
 	mod->loaded = true;
 	mod->refcount = 0;
 	mod->state = MODULE_STATE_COMING;

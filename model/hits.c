@@ -13,7 +13,9 @@
  *
  * Exempt, as spec §8.4 allows: passes during which any operation started or ended or a
  * call changing p was in progress, and probes whose pre handler returns non-zero (the
- * jprobe protocol and the kernel's "skip the rest" rule).
+ * jprobe protocol and the kernel's "skip the rest" rule).  Handler calls and nmissed are
+ * counted per probe, not per CPU, so passes through one address that overlap (two vCPUs,
+ * or an interrupt on the same one) cannot be told apart: they are not judged.
  */
 #include "model/check.h"
 
@@ -28,6 +30,7 @@
 
 typedef struct {
 	bool active;
+	bool contended;		/* another pass through the same address overlapped it */
 	bool nested;		/* a kprobe was already running on the vCPU when it began */
 	uint64_t start_step;
 	uint64_t addr;
@@ -77,7 +80,7 @@ static void end_pass(KpWorld *w, Pass *pass)
 	char at[96];
 
 	pass->active = false;
-	if (!calm(w, pass))
+	if (!pass->n || pass->contended || !calm(w, pass))
 		return;
 	for (unsigned i = 0; i < pass->n; i++) {
 		unsigned id = pass->probe[i];
@@ -100,29 +103,46 @@ static void end_pass(KpWorld *w, Pass *pass)
 
 static void start_pass(KpWorld *w, Pass *pass, uint64_t ip)
 {
+	bool probed = false;
+
 	pass->n = 0;
-	if (w->global_calls)
-		return;
-	for (unsigned id = 0; id < w->n_probes && pass->n < MAX_AT; id++) {
+	pass->active = false;
+	for (unsigned id = 0; id < w->n_probes; id++) {
 		KpProbe *p = w->probes[id];
 
+		if (w->env->model->probe_addr(p) != ip)
+			continue;
+		probed = true;
 		if (!p->spec.pre || p->spec.pre_ret || w->user[id].in_call ||
-		    !user_active(w, id) || w->env->model->probe_addr(p) != ip)
+		    !user_active(w, id) || pass->n == MAX_AT)
 			continue;
 		pass->probe[pass->n] = id;
 		pass->calls[pass->n] = p->pre_calls;
 		pass->missed[pass->n] = w->env->model->probe_nmissed(p);
 		pass->n++;
 	}
+	if (!probed)
+		return;
+	/* Judged or not, this is a pass through X: it can overlap a judged one elsewhere. */
+	pass->active = true;
+	pass->contended = false;
+	pass->addr = ip;
+	pass->epoch = w->api_epoch;
+	for (unsigned c = 0; c < SIM_MAX_VCPUS; c++)
+		for (unsigned d = 0; d < MAX_DEPTH; d++) {
+			Pass *o = &w->hits->pass[c][d];
+
+			if (o != pass && o->active && o->addr == ip) {
+				o->contended = true;
+				pass->contended = true;
+			}
+		}
 	/* A probe at X whose pre handler returns non-zero exempts the others too. */
 	for (unsigned id = 0; id < w->n_probes; id++)
 		if (w->probes[id]->spec.pre_ret && w->env->model->probe_addr(w->probes[id]) == ip)
 			pass->n = 0;
-	if (!pass->n)
-		return;
-	pass->active = true;
-	pass->addr = ip;
-	pass->epoch = w->api_epoch;
+	if (w->global_calls)
+		pass->n = 0;
 }
 
 /* Whether a kprobe was running on this vCPU as the current pass began, whatever probes
