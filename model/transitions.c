@@ -60,8 +60,13 @@ bool kp_transition_expected(unsigned from, unsigned to)
 		{ KP_ST_DISARMED, KP_ST_NONE },		/* unregister */
 		{ KP_ST_INT3, KP_ST_NONE },		/* unregister: disarm and unhash */
 		{ KP_ST_OPTIMIZING, KP_ST_NONE },	/* unregister: dequeue too */
-		{ KP_ST_INT3, KP_ST_GONE },		/* kill_kprobe */
+		/* any -> gone: kill_kprobe */
+		{ KP_ST_DISARMED, KP_ST_GONE },
+		{ KP_ST_INT3, KP_ST_GONE },
+		{ KP_ST_OPTIMIZING, KP_ST_GONE },
 		{ KP_ST_OPTIMIZED, KP_ST_GONE },
+		{ KP_ST_UNOPTIMIZING, KP_ST_GONE },
+		{ KP_ST_UNUSED, KP_ST_GONE },
 		{ KP_ST_GONE, KP_ST_NONE },		/* unregister of a gone probe */
 	};
 

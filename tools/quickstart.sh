@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Install, build (release) into build/, and run kpsim's main job on the bundled material.
+# Install, build (release) into build/, and run the bundled scenario corpus.
 set -eu
 cd "$(dirname "$0")/.."
 sh tools/setup-debian.sh
@@ -10,4 +10,4 @@ else
 	meson setup build -Dbuildtype=release >/dev/null
 fi
 meson compile -C build >/dev/null
-exec build/tools/kpsim demo
+exec build/tools/kpsim run --coverage scenarios/
