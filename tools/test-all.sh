@@ -47,6 +47,27 @@ meson compile -C build-rel >/dev/null || status=1
 python3 tools/check-determinism.py build-cov/tools/kpsim build-rel/tools/kpsim scenarios \
 	|| status=1
 
+# The scenario parser under libFuzzer (clang), for a bounded time, from the corpus and
+# the malformed files.  libFuzzer adds inputs to its first corpus folder: a scratch copy.
+CC=clang setup build-fuzz -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+if ninja -C build-fuzz tests/fuzz/fuzz_scenario >/dev/null; then
+	rm -rf build-fuzz/corpus && mkdir -p build-fuzz/corpus
+	cp tests/data/scenarios-bad/*.kps build-fuzz/corpus/
+	find scenarios -name '*.kps' -exec cp {} build-fuzz/corpus/ \;
+	if build-fuzz/tests/fuzz/fuzz_scenario -max_total_time=30 -print_final_stats=1 \
+		-dict=tests/fuzz/scenario.dict build-fuzz/corpus >build-fuzz/fuzz.log 2>&1; then
+		echo "fuzz: $(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/fuzz.log |
+			sed 's/.*: //') inputs in 30 s, no crash"
+	else
+		tail -40 build-fuzz/fuzz.log
+		echo "fuzz: the scenario parser crashed (build-fuzz/fuzz.log)"
+		status=1
+	fi
+else
+	echo "fuzz: the libFuzzer build failed"
+	status=1
+fi
+
 python3 tools/test-summary.py build-cov/meson-logs/testlog.json \
 	build-asan/meson-logs/testlog.json || status=1
 exit $status
