@@ -89,6 +89,103 @@ static void write_failing_copy(const char *out_dir, const char *path, const KpRu
 		fprintf(err, "  failing copy: %s\n", dest);
 }
 
+/* One scenario of a `kpsim run`: loaded and run (perhaps on a worker thread), then reported
+ * in command-line order. */
+typedef struct {
+	const char *path;
+	KpScenario *sc;
+	GError *perr;
+	KpRunResult res;
+	double seconds;
+} Job;
+
+static void run_job(Job *job)
+{
+	double t0 = now_s();
+
+	job->sc = kp_scenario_load(job->path, &job->perr);
+	if (job->sc)
+		kp_runner_run(job->sc, &job->res);
+	job->seconds = now_s() - t0;
+}
+
+static void pool_worker(gpointer data, gpointer user)
+{
+	(void)user;
+	run_job(data);
+}
+
+typedef struct {
+	bool tap;
+	const char *out_dir;
+	unsigned passed, failed, errors;
+	KpTransitions total;
+} Report;
+
+static void report_job(Report *r, Job *job, unsigned i)
+{
+	const char *path = job->path;
+	KpRunResult *res = &job->res;
+
+	if (!job->sc) {
+		r->errors++;
+		fprintf(stderr, "%s\n", job->perr->message);
+		if (r->tap)
+			printf("not ok %u - %s # input error\n", i + 1, path);
+		else
+			printf("ERROR %s\n", path);
+		return;
+	}
+	for (unsigned a = 0; a < KP_ST_COUNT; a++)
+		for (unsigned b = 0; b < KP_ST_COUNT; b++)
+			r->total.count[a][b] += res->transitions.count[a][b];
+	if (res->verdict == KP_VERDICT_PASS) {
+		r->passed++;
+		if (r->tap)
+			printf("ok %u - %s # %llu execution%s\n", i + 1, path,
+			       (unsigned long long)res->executions,
+			       res->executions == 1 ? "" : "s");
+		else
+			printf("PASS %s (%llu execution%s, %.2f s)\n", path,
+			       (unsigned long long)res->executions,
+			       res->executions == 1 ? "" : "s", job->seconds);
+	} else if (res->verdict == KP_VERDICT_ERROR) {
+		r->errors++;
+		fprintf(stderr, "%s\n", res->message);
+		if (r->tap)
+			printf("not ok %u - %s # input error\n", i + 1, path);
+		else
+			printf("ERROR %s\n", path);
+	} else {
+		FILE *diag = r->tap ? stdout : stderr;
+
+		r->failed++;
+		if (r->tap)
+			printf("not ok %u - %s\n", i + 1, path);
+		else
+			printf("FAIL %s (execution %llu)\n", path,
+			       (unsigned long long)res->executions);
+		fprintf(diag, "%s%s\n", r->tap ? "# " : "  ", res->message);
+		if (res->schedule) {
+			fprintf(diag, "%slast events:\n", r->tap ? "# " : "  ");
+			if (!r->tap)
+				kp_runner_print_tail(job->sc, res->schedule, 15, diag);
+			fprintf(diag, "%sreplay: kpsim replay %s --schedule %s\n",
+				r->tap ? "# " : "  ", path, res->schedule);
+			if (r->out_dir)
+				write_failing_copy(r->out_dir, path, res, diag);
+		}
+	}
+	fflush(stdout);
+}
+
+static void job_clear(Job *job)
+{
+	kp_run_result_clear(&job->res);
+	kp_scenario_free(job->sc);
+	g_clear_error(&job->perr);
+}
+
 int kp_cmd_run(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) oc = g_option_context_new("FILE|DIR... - run scenarios");
@@ -96,7 +193,7 @@ int kp_cmd_run(int argc, char **argv)
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *out_dir = NULL;
 	gboolean tap = FALSE, coverage = FALSE;
-	KpTransitions total = { 0 };
+	gint jobs = 1;
 	GOptionEntry entries[] = {
 		{ "coverage", 'c', 0, G_OPTION_ARG_NONE, &coverage,
 		  "print the matrix of probe state transitions seen, and those never seen", NULL },
@@ -105,9 +202,12 @@ int kp_cmd_run(int argc, char **argv)
 		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
 		  "write a copy of each failing scenario, with its failing schedule, into DIR",
 		  "DIR" },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+		  "run N scenarios at a time on worker threads (reports stay in order)", "N" },
 		{ NULL },
 	};
-	unsigned passed = 0, failed = 0, errors = 0;
+	Report r = { 0 };
+	Job *all;
 
 	g_option_context_add_main_entries(oc, entries, NULL);
 	g_option_context_set_description(
@@ -122,81 +222,46 @@ int kp_cmd_run(int argc, char **argv)
 		fprintf(stderr, "kpsim run: no scenario given (see kpsim run --help)\n");
 		return KP_EXIT_USAGE;
 	}
+	if (jobs < 1 || jobs > 256) {
+		fprintf(stderr, "kpsim run: --jobs takes a number from 1 to 256\n");
+		return KP_EXIT_USAGE;
+	}
 	for (int i = 1; i < argc; i++)
 		if (!collect(argv[i], files)) {
 			fprintf(stderr, "kpsim run: %s: cannot read the directory\n", argv[i]);
 			return KP_EXIT_USAGE;
 		}
+	r.tap = tap;
+	r.out_dir = out_dir;
 	if (tap)
 		printf("1..%u\n", files->len);
-	for (unsigned i = 0; i < files->len; i++) {
-		const char *path = g_ptr_array_index(files, i);
-		g_autoptr(GError) perr = NULL;
-		g_autoptr(KpScenario) sc = kp_scenario_load(path, &perr);
-		KpRunResult res;
-		double t0 = now_s();
+	all = g_new0(Job, files->len ? files->len : 1);
+	for (unsigned i = 0; i < files->len; i++)
+		all[i].path = g_ptr_array_index(files, i);
+	if (jobs > 1) {
+		/* Each run has its own engine context; nothing is shared between them. */
+		GThreadPool *pool = g_thread_pool_new(pool_worker, NULL, jobs, TRUE, NULL);
 
-		if (!sc) {
-			errors++;
-			fprintf(stderr, "%s\n", perr->message);
-			if (tap)
-				printf("not ok %u - %s # input error\n", i + 1, path);
-			else
-				printf("ERROR %s\n", path);
-			continue;
-		}
-		kp_runner_run(sc, &res);
-		for (unsigned a = 0; a < KP_ST_COUNT; a++)
-			for (unsigned b = 0; b < KP_ST_COUNT; b++)
-				total.count[a][b] += res.transitions.count[a][b];
-		if (res.verdict == KP_VERDICT_PASS) {
-			passed++;
-			if (tap)
-				printf("ok %u - %s # %llu execution%s\n", i + 1, path,
-				       (unsigned long long)res.executions,
-				       res.executions == 1 ? "" : "s");
-			else
-				printf("PASS %s (%llu execution%s, %.2f s)\n", path,
-				       (unsigned long long)res.executions,
-				       res.executions == 1 ? "" : "s", now_s() - t0);
-		} else if (res.verdict == KP_VERDICT_ERROR) {
-			errors++;
-			fprintf(stderr, "%s\n", res.message);
-			if (tap)
-				printf("not ok %u - %s # input error\n", i + 1, path);
-			else
-				printf("ERROR %s\n", path);
-		} else {
-			FILE *diag = tap ? stdout : stderr;
-
-			failed++;
-			if (tap)
-				printf("not ok %u - %s\n", i + 1, path);
-			else
-				printf("FAIL %s (execution %llu)\n", path,
-				       (unsigned long long)res.executions);
-			fprintf(diag, "%s%s\n", tap ? "# " : "  ", res.message);
-			if (res.schedule) {
-				fprintf(diag, "%slast events:\n", tap ? "# " : "  ");
-				if (!tap)
-					kp_runner_print_tail(sc, res.schedule, 15, diag);
-				fprintf(diag, "%sreplay: kpsim replay %s --schedule %s\n",
-					tap ? "# " : "  ", path, res.schedule);
-				if (out_dir)
-					write_failing_copy(out_dir, path, &res, diag);
-			}
-		}
-		kp_run_result_clear(&res);
+		for (unsigned i = 0; i < files->len; i++)
+			g_thread_pool_push(pool, &all[i], NULL);
+		g_thread_pool_free(pool, FALSE, TRUE);
 	}
+	for (unsigned i = 0; i < files->len; i++) {
+		if (jobs == 1)
+			run_job(&all[i]);
+		report_job(&r, &all[i], i);
+		job_clear(&all[i]);
+	}
+	g_free(all);
 	if (coverage)
-		kp_print_transitions(&total, stdout);
-	printf("scenarios: %u passed, %u failed", passed, failed + errors);
-	if (errors)
-		printf(" (%u input error%s)", errors, errors == 1 ? "" : "s");
+		kp_print_transitions(&r.total, stdout);
+	printf("scenarios: %u passed, %u failed", r.passed, r.failed + r.errors);
+	if (r.errors)
+		printf(" (%u input error%s)", r.errors, r.errors == 1 ? "" : "s");
 	printf("\n");
-	if (errors)
+	if (r.errors)
 		return KP_EXIT_USAGE;
-	return failed ? KP_EXIT_FAIL : KP_EXIT_PASS;
+	return r.failed ? KP_EXIT_FAIL : KP_EXIT_PASS;
 }
 
 int kp_cmd_replay(int argc, char **argv)

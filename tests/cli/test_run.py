@@ -135,3 +135,13 @@ def test_coverage_matrix(kpsim, tmp_path):
     assert cell("none", "int3") == "*"       # a transition of §6 this scenario lacks
     assert cell("none", "gone") == "."       # not a transition of §6
     assert re.search(r"transitions of spec §6 seen: \d+ of 29", out)
+
+
+def test_jobs_give_the_same_report(kpsim, tmp_path):
+    for i in range(4):
+        write(tmp_path, f"ok{i}.kps", PASSING)
+    write(tmp_path, "bad.kps", FAILING)
+    one = kpsim("run", "--tap", str(tmp_path), check=1)
+    two = kpsim("run", "--tap", "--jobs", "3", str(tmp_path), check=1)
+    assert one.stdout == two.stdout
+    assert "--jobs takes a number" in kpsim("run", "--jobs", "0", str(tmp_path), check=2).stderr
