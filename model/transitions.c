@@ -51,7 +51,6 @@ bool kp_transition_expected(unsigned from, unsigned to)
 		{ KP_ST_OPTIMIZED, KP_ST_UNOPTIMIZING },	/* delayed unoptimization */
 		{ KP_ST_OPTIMIZED, KP_ST_INT3 },	/* forced unoptimization */
 		{ KP_ST_OPTIMIZED, KP_ST_UNUSED },	/* last child unregistered */
-		{ KP_ST_UNOPTIMIZING, KP_ST_OPTIMIZED },	/* optimize_kprobe cancels it */
 		{ KP_ST_UNOPTIMIZING, KP_ST_INT3 },	/* optimizer step 1, enabled */
 		{ KP_ST_UNOPTIMIZING, KP_ST_DISARMED },	/* optimizer step 1, disabled */
 		{ KP_ST_UNOPTIMIZING, KP_ST_UNUSED },	/* last child unregistered */
@@ -75,6 +74,17 @@ bool kp_transition_expected(unsigned from, unsigned to)
 		if (edges[i][0] == from && edges[i][1] == to)
 			return true;
 	return false;
+}
+
+/*
+ * optimize_kprobe() cancelling a pending unoptimization (S4 -> S3) happens only on paths
+ * where the kernel has already broken a contract: the sysctl write of 0 or a disarm-all
+ * returned with the jump live (A7, A5), or an enable wrote int3 over it (T3).  It is in
+ * the state machine, but no execution that passes its checks shows it.
+ */
+bool kp_transition_after_violation(unsigned from, unsigned to)
+{
+	return from == KP_ST_UNOPTIMIZING && to == KP_ST_OPTIMIZED;
 }
 
 static unsigned slot_of(KpStateTrack *t, uint64_t addr)

@@ -37,6 +37,8 @@ typedef struct {
 KpProbeState kp_state_of(const KpSnapEntry *e, bool all_disarmed);
 /* Is from -> to a transition of the §6 state machine (or of registering/unregistering)? */
 bool kp_transition_expected(unsigned from, unsigned to);
+/* A §6 transition that only executions which already broke an invariant can show. */
+bool kp_transition_after_violation(unsigned from, unsigned to);
 
 #define KP_TRACK_MAX KP_SNAP_MAX_ENTRIES
 
