@@ -1,110 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/*
- * `kpsim demo`: a small workload shaped like the kprobes optimizer, run on the engine
- * alone.  An API task queues delayed work under a mutex and waits for it; the worker takes
- * two mutexes, waits for a grace period and patches under stop_machine; a third task runs
- * "kernel code" on another vCPU between scheduling points.
- */
-#include "sim/completion.h"
+/* `kpsim demo`: the engine alone, running tools/demo_workload.c, with its trace. */
 #include "sim/ctx.h"
-#include "sim/hotplug.h"
-#include "sim/mutex.h"
 #include "sim/rcu.h"
 #include "sim/schedule.h"
 #include "sim/stop_machine.h"
 #include "sim/strategy.h"
-#include "sim/timer.h"
 #include "sim/trace.h"
 #include "sim/violation.h"
-#include "sim/workqueue.h"
 #include "tools/commands.h"
+#include "tools/demo_workload.h"
 
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
-
-typedef struct {
-	SimMutex module_mutex;
-	SimMutex kprobe_mutex;
-	SimMutex text_mutex;
-	SimDelayedWork optimizing_work;
-	SimCompletion optimizer_comp;
-	int patched;
-	int calls;
-} Demo;
-
-static Demo *demo_of(SimCtx *ctx)
-{
-	return sim_ctx_user(ctx);
-}
-
-static int patch_fn(SimCtx *ctx, void *data)
-{
-	Demo *d = data;
-
-	SIM_TRACE(ctx, SIM_EV_USER, "text_poke", "demo_fn", 0xffffffff81000000ll, 5, 0);
-	d->patched++;
-	return 0;
-}
-
-static void optimizer(SimCtx *ctx, SimWork *w)
-{
-	Demo *d = demo_of(ctx);
-
-	(void)w;
-	sim_mutex_lock(ctx, &d->module_mutex);
-	sim_mutex_lock(ctx, &d->kprobe_mutex);
-	sim_synchronize_sched(ctx);
-	sim_get_online_cpus(ctx);
-	sim_mutex_lock(ctx, &d->text_mutex);
-	sim_stop_machine(ctx, patch_fn, d);
-	sim_mutex_unlock(ctx, &d->text_mutex);
-	sim_put_online_cpus(ctx);
-	sim_mutex_unlock(ctx, &d->kprobe_mutex);
-	sim_mutex_unlock(ctx, &d->module_mutex);
-	sim_complete_all(ctx, &d->optimizer_comp);
-}
-
-static void api_task(SimCtx *ctx, void *arg)
-{
-	Demo *d = demo_of(ctx);
-
-	(void)arg;
-	sim_mutex_lock(ctx, &d->kprobe_mutex);
-	sim_schedule_delayed_work(ctx, &d->optimizing_work, 5);
-	sim_mutex_unlock(ctx, &d->kprobe_mutex);
-	sim_quiescent_point(ctx);
-	if (sim_delayed_work_pending(&d->optimizing_work))
-		sim_wait_for_completion(ctx, &d->optimizer_comp);
-}
-
-static void caller_task(SimCtx *ctx, void *arg)
-{
-	Demo *d = demo_of(ctx);
-	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_READ, 1);
-
-	(void)arg;
-	for (int i = 0; i < 3; i++) {
-		/* A "call": two steps of kernel code, then a return to user space. */
-		sim_yield(ctx, SIM_Y_OP, &fp);
-		d->calls++;
-		sim_yield(ctx, SIM_Y_OP, &fp);
-		sim_quiescent_point(ctx);
-	}
-}
-
-static void demo_setup(SimCtx *ctx, Demo *d)
-{
-	memset(d, 0, sizeof(*d));
-	sim_ctx_set_user(ctx, d);
-	sim_mutex_init(ctx, &d->module_mutex, "module_mutex");
-	sim_mutex_init(ctx, &d->kprobe_mutex, "kprobe_mutex");
-	sim_mutex_init(ctx, &d->text_mutex, "text_mutex");
-	sim_delayed_work_init(ctx, &d->optimizing_work, "optimizing_work", optimizer);
-	sim_completion_init(ctx, &d->optimizer_comp, "optimizer_comp");
-	sim_task_create(ctx, "api", 0, api_task, NULL, 0);
-	sim_task_create(ctx, "caller", 1, caller_task, NULL, 0);
-}
 
 int kp_cmd_demo(int argc, char **argv)
 {
@@ -125,7 +33,7 @@ int kp_cmd_demo(int argc, char **argv)
 	SimConfig cfg = { .n_vcpus = 2, .trace = true };
 	SimStrategy *strategy;
 	SimCtx *ctx;
-	Demo demo;
+	KpDemo demo;
 	SimEnd end;
 	g_autofree char *sched_str = NULL;
 	int rc = KP_EXIT_PASS;
@@ -161,7 +69,7 @@ int kp_cmd_demo(int argc, char **argv)
 		strategy = sim_strategy_first_new();
 	}
 	ctx = sim_ctx_new(&cfg);
-	demo_setup(ctx, &demo);
+	kp_demo_setup(ctx, &demo);
 	end = sim_run(ctx, strategy);
 	if (!trace || !strcmp(trace, "text"))
 		sim_trace_write_text(ctx, stdout, 0);

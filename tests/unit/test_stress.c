@@ -6,7 +6,8 @@
  * means here, since timing is for benchmarks, not tests.
  */
 #include "harness.h"
-#include "workload.h"
+#include "sim/alloc.h"
+#include "sim/mutex.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The trace: replay gives byte-identical output in every sink. */
 #include "harness.h"
-#include "workload.h"
+#include "tools/demo_workload.h"
 
 static char *sink(SimCtx *ctx, int which)
 {
@@ -23,7 +23,7 @@ static char *sink(SimCtx *ctx, int which)
 static void test_replay_is_byte_identical(void **state)
 {
 	SimCtx *ctx = harness_ctx(2, true);
-	Workload w;
+	KpDemo w;
 
 	(void)state;
 	for (uint64_t seed = 0; seed < 40; seed++) {
@@ -31,14 +31,14 @@ static void test_replay_is_byte_identical(void **state)
 		char *first[3], *again[3];
 		SimStrategy *replay;
 
-		assert_int_equal(harness_run_seed(ctx, seed, workload_setup, &w), SIM_END_DONE);
+		assert_int_equal(harness_run_seed(ctx, seed, kp_demo_setup, &w), SIM_END_DONE);
 		assert_int_equal(w.patched, 1);
 		assert_int_equal(sim_violation_count(ctx), 0);
 		sched = sim_schedule_string(ctx);
 		for (int i = 0; i < 3; i++)
 			first[i] = sink(ctx, i);
 		replay = sim_strategy_replay_new(sched, NULL);
-		assert_int_equal(harness_run(ctx, replay, workload_setup, &w), SIM_END_DONE);
+		assert_int_equal(harness_run(ctx, replay, kp_demo_setup, &w), SIM_END_DONE);
 		for (int i = 0; i < 3; i++) {
 			again[i] = sink(ctx, i);
 			assert_string_equal(first[i], again[i]);
@@ -54,17 +54,17 @@ static void test_replay_is_byte_identical(void **state)
 static void test_text_trace_content(void **state)
 {
 	SimCtx *ctx = harness_ctx(2, true);
-	Workload w;
+	KpDemo w;
 	char *text;
 
 	(void)state;
-	assert_int_equal(harness_run_first(ctx, workload_setup, &w), SIM_END_DONE);
+	assert_int_equal(harness_run_first(ctx, kp_demo_setup, &w), SIM_END_DONE);
 	text = sink(ctx, 0);
 	assert_non_null(strstr(text, "cpu0  api          lock kprobe_mutex"));
 	assert_non_null(strstr(text, "engine       tick 5"));
 	assert_non_null(strstr(text, "kworker/0    work-start optimizing_work"));
 	assert_non_null(strstr(text, "stop-machine-begin #1"));
-	assert_non_null(strstr(text, "event text_poke f 0x1000 5 0"));
+	assert_non_null(strstr(text, "event text_poke demo_fn 0x1000 5 0"));
 	assert_true(strstr(text, "gp-start") < strstr(text, "stop-machine-begin"));
 	free(text);
 	/* The api task waited for the optimizer: the completion was signalled after the patch. */
@@ -76,10 +76,10 @@ static void test_text_trace_content(void **state)
 static void test_trace_off(void **state)
 {
 	SimCtx *ctx = harness_ctx(2, false);
-	Workload w;
+	KpDemo w;
 
 	(void)state;
-	assert_int_equal(harness_run_first(ctx, workload_setup, &w), SIM_END_DONE);
+	assert_int_equal(harness_run_first(ctx, kp_demo_setup, &w), SIM_END_DONE);
 	assert_int_equal(sim_trace_count(ctx), 0);
 	assert_true(sim_step(ctx) > 10);
 	sim_ctx_free(ctx);
