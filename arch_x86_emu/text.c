@@ -362,9 +362,14 @@ bool emu_text_region_map(EmuText *t, unsigned region)
 	assert(t != NULL);
 	r = region_get(t, region);
 	assert(!is_slot_kind(r->kind) && "slot pages come from emu_text_alloc_page");
-	if (r->state != EMU_TEXT_UNMAPPED)
+	if (r->state != EMU_TEXT_UNMAPPED &&
+	    !(r->state == EMU_TEXT_FREED &&
+	      (r->kind == EMU_TEXT_MODULE_CORE || r->kind == EMU_TEXT_MODULE_INIT)))
 		return false;
 	state_change_point(t, r);
+	/* A module loaded again brings its own code: what was written there is gone. */
+	if (r->state == EMU_TEXT_FREED)
+		memcpy(r->cur, r->orig, r->size);
 	r->state = EMU_TEXT_LIVE;
 	SIM_TRACE(t->ctx, SIM_EV_USER, "text-map", sim_trace_intern(t->ctx, r->name),
 		  (int64_t)r->base, r->size, 0);

@@ -88,10 +88,12 @@ int emu_text_region_at(const EmuText *t, uint64_t addr);
 EmuTextState emu_text_state_at(const EmuText *t, uint64_t addr);
 
 /*
- * Map (UNMAPPED -> LIVE) or free (LIVE -> FREED) an image or scenario region.  Returns
- * false and changes nothing for any other transition: a freed region is never mapped
- * again (a reloaded module would get new addresses).  Called from a task, each is a
- * decision point whose step writes the whole region (a vCPU fetching there conflicts).
+ * Map (UNMAPPED -> LIVE) or free (LIVE -> FREED) an image or scenario region.  A freed
+ * module region can be mapped again, with the image's bytes: a module loaded again is
+ * given the area its last load freed, as module_alloc() can hand it back (the case
+ * kprobes' GONE probes are there for).  Returns false and changes nothing for any other
+ * transition.  Called from a task, each is a decision point whose step writes the whole
+ * region (a vCPU fetching there conflicts).
  */
 bool emu_text_region_map(EmuText *t, unsigned region);
 bool emu_text_region_free(EmuText *t, unsigned region);

@@ -219,11 +219,12 @@ int kp_api_module_load(KpWorld *w, const char *name)
 	if (!mod || mod->loaded)
 		return -EEXIST;
 	mutex_lock(&module_mutex);
-	/* A reloaded module would get new addresses; this model maps each image once. */
+	/* Loaded again, a module gets the addresses of its last load (see emu_text). */
 	if (!emu_text_module_load(w->env->text, name)) {
 		mutex_unlock(&module_mutex);
 		return -EBUSY;
 	}
+	kp_env_module_reset(w->env, mod);
 	mod->loaded = true;
 	mod->refcount = 0;
 	mod->state = MODULE_STATE_COMING;

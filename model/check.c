@@ -428,11 +428,23 @@ static void write_hook(EmuText *t, const EmuTextWrite *wr, void *user)
 	}
 	for (unsigned i = 0; i < cs->n_jumps; i++) {
 		uint64_t ja = cs->jump_addr[i];
-		bool changes = false;
+		bool changes = false, stale = false;
 
 		/* Only a write that changes a byte of the jump breaks it (T3: "changes"). */
-		for (uint64_t a = MAX(wr->addr, ja); a < MIN(wr->addr + wr->len, ja + 5); a++)
+		for (uint64_t a = MAX(wr->addr, ja); a < MIN(wr->addr + wr->len, ja + 5); a++) {
 			changes |= wr->old_bytes[a - wr->addr] != wr->new_bytes[a - wr->addr];
+			stale |= wr->old_bytes[a - wr->addr] != cs->jump_bytes[i][a - ja];
+		}
+		/*
+		 * Every text write passes here, so a jump whose bytes are no longer there went
+		 * with its text (a module unloaded, then loaded again at the same address).
+		 */
+		if (stale) {
+			cs->jump_addr[i] = cs->jump_addr[--cs->n_jumps];
+			memcpy(cs->jump_bytes[i], cs->jump_bytes[cs->n_jumps], 5);
+			i--;
+			continue;
+		}
 		if (!changes)
 			continue;
 		/* The op's own unoptimize write replaces all five bytes at once. */

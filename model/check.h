@@ -19,6 +19,8 @@ void kp_check_install(KpWorld *w);
 void kp_hits_install(KpWorld *w);
 /* H1 at a pre handler call (hits.c). */
 void kp_hits_check_handler(KpWorld *w, KpProbe *p);
+/* A handler fault that kprobes took (and counted as missed) on the running vCPU. */
+void kp_hits_note_fault(KpWorld *w);
 /* For the checker's own tests: the vCPU's current pass began with a kprobe running. */
 void kp_hits_begin_nested_for_tests(KpWorld *w);
 /* Run every "outside the locks" check now (asserts nobody holds the locks). */

@@ -22,17 +22,10 @@ KpEnv *kp_env_new(SimCtx *ctx, const EmuImage *img, const KpModel *model)
 	sim_mutex_init(ctx, &env->text_mutex, "text_mutex");
 	emu_text_set_text_mutex(env->text, &env->text_mutex);
 	for (size_t i = 0; i < img->n_modules && i < KP_MAX_MODULES; i++) {
-		const EmuModuleImage *mi = &img->modules[i];
-		const EmuImageRegion *core = &img->regions[mi->core_region];
-		const EmuImageRegion *init = &img->regions[mi->init_region];
 		struct module *mod = &env->modules[env->n_modules++];
 
-		mod->name = mi->name;
-		mod->state = MODULE_STATE_GOING;
-		mod->module_core = core->base;
-		mod->core_text_size = core->size;
-		mod->module_init = init->base;
-		mod->init_text_size = init->size;
+		mod->name = img->modules[i].name;
+		kp_env_module_reset(env, mod);
 	}
 	sim_ctx_set_user(ctx, env);
 	return env;
@@ -57,6 +50,19 @@ KpEnv *kp_env_current(void)
 	env = sim_ctx_user(ctx);
 	assert(env != NULL && env->ctx == ctx);
 	return env;
+}
+
+void kp_env_module_reset(KpEnv *env, struct module *mod)
+{
+	const EmuImage *img = emu_text_image(env->text);
+	const EmuModuleImage *mi = emu_image_module_by_name(img, mod->name);
+
+	assert(mi != NULL);
+	mod->state = MODULE_STATE_GOING;
+	mod->module_core = img->regions[mi->core_region].base;
+	mod->core_text_size = img->regions[mi->core_region].size;
+	mod->module_init = img->regions[mi->init_region].base;
+	mod->init_text_size = img->regions[mi->init_region].size;
 }
 
 struct module *kp_env_module(KpEnv *env, const char *name)

@@ -76,5 +76,8 @@ void kp_env_free(KpEnv *env);
 KpEnv *kp_env_current(void);
 
 struct module *kp_env_module(KpEnv *env, const char *name);
+/* The module as its image describes it before a load: GOING (not loaded), its text
+ * where the image puts it. */
+void kp_env_module_reset(KpEnv *env, struct module *mod);
 
 #endif

@@ -115,6 +115,12 @@ static const KpInvariant catalogue[] = {
 	{ "text-poke-freed", "hardware", "text", STEP, "no text_poke into freed or unloaded text" },
 	{ "cpu-bad-boundary", "hardware", "cpu", STEP,
 	  "no CPU starts inside an instruction or inside a jump in effect" },
+	{ "cpu-unhandled-int3", "hardware", "cpu", STEP, "every int3 the CPUs execute is kprobes'" },
+	{ "cpu-unhandled-debug", "hardware", "cpu", STEP,
+	  "every single-step trap in kernel mode is kprobes' (else do_debug() marks the task "
+	  "TIF_SINGLESTEP: a stray SIGTRAP in user space)" },
+	{ "oops", "hardware", "cpu", STEP,
+	  "a fault in kernel mode is taken by a kprobe fault handler or an exception fixup" },
 	{ "cpu-torn", "hardware", "cpu", STEP, "no CPU executes bytes that are half old, half new" },
 	{ "cpu-fetch-freed", "hardware", "cpu", STEP, "no CPU executes freed text or a freed slot" },
 	{ "cpu-wild", "hardware", "cpu", STEP, "no CPU executes outside loaded text" },

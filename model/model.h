@@ -34,6 +34,10 @@ typedef struct {
 	int fault_ret;		/* what its fault handler returns (non-zero: fault handled) */
 	int break_ret;		/* what its break handler returns */
 	bool disabled;		/* registered with KPROBE_FLAG_DISABLED */
+	/* The pre (entry) or post handler touches memory that faults (a page fault). */
+	bool pre_faults, post_faults;
+	/* The probed instruction page-faults the first step_faults times it is single-stepped. */
+	unsigned step_faults;
 } KpProbeSpec;
 
 typedef struct KpProbe {
@@ -42,6 +46,7 @@ typedef struct KpProbe {
 	void *port;		/* the port's object for it */
 	/* Handler calls so far. */
 	uint64_t pre_calls, post_calls, fault_calls, break_calls;
+	unsigned step_faults_left;	/* of spec.step_faults */
 } KpProbe;
 
 struct KpModel {
@@ -69,6 +74,11 @@ struct KpModel {
 	ssize_t (*debugfs_enabled_write)(KpEnv *env, const char *buf, size_t len);
 	/* The module notifier chain (kprobes_module_callback). */
 	int (*module_notify)(KpEnv *env, struct module *mod, unsigned long state);
+	/*
+	 * A page fault in kernel mode on the running vCPU, asked of kprobes as
+	 * do_page_fault() does; non-zero when kprobes (a probe's fault handler) took it.
+	 */
+	int (*page_fault)(KpEnv *env);
 
 	/* What the kernel's struct kprobe says now (for scenarios and tests). */
 	unsigned long (*probe_addr)(const KpProbe *p);
@@ -92,5 +102,10 @@ int kp_user_pre_handler(KpProbe *p);
 void kp_user_post_handler(KpProbe *p);
 int kp_user_fault_handler(KpProbe *p, int trapnr);
 int kp_user_break_handler(KpProbe *p);
+/*
+ * Does the instruction at addr, single-stepped out of line now, page-fault (a probe
+ * there has step-faults left)?  Counts the fault.
+ */
+bool kp_user_step_fault(unsigned long addr);
 
 #endif

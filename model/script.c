@@ -75,6 +75,9 @@ static long run_op(KpScriptRun *run, const KpOp *op)
 	case KP_OP_SLEEP:
 		sim_sleep(run->env->ctx, (uint64_t)op->arg);
 		return 0;
+	case KP_OP_FAIL_NTH:
+		sim_fail_nth_set(run->env->ctx, (unsigned)op->arg);
+		return 0;
 	}
 	assert(!"unknown op");
 	return 0;
@@ -90,6 +93,7 @@ static const char *const op_names[] = {
 	[KP_OP_FREE_INITMEM] = "free-initmem", [KP_OP_CPU_UP] = "cpu up",
 	[KP_OP_CPU_DOWN] = "cpu down",	[KP_OP_CALL] = "call",
 	[KP_OP_IRQ] = "irq",		[KP_OP_SLEEP] = "sleep",
+	[KP_OP_FAIL_NTH] = "fail-nth",
 };
 
 static void script_task(SimCtx *ctx, void *arg)
@@ -137,7 +141,11 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 					      EMU_DEFAULT_BACKWARD_TAKEN);
 	script->model->init(run->env);
 	for (unsigned i = 0; i < script->n_probes; i++) {
-		run->probes[i] = (KpProbe){ .spec = script->probes[i], .id = i };
+		run->probes[i] = (KpProbe){
+			.spec = script->probes[i],
+			.id = i,
+			.step_faults_left = script->probes[i].step_faults,
+		};
 		run->probe_ptrs[i] = &run->probes[i];
 		if (script->probes[i].symbol) {
 			EmuTextSymbol sym;

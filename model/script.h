@@ -32,6 +32,7 @@ typedef enum {
 	KP_OP_CALL,		/* text = symbol (or addr), arg = times */
 	KP_OP_IRQ,		/* arg = cpu, text = handler symbol */
 	KP_OP_SLEEP,		/* arg = jiffies */
+	KP_OP_FAIL_NTH,		/* arg = n: the task's n-th allocation from now fails */
 } KpOpKind;
 
 #define KP_OP_MAX_PROBES 16

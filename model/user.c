@@ -56,6 +56,23 @@ static void handler_point(KpProbe *p, const char *what)
 	check_no_call_after_off(env, p, what);
 }
 
+/*
+ * The handler touched memory that is not there: do_page_fault() asks kprobes first; if
+ * neither the probe's fault handler nor an exception fixup takes the fault, the kernel
+ * oopses in the handler.
+ */
+static void handler_fault(KpEnv *env, KpProbe *p, const char *what)
+{
+	SIM_TRACE(env->ctx, SIM_EV_USER, "page-fault", p->spec.name, p->id, 0, 0);
+	if (env->model->page_fault(env)) {
+		if (env->world)
+			kp_hits_note_fault(env->world);
+	} else
+		sim_fail(env->ctx, SIM_V_CPU, "oops", __FILE__, __LINE__,
+			 "the %s of %s faulted in kernel mode and nothing handled the fault",
+			 what, p->spec.name);
+}
+
 int kp_user_pre_handler(KpProbe *p)
 {
 	KpEnv *env = kp_env_current();
@@ -65,6 +82,8 @@ int kp_user_pre_handler(KpProbe *p)
 		kp_hits_check_handler(env->world, p);
 	handler_point(p, "pre-handler");
 	p->pre_calls++;
+	if (p->spec.pre_faults)
+		handler_fault(env, p, "pre-handler");
 	return p->spec.pre_ret;
 }
 
@@ -73,6 +92,8 @@ void kp_user_post_handler(KpProbe *p)
 	assert(p != NULL);
 	handler_point(p, "post-handler");
 	p->post_calls++;
+	if (p->spec.post_faults)
+		handler_fault(kp_env_current(), p, "post-handler");
 }
 
 int kp_user_fault_handler(KpProbe *p, int trapnr)
@@ -90,4 +111,24 @@ int kp_user_break_handler(KpProbe *p)
 	handler_point(p, "break-handler");
 	p->break_calls++;
 	return p->spec.break_ret;
+}
+
+bool kp_user_step_fault(unsigned long addr)
+{
+	KpEnv *env = kp_env_current();
+	KpWorld *w = env->world;
+
+	if (!w)
+		return false;
+	for (unsigned id = 0; id < w->n_probes; id++) {
+		KpProbe *p = w->probes[id];
+
+		if (p->step_faults_left && env->model->probe_addr(p) == addr) {
+			p->step_faults_left--;
+			SIM_TRACE(env->ctx, SIM_EV_USER, "step-fault", p->spec.name, (int64_t)addr,
+				  0, 0);
+			return true;
+		}
+	}
+	return false;
 }

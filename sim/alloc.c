@@ -163,3 +163,22 @@ void sim_alloc_reset(SimCtx *ctx)
 	g_hash_table_remove_all(ctx->allocs);
 	ctx->alloc_seq = 0;
 }
+
+void sim_fail_nth_set(SimCtx *ctx, unsigned n)
+{
+	SimTask *t = sim_current(ctx);
+
+	assert(t != NULL);
+	t->fail_nth = n;
+}
+
+bool sim_fail_nth_should_fail(SimCtx *ctx, const char *what)
+{
+	SimTask *t = sim_current(ctx);
+
+	assert(what != NULL);
+	if (!t || !t->fail_nth || --t->fail_nth)
+		return false;
+	SIM_TRACE(ctx, SIM_EV_USER, "fail-nth", what, 0, 0, 0);
+	return true;
+}

@@ -42,6 +42,15 @@ size_t sim_alloc_live_count(const SimCtx *ctx);
 void sim_alloc_set_leak_check(SimCtx *ctx, bool on);
 
 /*
+ * Fault injection, as the kernel's /proc/<pid>/fail-nth: after sim_fail_nth_set(ctx, n)
+ * the n-th injectable call made by the running task fails, then injection is off again.
+ * sim_fail_nth_should_fail() is that call's question (it counts the call); `what` names
+ * it in the trace.  Outside a task nothing fails.
+ */
+void sim_fail_nth_set(SimCtx *ctx, unsigned n);
+bool sim_fail_nth_should_fail(SimCtx *ctx, const char *what);
+
+/*
  * Check the quarantine for writes after free and report each as a violation; report
  * leaks when report_leaks.  Called by the engine at the end of a run; exposed for tests.
  */

@@ -58,6 +58,8 @@ struct SimTask {
 	SimMutex *held[SIM_MAX_HELD];
 	/* Hotplug read references held. */
 	int hotplug_refs;
+	/* Fault injection: the fail_nth-th injectable call from now fails (0: none). */
+	unsigned fail_nth;
 	SimTimer sleep_timer;
 };
 

@@ -21,6 +21,8 @@
 #define DEFAULT_CPUS 2
 #define DEFAULT_OPTIMIZE_DELAY 5	/* the kernel's OPTIMIZE_DELAY */
 #define MAX_JIFFIES 100000		/* sleep and optimize-delay */
+#define MAX_FAIL_NTH 1000
+#define MAX_STEP_FAULTS 1000
 #define MAX_TIMES 1000
 #define MAX_STEPS 1000000000000ULL
 #define MAX_RUNS 1000000000ULL
@@ -725,6 +727,9 @@ enum {
 	PO_PRE_RETURNS,
 	PO_FAULT_RETURNS,
 	PO_BREAK_RETURNS,
+	PO_PRE_FAULTS,
+	PO_POST_FAULTS,
+	PO_STEP_FAULTS,
 	PO_COUNT,
 };
 
@@ -744,6 +749,9 @@ static const struct {
 	[PO_PRE_RETURNS] = { "pre-returns", true, false, true },
 	[PO_FAULT_RETURNS] = { "fault-returns", true, false, false },
 	[PO_BREAK_RETURNS] = { "break-returns", true, false, false },
+	[PO_PRE_FAULTS] = { "pre-faults", false, false, true },
+	[PO_POST_FAULTS] = { "post-faults", false, false, false },
+	[PO_STEP_FAULTS] = { "step-faults", true, false, false },
 };
 
 /* The options as given: the column of each (0: absent) and the values. */
@@ -770,9 +778,13 @@ static bool read_probe_options(Parser *p, ProbeOptions *o)
 			return fail(p, t->col, "duplicate option %s", shown(p, t));
 		o->col[i] = t->col;
 		p->pos++;
-		if (probe_options[i].value &&
-		    !int_tok(p, need_word(p, "handler return value"), INT_MIN, INT_MAX,
-			     probe_options[i].name, &o->value[i]))
+		if (i == PO_STEP_FAULTS) {
+			if (!int_tok(p, need_word(p, "count"), 1, MAX_STEP_FAULTS,
+				     probe_options[i].name, &o->value[i]))
+				return false;
+		} else if (probe_options[i].value &&
+			   !int_tok(p, need_word(p, "handler return value"), INT_MIN, INT_MAX,
+				    probe_options[i].name, &o->value[i]))
 			return false;
 	}
 	return true;
@@ -786,6 +798,7 @@ static bool check_probe_options(Parser *p, const ProbeOptions *o, KpProbeKind ki
 	} needs[] = {
 		{ PO_FAULT_RETURNS, PO_FAULT },
 		{ PO_BREAK_RETURNS, PO_BREAK },
+		{ PO_POST_FAULTS, PO_POST },
 	};
 
 	for (int i = 0; i < PO_COUNT; i++) {
@@ -800,6 +813,8 @@ static bool check_probe_options(Parser *p, const ProbeOptions *o, KpProbeKind ki
 	}
 	if (o->col[PO_PRE_RETURNS] && o->col[PO_NO_PRE])
 		return fail(p, o->col[PO_PRE_RETURNS], "'pre-returns' without a pre handler");
+	if (o->col[PO_PRE_FAULTS] && o->col[PO_NO_PRE])
+		return fail(p, o->col[PO_PRE_FAULTS], "'pre-faults' without a pre handler");
 	for (size_t i = 0; i < G_N_ELEMENTS(needs); i++)
 		if (o->col[needs[i].option] && !o->col[needs[i].needs])
 			return fail(p, o->col[needs[i].option], "'%s' without '%s'",
@@ -850,6 +865,9 @@ static bool st_probe(Parser *p, const Tok *kw)
 		.fault_ret = (int)o.value[PO_FAULT_RETURNS],
 		.break_ret = (int)o.value[PO_BREAK_RETURNS],
 		.disabled = o.col[PO_DISABLED] != 0,
+		.pre_faults = o.col[PO_PRE_FAULTS] != 0,
+		.post_faults = o.col[PO_POST_FAULTS] != 0,
+		.step_faults = (unsigned)o.value[PO_STEP_FAULTS],
 	};
 	return true;
 }
@@ -1072,6 +1090,17 @@ static bool op_sleep(Parser *p, const Tok *kw, KpOp *op)
 	return true;
 }
 
+static bool op_fail_nth(Parser *p, const Tok *kw, KpOp *op)
+{
+	int64_t v;
+
+	op->kind = KP_OP_FAIL_NTH;
+	if (!int_tok(p, need_word(p, "count"), 1, MAX_FAIL_NTH, "fail-nth", &v))
+		return false;
+	op->arg = v;
+	return true;
+}
+
 typedef bool (*OpFn)(Parser *p, const Tok *kw, KpOp *op);
 
 static const struct {
@@ -1084,6 +1113,7 @@ static const struct {
 	{ "module", op_module },	{ "free-initmem", op_free_initmem },
 	{ "cpu", op_cpu },		{ "call", op_call },
 	{ "irq", op_irq },		{ "sleep", op_sleep },
+	{ "fail-nth", op_fail_nth },
 };
 
 static OpFn find_operation(const char *kw)

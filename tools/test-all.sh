@@ -35,9 +35,10 @@ sed -n '/^TOTAL/p' build-cov/coverage/summary.txt
 echo "coverage report: build-cov/coverage/index.html"
 # Floors for the port, the checker and the environment (model/): they only go up.
 if ! gcovr --root . --object-directory build-cov --filter 'model/' --print-summary \
-	--fail-under-line 93 --fail-under-branch 83 -o /dev/null > build-cov/coverage/model.txt
+	--fail-under-line 95 --fail-under-branch 85 --txt build-cov/coverage/model-files.txt \
+	> build-cov/coverage/model.txt
 then
-	echo "coverage: model/ fell below its floor (93% lines, 83% branches)"
+	echo "coverage: model/ fell below its floor (95% lines, 85% branches)"
 	status=1
 fi
 sed 's/^/model\/ /' build-cov/coverage/model.txt

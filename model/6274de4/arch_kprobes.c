@@ -78,6 +78,7 @@ struct die_args {
 /* Trap numbers and signals do_int3() and do_debug() pass along. */
 #define KP_TRAP_DEBUG	1
 #define KP_TRAP_BP	3
+#define KP_TRAP_PF	14
 #define KP_SIGTRAP	5
 
 /* Without CONFIG_PREEMPT the kernel is never preemptible. */
@@ -1425,6 +1426,60 @@ static bool kp_int3_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 	return true;
 }
 
+/*
+ * arch/x86/mm/fault.c: notify_page_fault(), as do_page_fault() asks it first about a
+ * fault in kernel mode.  Non-zero: kprobes took the fault and the faulting code goes on.
+ */
+static int kp_notify_page_fault(struct pt_regs *regs)
+{
+	int ret = 0;
+
+	if (!user_mode_vm(regs)) {
+		preempt_disable();
+		if (kprobe_running() && kprobe_fault_handler(regs, KP_TRAP_PF))
+			ret = 1;
+		preempt_enable();
+	}
+	return ret;
+}
+
+/* A probe handler touched memory that is not there, on the running vCPU. */
+static int kp_page_fault(void)
+{
+	struct pt_regs regs;
+
+	kp_regs_from_cpu(&regs, emu_machine_current_cpu(kp_env_current()->machine));
+	return kp_notify_page_fault(&regs);
+}
+
+/*
+ * The copy of cur's instruction, single-stepped in its slot, page-faulted instead of
+ * completing (a probe's `step-faults`): the fault's frame has ip at the copy and the
+ * flags of the single-step.  do_page_fault() asks kprobes (kprobe_fault_handler(),
+ * HIT_SS, points ip back at the probe address), then resolves the fault as for any
+ * missing page and returns to the frame as kprobes left it.  Only straight-line
+ * instructions are made to fault: the vCPU has already run the copy, and for those
+ * that changed nothing but ip.
+ */
+static bool kp_step_fault(struct kprobe *cur, struct pt_regs *regs)
+{
+	kprobe_opcode_t copy[MAX_INSN_SIZE];
+	struct insn insn;
+
+	if (!kp_user_step_fault(cur->addr))
+		return false;
+	kp_read_text(copy, cur->ainsn.insn, sizeof(copy));
+	kernel_insn_init(&insn, copy);
+	insn_get_length(&insn);
+	if (regs->ip != cur->ainsn.insn + insn.length)
+		sim_fail(kp_ctx(), SIM_V_USAGE, "model-step-fault-flow", __FILE__, __LINE__,
+			 "step-faults on the instruction at %#lx, which changes control flow, "
+			 "is not modelled", cur->addr);
+	regs->ip = cur->ainsn.insn;
+	kp_notify_page_fault(regs);
+	return true;
+}
+
 /* do_debug() -> notify_die(DIE_DEBUG) -> here, after one single-stepped instruction. */
 static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 {
@@ -1439,10 +1494,20 @@ static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 	kp_regs_from_cpu(&regs, cpu);
 	ss_sp = KP_STATE->arch.ss_sp[smp_processor_id()];
 	cur = kprobe_running();
-	if (!cur)
+	if (cur && kp_step_fault(cur, &regs)) {
+		kp_regs_to_cpu(&regs, cpu);
+		return;
+	}
+	if (kprobe_exceptions_notify(NULL, DIE_DEBUG, &args) != NOTIFY_STOP)
+		/*
+		 * do_debug() goes on as for any single-step trap in kernel mode: it clears
+		 * TF and sets TIF_SINGLESTEP, so the task is single-stepped, and gets a
+		 * SIGTRAP, once it is back in user space.
+		 */
 		sim_fail(kp_ctx(), SIM_V_CPU, "cpu-unhandled-debug", __FILE__, __LINE__,
-			 "single-step trap at %#lx with no kprobe running", regs.ip);
-	kprobe_exceptions_notify(NULL, DIE_DEBUG, &args);
+			 "single-step trap at %#lx that kprobes did not take (%s): do_debug() "
+			 "marks the task TIF_SINGLESTEP, a stray SIGTRAP in user space",
+			 regs.ip, cur ? "TF was set before the probe hit" : "no kprobe running");
 	/*
 	 * The vCPU skips indirect calls (the target is in a register it does not have),
 	 * so one single-stepped from a slot leaves ip after the copy, where
@@ -1464,6 +1529,7 @@ static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 			 "cannot fix (ip %#lx)", regs.ip);
 	kp_regs_to_cpu(&regs, cpu);
 }
+
 
 /* arch/x86/kernel/kprobes.c: arch_init_kprobes() */
 /*

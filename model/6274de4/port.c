@@ -515,6 +515,11 @@ static void port_snapshot(KpEnv *env, KpSnapshot *out)
 	}
 }
 
+static int port_page_fault(KpEnv *env)
+{
+	return kp_page_fault();
+}
+
 const KpModel kp_model_6274de4 = {
 	.name = "6274de4",
 	.commit = "6274de4984a630b45c6934b3ee62e5692c745328",
@@ -530,6 +535,7 @@ const KpModel kp_model_6274de4 = {
 	.debugfs_enabled_read = port_debugfs_enabled_read,
 	.debugfs_enabled_write = port_debugfs_enabled_write,
 	.module_notify = port_module_notify,
+	.page_fault = port_page_fault,
 	.probe_addr = port_probe_addr,
 	.probe_nmissed = port_probe_nmissed,
 	.probe_flags = port_probe_flags,

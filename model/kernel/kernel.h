@@ -176,9 +176,13 @@ void complete_all(struct completion *x);
 
 /* ---- memory (mm/slub.c), module_alloc (arch/x86/kernel/module.c) ---- */
 
-/* The allocation's type tag is the size expression, e.g. "sizeof(struct optimized_kprobe)". */
-#define kzalloc(size, flags) sim_kzalloc(kp_ctx(), (size), #size, __FILE__, __LINE__)
-#define kmalloc(size, flags) sim_kzalloc(kp_ctx(), (size), #size, __FILE__, __LINE__)
+/*
+ * The allocation's type tag is the size expression, e.g. "sizeof(struct optimized_kprobe)".
+ * Both can be made to fail by the task's fail-nth setting, as failslab does.
+ */
+void *kp_kzalloc(size_t size, const char *type, const char *file, int line);
+#define kzalloc(size, flags) kp_kzalloc((size), #size, __FILE__, __LINE__)
+#define kmalloc(size, flags) kp_kzalloc((size), #size, __FILE__, __LINE__)
 #define kfree(p) sim_kfree(kp_ctx(), (p), __FILE__, __LINE__)
 
 /* A page of executable memory within +-2 GB of kernel text; 0 on failure. */

@@ -233,10 +233,20 @@ void complete_all(struct completion *x)
 	sim_complete_all(kp_ctx(), &x->sim);
 }
 
-/* ---- module_alloc ---- */
+/* ---- kzalloc, module_alloc ---- */
+
+void *kp_kzalloc(size_t size, const char *type, const char *file, int line)
+{
+	if (sim_fail_nth_should_fail(kp_ctx(), type))
+		return NULL;
+	return sim_kzalloc(kp_ctx(), size, type, file, line);
+}
 
 unsigned long module_alloc_slot_page(int optinsn)
 {
+	/* module_alloc() is vmalloc: page allocations fail-nth can fail too. */
+	if (sim_fail_nth_should_fail(kp_ctx(), "module_alloc"))
+		return 0;
 	return emu_text_alloc_page(kp_env_current()->text,
 				   optinsn ? EMU_TEXT_SLOT_OPT : EMU_TEXT_SLOT_INSN);
 }

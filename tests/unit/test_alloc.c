@@ -115,10 +115,61 @@ static void test_allocator(void **state)
 	sim_ctx_free(ctx);
 }
 
+/* Which of 6 calls fail after fail-nth n, per task: bit i set = call i failed. */
+typedef struct {
+	unsigned n[2];
+	unsigned failed[2];
+} FailNth;
+
+static void fail_nth_task(SimCtx *ctx, void *arg)
+{
+	FailNth *f = arg;
+	unsigned me = sim_task_id(sim_current(ctx));
+
+	sim_fail_nth_set(ctx, f->n[me]);
+	for (unsigned i = 0; i < 6; i++) {
+		sim_yield(ctx, SIM_Y_OP, &sim_fp_none);
+		if (sim_fail_nth_should_fail(ctx, "test"))
+			f->failed[me] |= 1u << i;
+	}
+}
+
+static void setup_fail_nth(SimCtx *ctx, void *data)
+{
+	sim_task_create(ctx, "a", 0, fail_nth_task, data, 0);
+	sim_task_create(ctx, "b", 0, fail_nth_task, data, 0);
+}
+
+static void test_fail_nth(void **state)
+{
+	SimCtx *ctx = harness_ctx(1, false);
+	FailNth f = { .n = { 3, 0 } };
+
+	(void)state;
+	/* Outside a task nothing is injected. */
+	assert_false(sim_fail_nth_should_fail(ctx, "boot"));
+	/* The third call of task a fails, once; task b's calls, interleaved, do not count. */
+	assert_int_equal(harness_run_first(ctx, setup_fail_nth, &f), SIM_END_DONE);
+	assert_int_equal(f.failed[0], 1u << 2);
+	assert_int_equal(f.failed[1], 0);
+
+	f = (FailNth){ .n = { 1, 6 } };
+	assert_int_equal(harness_run_first(ctx, setup_fail_nth, &f), SIM_END_DONE);
+	assert_int_equal(f.failed[0], 1u << 0);
+	assert_int_equal(f.failed[1], 1u << 5);
+
+	/* A count past the calls made never fires. */
+	f = (FailNth){ .n = { 7, 0 } };
+	assert_int_equal(harness_run_first(ctx, setup_fail_nth, &f), SIM_END_DONE);
+	assert_int_equal(f.failed[0] | f.failed[1], 0);
+	sim_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allocator),
+		cmocka_unit_test(test_fail_nth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,7 +154,8 @@ static void test_probe_options(void **state)
 	KpScenario *sc = parse_ok(state, "probe a at f\n"
 				  "probe b at f post fault break disabled pre-returns 1 "
 				  "fault-returns -1 break-returns 0x7fffffff\n"
-				  "probe c at f no-pre\n" TASK);
+				  "probe c at f no-pre\n"
+				  "probe d at f post pre-faults post-faults step-faults 1000\n" TASK);
 	const KpProbeSpec *p = sc->script.probes;
 
 	assert_int_equal(p[0].kind, KP_PROBE_KPROBE);
@@ -167,6 +168,9 @@ static void test_probe_options(void **state)
 	assert_int_equal(p[1].break_ret, 0x7fffffff);
 	assert_false(p[2].pre);
 	assert_int_equal(p[2].kind, KP_PROBE_KPROBE);
+	assert_false(p[0].pre_faults || p[0].post_faults || p[0].step_faults);
+	assert_true(p[3].pre_faults && p[3].post_faults);
+	assert_int_equal(p[3].step_faults, 1000);
 }
 
 static void test_probe_kinds(void **state)
@@ -299,11 +303,12 @@ static void test_op_system(void **state)
 				  "    free-initmem\n"
 				  "    cpu down 3 -> 0\n"
 				  "    cpu up 3\n"
-				  "    sleep 100000\n");
+				  "    sleep 100000\n"
+				  "    fail-nth 7\n");
 	static const KpOpKind kinds[] = { KP_OP_MODULE_LOAD, KP_OP_MODULE_LIVE,
 					  KP_OP_MODULE_UNLOAD, KP_OP_MODULE_FAIL_INIT,
 					  KP_OP_FREE_INITMEM, KP_OP_CPU_DOWN, KP_OP_CPU_UP,
-					  KP_OP_SLEEP };
+					  KP_OP_SLEEP, KP_OP_FAIL_NTH };
 
 	assert_int_equal(sc->script.tasks[0].n_ops, G_N_ELEMENTS(kinds));
 	for (unsigned i = 0; i < G_N_ELEMENTS(kinds); i++)
@@ -316,6 +321,7 @@ static void test_op_system(void **state)
 	assert_int_equal(op_of(sc, 0, 5)->expect, 0);
 	assert_int_equal(op_of(sc, 0, 6)->arg, 3);
 	assert_int_equal(op_of(sc, 0, 7)->arg, 100000);
+	assert_int_equal(op_of(sc, 0, 8)->arg, 7);
 }
 
 static void test_op_code(void **state)

@@ -143,10 +143,22 @@ static void test_module_map_free(void **state)
 	assert_int_equal(emu_text_state_at(t, work), EMU_TEXT_LIVE);
 	assert_true(emu_text_module_unload(t, "mod_a"));
 	assert_int_equal(emu_text_state_at(t, work), EMU_TEXT_FREED);
-	/* Freed stays freed: no reload at the same address, no read through it. */
-	assert_false(emu_text_module_load(t, "mod_a"));
+	/* Freed: no read through it, only the image's bytes. */
 	assert_false(emu_text_read(t, work, &b, 1));
 	assert_true(emu_text_read_orig(t, work, &b, 1));
+	/* A module loads again at the same address, init text included. */
+	assert_true(emu_text_module_load(t, "mod_a"));
+	assert_int_equal(emu_text_state_at(t, work), EMU_TEXT_LIVE);
+	assert_int_equal(emu_text_state_at(t, init), EMU_TEXT_LIVE);
+	{
+		uint8_t now, orig;
+
+		assert_true(emu_text_read(t, work, &now, 1));
+		assert_true(emu_text_read_orig(t, work, &orig, 1));
+		assert_int_equal(now, orig);
+	}
+	assert_true(emu_text_module_unload(t, "mod_a"));
+	assert_int_equal(emu_text_state_at(t, init), EMU_TEXT_FREED);
 	assert_false(emu_text_module_load(t, "no_such_module"));
 	/* Unloading after a failed init frees the init text too. */
 	assert_true(emu_text_module_load(t, "mod_b"));
@@ -155,6 +167,8 @@ static void test_module_map_free(void **state)
 	assert_true(emu_text_free_kernel_init(t));
 	assert_false(emu_text_free_kernel_init(t));
 	assert_int_equal(emu_text_state_at(t, sym(t, "f_init_setup")), EMU_TEXT_FREED);
+	/* The kernel's init text, once freed, is never mapped again. */
+	assert_false(emu_text_region_map(t, (unsigned)emu_text_region_at(t, sym(t, "f_init_setup"))));
 	emu_text_free(t);
 	sim_ctx_free(ctx);
 }
