@@ -11,6 +11,7 @@
  */
 #include "arch_x86_emu/text.h"
 
+#include "sim/costs.h"
 #include "sim/ctx.h"
 #include "sim/footprint.h"
 #include "sim/hotplug.h"
@@ -873,8 +874,10 @@ static void apply_write(EmuText *t, unsigned ri, uint64_t addr, const uint8_t *b
 		sim_fail(t->ctx, SIM_V_BUG, "text-poke-readback", __FILE__, __LINE__,
 			 "bytes at 0x%llx do not read back as written",
 			 (unsigned long long)addr);
-	if (!is_slot_kind(r->kind))
+	if (!is_slot_kind(r->kind)) {
 		track_write(t, r, addr, len);
+		sim_costs_text_written(t->ctx, len);
+	}
 	SIM_TRACE(t->ctx, SIM_EV_USER, "text-write", sim_trace_intern(t->ctx, r->name),
 		  (int64_t)addr, (int64_t)len, pack_bytes(bytes, len));
 	if (t->write_hook) {

@@ -16,6 +16,8 @@ void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
 	w->env = env;
 	env->world = w;
 	w->n_probes = n;
+	w->probes = g_new0(KpProbe *, n ? n : 1);
+	w->user = g_new0(KpUserProbe, n ? n : 1);
 	w->armed = true;
 	w->optimize = true;
 	for (unsigned i = 0; i < n; i++) {
@@ -29,8 +31,12 @@ void kp_world_fini(KpWorld *w)
 {
 	g_free(w->check);
 	g_free(w->hits);
+	g_free(w->probes);
+	g_free(w->user);
 	w->check = NULL;
 	w->hits = NULL;
+	w->probes = NULL;
+	w->user = NULL;
 }
 
 static void op_event(KpWorld *w, const char *what, const char *subject, long ret)
@@ -44,7 +50,7 @@ static void op_event(KpWorld *w, const char *what, const char *subject, long ret
 int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 {
 	const KpModel *m = w->env->model;
-	bool disabled[KP_MAX_PROBES];
+	g_autofree bool *disabled = g_new(bool, n > 0 ? n : 1);
 	int ret;
 
 	w->api_epoch++;

@@ -20,13 +20,14 @@ typedef struct {
 	uint64_t off_step;	/* when the last disable or unregister returned (0: never) */
 } KpUserProbe;
 
-#define KP_MAX_PROBES 64
+/* Probes of one run at most (a scenario of one per function of a large image fits). */
+#define KP_MAX_PROBES 1024
 
 typedef struct KpWorld {
 	KpEnv *env;
-	KpProbe *probes[KP_MAX_PROBES];
+	KpProbe **probes;	/* n_probes of them, by id */
 	unsigned n_probes;
-	KpUserProbe user[KP_MAX_PROBES];
+	KpUserProbe *user;	/* per probe, by id */
 	bool armed;		/* last completed arm_all / disarm_all */
 	uint64_t disarmed_step;	/* when the last disarm_all returned (0: never) */
 	bool optimize;		/* last completed successful sysctl write */

@@ -57,6 +57,7 @@ typedef struct KpEnv {
 	unsigned n_modules;
 
 	unsigned optimize_delay;	/* jiffies; 0: the kernel's OPTIMIZE_DELAY */
+	unsigned n_probes;	/* KpProbes the run will create: set before the port's init */
 	int preempt_count[SIM_MAX_VCPUS];
 	uint64_t printk_count;
 	/* Bumped by every store the port publishes and every text write: checks that judge

@@ -96,6 +96,12 @@ static const char *const op_names[] = {
 	[KP_OP_FAIL_NTH] = "fail-nth",
 };
 
+const char *kp_op_name(KpOpKind kind)
+{
+	assert((size_t)kind < G_N_ELEMENTS(op_names) && op_names[kind]);
+	return op_names[kind];
+}
+
 static void script_task(SimCtx *ctx, void *arg)
 {
 	TaskArg *ta = arg;
@@ -106,10 +112,15 @@ static void script_task(SimCtx *ctx, void *arg)
 		const KpOp *op = &st->ops[i];
 		long ret;
 
+		SimCosts before;
+
 		/* A new operation starts from user space. */
 		sim_yield(ctx, SIM_Y_OP, &sim_fp_none);
+		before = *sim_task_costs(sim_current(ctx));
 		ret = run_op(run, op);
 		run->results[run->result_base[ta->task] + i] = ret;
+		run->op_costs[run->result_base[ta->task] + i] =
+			sim_costs_sub(sim_task_costs(sim_current(ctx)), &before);
 		if (op->expect != KP_NO_EXPECT && ret != op->expect) {
 			run->failed_task = (int)ta->task;
 			run->failed_op = (int)i;
@@ -139,7 +150,10 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 	if (script->branch_choice)
 		emu_machine_set_branch_policy(run->env->machine, EMU_BRANCH_CHOICE,
 					      EMU_DEFAULT_BACKWARD_TAKEN);
+	run->env->n_probes = script->n_probes;
 	script->model->init(run->env);
+	run->probes = g_new0(KpProbe, script->n_probes ? script->n_probes : 1);
+	run->probe_ptrs = g_new0(KpProbe *, script->n_probes ? script->n_probes : 1);
 	for (unsigned i = 0; i < script->n_probes; i++) {
 		run->probes[i] = (KpProbe){
 			.spec = script->probes[i],
@@ -175,16 +189,20 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 		}
 	}
 	kp_world_init(&run->world, run->env, run->probe_ptrs, script->n_probes);
+	/*
+	 * Leaks are the checker's to judge: it knows what the kernel keeps on purpose (the
+	 * last slot page, the objects of probes still registered).  The engine cannot.
+	 */
+	sim_alloc_set_leak_check(ctx, false);
 	if (script->check) {
 		kp_check_install(&run->world);
-		/* The checker knows what the kernel keeps on purpose (the last slot page). */
-		sim_alloc_set_leak_check(ctx, false);
 	} else if (script->check_hits) {
 		kp_hits_install(&run->world);
 	}
 	for (unsigned t = 0; t < script->n_tasks; t++)
 		total += script->tasks[t].n_ops;
 	run->results = g_new(long, total ? total : 1);
+	run->op_costs = g_new0(SimCosts, total ? total : 1);
 	run->result_base = g_new0(unsigned, script->n_tasks ? script->n_tasks : 1);
 	args = g_new0(TaskArg, script->n_tasks ? script->n_tasks : 1);
 	total = 0;
@@ -208,7 +226,10 @@ void kp_script_release(KpScriptRun *run)
 		return;
 	kp_world_fini(&run->world);
 	kp_env_free(run->env);
+	g_free(run->probes);
+	g_free(run->probe_ptrs);
 	g_free(run->results);
+	g_free(run->op_costs);
 	g_free(run->result_base);
 	g_free(run->task_args);
 	memset(run, 0, sizeof(*run));
@@ -239,4 +260,10 @@ long kp_script_result(const KpScriptRun *run, unsigned task, unsigned op)
 {
 	assert(task < run->script->n_tasks && op < run->script->tasks[task].n_ops);
 	return run->results[run->result_base[task] + op];
+}
+
+const SimCosts *kp_script_op_costs(const KpScriptRun *run, unsigned task, unsigned op)
+{
+	assert(task < run->script->n_tasks && op < run->script->tasks[task].n_ops);
+	return &run->op_costs[run->result_base[task] + op];
 }

@@ -10,6 +10,7 @@
 #define KPSIM_MODEL_SCRIPT_H
 
 #include "model/api.h"
+#include "sim/costs.h"
 #include "sim/ctx.h"
 #include "sim/strategy.h"
 
@@ -35,13 +36,14 @@ typedef enum {
 	KP_OP_FAIL_NTH,		/* arg = n: the task's n-th allocation from now fails */
 } KpOpKind;
 
-#define KP_OP_MAX_PROBES 16
+/* A batch can name every probe of the script. */
+#define KP_OP_MAX_PROBES KP_MAX_PROBES
 #define KP_NO_EXPECT (-100000)
 
 typedef struct {
 	KpOpKind kind;
 	unsigned n;			/* probes used */
-	unsigned probes[KP_OP_MAX_PROBES];	/* indices into the script's probes */
+	const unsigned *probes;		/* n indices into the script's probes (its builder's) */
 	const char *text;
 	unsigned long addr;
 	long arg;
@@ -77,10 +79,12 @@ typedef struct {
 	const KpScript *script;
 	KpEnv *env;
 	KpWorld world;
-	KpProbe probes[KP_MAX_PROBES];
-	KpProbe *probe_ptrs[KP_MAX_PROBES];
+	KpProbe *probes;	/* script->n_probes of them */
+	KpProbe **probe_ptrs;
 	/* Return values seen, per task and op (for expectations and reports). */
 	long *results;
+	/* What each op cost its task (zero for ops that did not run). */
+	SimCosts *op_costs;
 	unsigned *result_base;
 	/* The first expectation that failed (also reported as a violation). */
 	int failed_task, failed_op;
@@ -98,7 +102,12 @@ SimEnd kp_script_run(SimCtx *ctx, const KpScript *script, SimStrategy *strategy,
 		     KpScriptRun *run, GError **error);
 void kp_script_release(KpScriptRun *run);
 
+/* "register", "sysctl write", ...: how the scenario language spells the operation. */
+const char *kp_op_name(KpOpKind kind);
+
 /* The return value op `op` of task `task` produced in the last run (KP_NO_EXPECT if none). */
 long kp_script_result(const KpScriptRun *run, unsigned task, unsigned op);
+/* What that op cost its task: the engine's counters around the call. */
+const SimCosts *kp_script_op_costs(const KpScriptRun *run, unsigned task, unsigned op);
 
 #endif

@@ -8,11 +8,14 @@
 #define KPSIM_MODEL_SNAPSHOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#define KP_SNAP_MAX_ENTRIES 128
+/* Room for one aggregate per probe of a full run, and its slots. */
+#define KP_SNAP_MAX_ENTRIES 2048
 #define KP_SNAP_MAX_CHILDREN 16
-#define KP_SNAP_MAX_SLOTS 512
+#define KP_SNAP_MAX_SLOTS 4096
 
 /* struct kprobe flags (include/linux/kprobes.h; the same in every port so far). */
 #define KP_SNAP_GONE 1u
@@ -62,8 +65,8 @@ typedef struct {
 	bool optinsn;		/* a detour slot (else a single-step slot) */
 } KpSnapSlot;
 
+/* Only the first n_entries entries and n_slots slots are meaningful. */
 typedef struct {
-	KpSnapEntry entries[KP_SNAP_MAX_ENTRIES];	/* hashed (bucket order), then freeing */
 	unsigned n_entries;
 	unsigned n_optimizing, n_unoptimizing, n_freeing;
 	bool kprobe_mutex_held;		/* by anyone */
@@ -71,9 +74,26 @@ typedef struct {
 	bool allow_optimization;	/* kprobes_allow_optimization */
 	bool work_pending;		/* delayed_work_pending(&optimizing_work) */
 	unsigned optimizer_running;	/* kprobe_optimizer instances inside the function */
-	KpSnapSlot slots[KP_SNAP_MAX_SLOTS];
 	unsigned n_slots;
 	uint64_t current_kprobe[16];	/* per vCPU: the running probe's address, 0 if none */
+	/* The arrays last: a snapshot is taken often, and only their used part is written. */
+	KpSnapSlot slots[KP_SNAP_MAX_SLOTS];
+	KpSnapEntry entries[KP_SNAP_MAX_ENTRIES];	/* hashed (bucket order), then freeing */
 } KpSnapshot;
+
+/* Empty: the counts and flags zeroed, the arrays left as they are (nothing used). */
+static inline void kp_snapshot_reset(KpSnapshot *s)
+{
+	memset(s, 0, offsetof(KpSnapshot, slots));
+}
+
+/* The next entry, zeroed (the caller checked there is room). */
+static inline KpSnapEntry *kp_snapshot_add_entry(KpSnapshot *s)
+{
+	KpSnapEntry *e = &s->entries[s->n_entries++];
+
+	memset(e, 0, sizeof(*e));
+	return e;
+}
 
 #endif

@@ -6,6 +6,7 @@
 #include "sim/alloc.h"
 #include "sim/completion.h"
 #include "sim/coro.h"
+#include "sim/costs.h"
 #include "sim/ctx.h"
 #include "sim/mutex.h"
 #include "sim/schedule.h"
@@ -60,6 +61,7 @@ struct SimTask {
 	int hotplug_refs;
 	/* Fault injection: the fail_nth-th injectable call from now fails (0: none). */
 	unsigned fail_nth;
+	SimCosts costs;
 	SimTimer sleep_timer;
 };
 

@@ -57,6 +57,7 @@ void sim_synchronize_sched(SimCtx *ctx)
 	 * of that vCPU may run before it is picked again.
 	 */
 	sim_task_sleep(ctx);
+	self->costs.grace_periods++;
 }
 
 uint64_t sim_rcu_completed(const SimCtx *ctx)

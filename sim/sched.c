@@ -790,6 +790,7 @@ void sim_task_prepare_sleep(SimCtx *ctx, SimWaitKind kind, const void *obj, cons
 void sim_task_sleep(SimCtx *ctx)
 {
 	SimTask *self = ctx->cur;
+	uint64_t blocked_step, blocked_jiffies;
 	SimVcpu *v;
 
 	assert(self != NULL && self->state == SIM_TS_RUNNABLE);
@@ -805,9 +806,16 @@ void sim_task_sleep(SimCtx *ctx)
 	v->cur = NULL;
 	SIM_TRACE(ctx, SIM_EV_SWITCH_OUT, self->wait_what ? self->wait_what : "sleep", self->name,
 		  self->id, self->wait_kind, 0);
+	blocked_step = ctx->step;
+	blocked_jiffies = ctx->jiffies;
 	sim_sched_qs(ctx, self->vcpu);
 	schedule(ctx, self, false);
 	assert(self->state == SIM_TS_RUNNABLE);
+	/* Waiting is a cost; sleeping on purpose (msleep, an idle worker) is not. */
+	if (self->wait_kind != SIM_WAIT_SLEEP && self->wait_kind != SIM_WAIT_WORK) {
+		self->costs.blocked_steps += ctx->step - blocked_step;
+		self->costs.blocked_jiffies += ctx->jiffies - blocked_jiffies;
+	}
 	self->wait_kind = SIM_WAIT_NONE;
 	self->wait_obj = NULL;
 	self->wait_what = NULL;

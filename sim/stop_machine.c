@@ -16,6 +16,7 @@ int sim_stop_machine(SimCtx *ctx, SimStopFn fn, void *data)
 	assert(ctx->stop_owner == NULL && !ctx->stop_active);
 	ctx->stop_owner = self;
 	ctx->stop_count++;
+	self->costs.stop_machines++;
 	SIM_TRACE(ctx, SIM_EV_STOP_BEGIN, "stop_machine", self->name, (int64_t)ctx->stop_count, 0,
 		  0);
 	/* The scheduler captures vCPUs as they reach scheduling points and wakes us when all

@@ -2,6 +2,7 @@
 /* `kpsim run` and `kpsim replay`. */
 #include "sim/schedule.h"
 #include "tools/commands.h"
+#include "tools/report.h"
 #include "tools/runner.h"
 
 #include <glib.h>
@@ -97,6 +98,9 @@ typedef struct {
 	GError *perr;
 	KpRunResult res;
 	double seconds;
+	bool want_costs;
+	bool has_costs;
+	KpExecReport costs;
 } Job;
 
 static void run_job(Job *job)
@@ -107,6 +111,9 @@ static void run_job(Job *job)
 	if (job->sc)
 		kp_runner_run(job->sc, &job->res);
 	job->seconds = now_s() - t0;
+	/* The costs of the failing execution, else of the scenario's first (or own) one. */
+	if (job->sc && job->want_costs && job->res.verdict != KP_VERDICT_ERROR)
+		job->has_costs = kp_exec_report(job->sc, job->res.schedule, &job->costs, NULL);
 }
 
 static void pool_worker(gpointer data, gpointer user)
@@ -149,6 +156,8 @@ static void report_job(Report *r, Job *job, unsigned i)
 			printf("PASS %s (%llu execution%s, %.2f s)\n", path,
 			       (unsigned long long)res->executions,
 			       res->executions == 1 ? "" : "s", job->seconds);
+		if (job->has_costs)
+			kp_exec_report_print_costs(&job->costs, stdout);
 	} else if (res->verdict == KP_VERDICT_ERROR) {
 		r->errors++;
 		fprintf(stderr, "%s\n", res->message);
@@ -175,6 +184,8 @@ static void report_job(Report *r, Job *job, unsigned i)
 			if (r->out_dir)
 				write_failing_copy(r->out_dir, path, res, diag);
 		}
+		if (job->has_costs)
+			kp_exec_report_print_costs(&job->costs, stdout);
 	}
 	fflush(stdout);
 }
@@ -182,6 +193,7 @@ static void report_job(Report *r, Job *job, unsigned i)
 static void job_clear(Job *job)
 {
 	kp_run_result_clear(&job->res);
+	kp_exec_report_clear(&job->costs);
 	kp_scenario_free(job->sc);
 	g_clear_error(&job->perr);
 }
@@ -192,7 +204,7 @@ int kp_cmd_run(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *out_dir = NULL;
-	gboolean tap = FALSE, coverage = FALSE;
+	gboolean tap = FALSE, coverage = FALSE, costs = FALSE;
 	gint jobs = 1;
 	GOptionEntry entries[] = {
 		{ "coverage", 'c', 0, G_OPTION_ARG_NONE, &coverage,
@@ -204,6 +216,9 @@ int kp_cmd_run(int argc, char **argv)
 		  "DIR" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
 		  "run N scenarios at a time on worker threads (reports stay in order)", "N" },
+		{ "costs", 0, 0, G_OPTION_ARG_NONE, &costs,
+		  "after each scenario, what each operation and actor cost in one execution "
+		  "(the failing one, else the first)", NULL },
 		{ NULL },
 	};
 	Report r = { 0 };
@@ -213,13 +228,22 @@ int kp_cmd_run(int argc, char **argv)
 	g_option_context_set_description(
 		oc, "Runs each scenario under its own explore directive (or its embedded schedule)\n"
 		    "and judges it against its expectations.  Directories are searched for .kps\n"
-		    "files.  Exit status: 0 all passed, 1 a scenario failed, 2 an input error.\n");
+		    "files.  Exit status: 0 all passed, 1 a scenario failed, 2 an input error.\n"
+		    "\n"
+		    "--costs columns, per operation (what it cost the task that called it) and\n"
+		    "per actor (the scenario's tasks, the kernel's kworkers): stop = stop_machine\n"
+		    "calls made, gp = grace periods waited for, text = kernel/module text bytes\n"
+		    "written, blk-jif / blk-step = jiffies / scheduling decisions spent blocked.\n");
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		fprintf(stderr, "kpsim run: %s\n", err->message);
 		return KP_EXIT_USAGE;
 	}
 	if (argc < 2) {
 		fprintf(stderr, "kpsim run: no scenario given (see kpsim run --help)\n");
+		return KP_EXIT_USAGE;
+	}
+	if (costs && tap) {
+		fprintf(stderr, "kpsim run: --costs prints tables, not TAP: use one or the other\n");
 		return KP_EXIT_USAGE;
 	}
 	if (jobs < 1 || jobs > 256) {
@@ -236,8 +260,10 @@ int kp_cmd_run(int argc, char **argv)
 	if (tap)
 		printf("1..%u\n", files->len);
 	all = g_new0(Job, files->len ? files->len : 1);
-	for (unsigned i = 0; i < files->len; i++)
+	for (unsigned i = 0; i < files->len; i++) {
 		all[i].path = g_ptr_array_index(files, i);
+		all[i].want_costs = costs;
+	}
 	if (jobs > 1) {
 		/* Each run has its own engine context; nothing is shared between them. */
 		GThreadPool *pool = g_thread_pool_new(pool_worker, NULL, jobs, TRUE, NULL);

@@ -15,6 +15,7 @@ typedef struct {
 static const KpCommand commands[] = {
 	{ "run", kp_cmd_run, "run scenario files (or directories of them) and judge them" },
 	{ "replay", kp_cmd_replay, "run one execution of a scenario and print its full trace" },
+	{ "compare", kp_cmd_compare, "run a scenario on two ports and show the differences" },
 	{ "demo", kp_cmd_demo, "run the bundled engine demo workload and print its trace" },
 	{ "bench", kp_cmd_bench, "measure the engine's speed; prints `name value unit` lines" },
 	{ "invariants", kp_cmd_invariants, "list every invariant kpsim checks, with its id" },

@@ -44,7 +44,7 @@ static KpScript script_of(const KpScenario *sc)
 {
 	KpScript s = sc->script;
 
-	s.check = true;
+	s.check = !sc->no_checker;
 	s.prepare = add_functions;
 	s.prepare_user = (void *)sc;
 	return s;
@@ -419,4 +419,37 @@ void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, 
 	}
 	kp_script_release(&run);
 	sim_ctx_free(ctx);
+}
+
+SimEnd kp_runner_once(const KpScenario *sc, const char *schedule, KpScript *script,
+		      SimCtx **ctx_out, KpScriptRun *run, GString *verdict, GError **error)
+{
+	SimCtx *ctx = new_ctx(sc, false);
+	bool *sometimes = g_new0(bool, sc->n_expects ? sc->n_expects : 1);
+	const char *sched = schedule ? schedule : sc->schedule;
+	SimStrategy *s = sched ? sim_strategy_replay_new(sched, NULL) : sim_strategy_first_new();
+	SimEnd end;
+
+	*script = script_of(sc);
+	*ctx_out = ctx;
+	g_string_truncate(verdict, 0);
+	if (!s) {
+		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE, "not a schedule: %s",
+			    sched);
+		g_free(sometimes);
+		return SIM_END_NONE;
+	}
+	end = kp_script_run(ctx, script, s, run, error);
+	sim_strategy_free(s);
+	if (end == SIM_END_DIVERGED)
+		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
+			    "the schedule does not fit this scenario");
+	else if (end != SIM_END_NONE && end != SIM_END_STOPPED) {
+		if (judge(sc, ctx, run, sometimes, verdict))
+			g_string_assign(verdict, "pass");
+		else
+			g_string_prepend(verdict, "FAIL ");
+	}
+	g_free(sometimes);
+	return end;
 }

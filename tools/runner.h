@@ -51,4 +51,14 @@ int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
 /* The last `n` trace lines of the failing execution, replayed with the trace on. */
 void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, FILE *out);
 
+/*
+ * One execution without the trace (the schedule given, else the scenario's own, else
+ * the first strategy's), judged: *verdict is "pass" or "FAIL " and why ("" when the run
+ * was stopped).  Leaves the context (*ctx_out, which the caller frees with sim_ctx_free
+ * after kp_script_release(run)) and the run, which points at *script, for the caller to
+ * inspect.  SIM_END_NONE or SIM_END_DIVERGED come with *error.
+ */
+SimEnd kp_runner_once(const KpScenario *sc, const char *schedule, KpScript *script,
+		      SimCtx **ctx_out, KpScriptRun *run, GString *verdict, GError **error);
+
 #endif

@@ -48,6 +48,7 @@ typedef struct {
 	unsigned pos;		/* next token */
 	GStringChunk *line_strings;	/* the current line's token text */
 	GString *scratch;
+	GArray *op_probes;	/* unsigned: the probes of the operation being read */
 	int task;		/* the open task, -1 when none */
 	int task_line, task_col;	/* where its name is */
 	bool body;		/* a statement other than a header has been seen */
@@ -708,6 +709,21 @@ static bool st_branches(Parser *p, const Tok *kw)
 	return at_end(p);
 }
 
+/*
+ * `checker off`: no invariant checker in this scenario's runs.  For large scenarios
+ * measured for their costs: the checker's per-step work grows with the probes.
+ */
+static bool st_checker(Parser *p, const Tok *kw)
+{
+	static const char *const words[] = { "on", "off", NULL };
+	int i = need_choice(p, "'on' or 'off'", words);
+
+	if (i < 0)
+		return false;
+	p->sc->no_checker = i == 1;
+	return at_end(p);
+}
+
 static bool st_max_steps(Parser *p, const Tok *kw)
 {
 	return uint_tok(p, need_word(p, "step count"), 1, MAX_STEPS, "max-steps",
@@ -951,14 +967,19 @@ static bool op_probes(Parser *p, const Tok *kw, KpOp *op)
 		const Tok *t = peek(p);
 		int i;
 
+		unsigned u;
+
 		if (op->n == KP_OP_MAX_PROBES)
 			return fail(p, t->col, "more than %d probes in one call", KP_OP_MAX_PROBES);
 		i = need_probe(p);
 		if (i < 0)
 			return false;
-		if (op->n && p->sc->probes[i].kind != p->sc->probes[op->probes[0]].kind)
+		if (op->n && p->sc->probes[i].kind !=
+				     p->sc->probes[g_array_index(p->op_probes, unsigned, 0)].kind)
 			return fail(p, t->col, "probes of different kinds in one call");
-		op->probes[op->n++] = (unsigned)i;
+		u = (unsigned)i;
+		g_array_append_val(p->op_probes, u);
+		op->n++;
 	} while (peek(p) && !peek_is(p, "->"));
 	return true;
 }
@@ -971,7 +992,7 @@ static bool op_enable(Parser *p, const Tok *kw, KpOp *op)
 	if (i < 0)
 		return false;
 	op->n = 1;
-	op->probes[0] = (unsigned)i;
+	g_array_append_val(p->op_probes, (unsigned){ (unsigned)i });
 	return true;
 }
 
@@ -1141,8 +1162,15 @@ static bool parse_op(Parser *p)
 	if (ops->len == KP_SCENARIO_MAX_OPS)
 		return fail(p, kw->col, "task '%s' has more than %d operations",
 			    sc->tasks[p->task].name, KP_SCENARIO_MAX_OPS);
+	g_array_set_size(p->op_probes, 0);
 	if (!fn(p, kw, &op))
 		return false;
+	if (op.n) {
+		unsigned *probes = g_memdup2(p->op_probes->data, op.n * sizeof(unsigned));
+
+		g_ptr_array_add(sc->blocks, probes);
+		op.probes = probes;
+	}
 	if (peek_is(p, "->")) {
 		p->pos++;
 		if (!parse_ret(p, &op.expect))
@@ -1419,6 +1447,7 @@ static const struct {
 	{ "optimize-delay", st_optimize_delay, true, true },
 	{ "branches", st_branches, true, true },
 	{ "max-steps", st_max_steps, true, true },
+	{ "checker", st_checker, true, true },
 	{ "function", st_function, false, false },
 	{ "probe", st_probe, false, false },
 	{ "task", st_task, false, false },
@@ -1532,6 +1561,7 @@ static KpScenario *scenario_new(const char *path)
 	KpScenario *sc = g_new0(KpScenario, 1);
 
 	sc->strings = g_string_chunk_new(1024);
+	sc->blocks = g_ptr_array_new_with_free_func(g_free);
 	sc->path = g_string_chunk_insert_const(sc->strings, path ? path : "<input>");
 	sc->model_name = DEFAULT_MODEL;
 	sc->n_cpus = DEFAULT_CPUS;
@@ -1551,6 +1581,7 @@ KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GE
 		.toks = g_array_new(FALSE, FALSE, sizeof(Tok)),
 		.line_strings = g_string_chunk_new(256),
 		.scratch = g_string_new(NULL),
+		.op_probes = g_array_new(FALSE, FALSE, sizeof(unsigned)),
 	};
 	bool ok;
 
@@ -1559,6 +1590,7 @@ KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GE
 	g_array_free(p.toks, TRUE);
 	g_string_chunk_free(p.line_strings);
 	g_string_free(p.scratch, TRUE);
+	g_array_free(p.op_probes, TRUE);
 	if (!ok) {
 		g_propagate_error(error, local);
 		kp_scenario_free(p.sc);
@@ -1588,5 +1620,6 @@ void kp_scenario_free(KpScenario *sc)
 		if (sc->task_ops[i])
 			g_array_free(sc->task_ops[i], TRUE);
 	g_string_chunk_free(sc->strings);
+	g_ptr_array_free(sc->blocks, TRUE);
 	g_free(sc);
 }

@@ -26,9 +26,9 @@ typedef enum {
 #define KP_SCENARIO_MAX_CPUS 16
 #define KP_SCENARIO_TASKS_PER_CPU 4
 #define KP_SCENARIO_MAX_TASKS (KP_SCENARIO_MAX_CPUS * KP_SCENARIO_TASKS_PER_CPU)
-#define KP_SCENARIO_MAX_OPS 256			/* per task */
+#define KP_SCENARIO_MAX_OPS 4096		/* per task */
 #define KP_SCENARIO_MAX_EXPECTS 64
-#define KP_SCENARIO_MAX_FUNCTIONS 64
+#define KP_SCENARIO_MAX_FUNCTIONS 1024
 #define KP_SCENARIO_MAX_FUNCTION_BYTES 4096
 #define KP_SCENARIO_MAX_TEXT_BYTES 64		/* bytes an `expect ... text` compares */
 #define KP_SCENARIO_MAX_STRING 1024		/* decoded bytes of one string */
@@ -122,6 +122,7 @@ typedef struct {
 	unsigned optimize_delay;	/* jiffies; 5 (the kernel's) unless set */
 	bool branch_choice;
 	uint64_t max_steps;
+	bool no_checker;	/* `checker off`: runs without the invariant checker */
 
 	/* Probes and tasks, ready to run; op.line is the scenario line of each op. */
 	KpScript script;
@@ -139,6 +140,7 @@ typedef struct {
 
 	/* Storage behind the pointers above. */
 	GStringChunk *strings;
+	GPtrArray *blocks;	/* other allocations (the probe lists of operations) */
 	KpProbeSpec probes[KP_MAX_PROBES];
 	KpScriptTask tasks[KP_SCENARIO_MAX_TASKS];
 	GArray *task_ops[KP_SCENARIO_MAX_TASKS];

@@ -1022,16 +1022,18 @@ static unsigned long kp_optprobe_arg1(struct optimized_kprobe *op)
 	if (!id)
 		sim_fail(kp_ctx(), SIM_V_USAGE, "optprobe-untracked", __FILE__, __LINE__,
 			 "optimized_kprobe for %#lx not allocated with kzalloc", op->kp.addr);
-	for (size_t i = 0; i < ARRAY_SIZE(arch->optprobe_ids); i++) {
+	for (size_t i = 0; i < arch->n_optprobe_ids; i++) {
 		struct kp_optprobe_id *e = &arch->optprobe_ids[i];
 
 		if (e->id == id) {
 			e->op = op;
 			return id;
 		}
-		if (!slot && (!e->id || !sim_alloc_is_live(kp_ctx(), e->op)))
+		if (!slot && !sim_alloc_is_live(kp_ctx(), e->op))
 			slot = e;
 	}
+	if (!slot && arch->n_optprobe_ids < ARRAY_SIZE(arch->optprobe_ids))
+		slot = &arch->optprobe_ids[arch->n_optprobe_ids++];
 	if (!slot)
 		sim_fail(kp_ctx(), SIM_V_USAGE, "optprobe-table-full", __FILE__, __LINE__,
 			 "more than %d live optimized_kprobes", KP_ARCH_MAX_OPTPROBES);
@@ -1059,7 +1061,7 @@ static struct optimized_kprobe *kp_optprobe_from_site(unsigned long site)
 			 site);
 	for (int i = 7; i >= 0; i--)
 		id = (id << 8) | insn[2 + i];
-	for (size_t i = 0; i < ARRAY_SIZE(arch->optprobe_ids); i++) {
+	for (size_t i = 0; i < arch->n_optprobe_ids; i++) {
 		struct kp_optprobe_id *e = &arch->optprobe_ids[i];
 
 		if (e->id != id)

@@ -112,7 +112,7 @@ static int kprobe_exceptions_notify(struct notifier_block *self, unsigned long v
 				    void *data);
 
 /* How many prepared optimized_kprobes a run can have alive at once. */
-#define KP_ARCH_MAX_OPTPROBES 256
+#define KP_ARCH_MAX_OPTPROBES 2048
 
 /*
  * The value the detour template loads into its first argument register stands for an
@@ -140,6 +140,7 @@ struct kp_arch_state {
 	/* model: the stack pointer of the frame each CPU is single-stepping from */
 	unsigned long ss_sp[NR_CPUS];
 	struct kretprobe_blackpoint kretprobe_blackpoints[KRETPROBE_BLACKLIST_SIZE];
+	unsigned n_optprobe_ids;	/* entries ever used: the scans stop there */
 	struct kp_optprobe_id optprobe_ids[KP_ARCH_MAX_OPTPROBES];
 };
 

@@ -100,7 +100,9 @@ static void port_init(KpEnv *env)
 
 	assert(env != NULL && env->port == NULL);
 	/* not a kernel allocation: kp_env_free() releases it with the environment */
-	env->port = g_new0(struct kp_state_6274de4, 1);
+	env->port = g_malloc0(sizeof(struct kp_state_6274de4) +
+			      env->n_probes * sizeof(struct kp_probe_6274de4));
+	((struct kp_state_6274de4 *)env->port)->n_probes = env->n_probes;
 	kprobes_init_state();
 	err = init_kprobes();
 	assert(err == 0);
@@ -118,7 +120,7 @@ static void port_probe_init(KpEnv *env, KpProbe *p)
 	struct kprobe *kp;
 
 	assert(st != NULL && p != NULL);
-	assert(p->id < KP_6274DE4_MAX_PROBES);
+	assert(p->id < st->n_probes);
 	w = &st->probes[p->id];
 	memset(w, 0, sizeof(*w));
 	w->user = p;
@@ -187,9 +189,11 @@ static int port_register_probe(KpEnv *env, KpProbe *p)
  */
 struct probe_batch {
 	KpProbeKind kind;
-	struct kprobe *kps[KP_6274DE4_MAX_PROBES];
-	struct jprobe *jps[KP_6274DE4_MAX_PROBES];
-	struct kretprobe *rps[KP_6274DE4_MAX_PROBES];
+	union {
+		struct kprobe *kps[KP_6274DE4_MAX_PROBES];
+		struct jprobe *jps[KP_6274DE4_MAX_PROBES];
+		struct kretprobe *rps[KP_6274DE4_MAX_PROBES];
+	};
 };
 
 static void batch_init(struct probe_batch *b, KpProbe **ps, int n)
@@ -366,7 +370,7 @@ static int snap_probe_id(struct kp_state_6274de4 *st, struct kprobe *p)
 	uintptr_t base = (uintptr_t)st->probes, at = (uintptr_t)p;
 	struct kp_probe_6274de4 *w;
 
-	if (at < base || at >= base + sizeof(st->probes))
+	if (at < base || at >= base + st->n_probes * sizeof(st->probes[0]))
 		return -1;
 	w = &st->probes[(at - base) / sizeof(st->probes[0])];
 	if (!w->user || probe_kp(w->user) != p)
@@ -473,12 +477,12 @@ static void port_snapshot(KpEnv *env, KpSnapshot *out)
 	struct kprobe *p;
 	unsigned i;
 
-	memset(out, 0, sizeof(*out));
+	kp_snapshot_reset(out);
 	for (i = 0; i < KPROBE_TABLE_SIZE; i++) {
 		hlist_for_each_entry(p, node, struct kprobe, &st->kprobe_table[i], hlist) {
 			if (out->n_entries == KP_SNAP_MAX_ENTRIES)
 				break;
-			snap_entry(env, st, p, true, &out->entries[out->n_entries++]);
+			snap_entry(env, st, p, true, kp_snapshot_add_entry(out));
 		}
 	}
 	for (i = 0; i < NR_CPUS; i++) {
@@ -490,7 +494,7 @@ static void port_snapshot(KpEnv *env, KpSnapshot *out)
 			out->n_freeing++;
 			if (out->n_entries == KP_SNAP_MAX_ENTRIES)
 				continue;
-			e = &out->entries[out->n_entries++];
+			e = kp_snapshot_add_entry(out);
 			snap_entry(env, st, &op->kp, false, e);
 			e->list = KP_SNAP_LIST_FREEING;
 		}

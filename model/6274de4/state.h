@@ -19,7 +19,7 @@
 #define KPROBE_BLACKLIST_SIZE 6
 
 /* Probe objects the descriptor can hand out per run (indexed by KpProbe.id). */
-#define KP_6274DE4_MAX_PROBES 128
+#define KP_6274DE4_MAX_PROBES 1024	/* in one batch call */
 
 /* kernel/kprobes.c: the cache of executable slots on module_alloc() pages */
 struct kprobe_insn_cache {
@@ -85,8 +85,9 @@ struct kp_state_6274de4 {
 	/* arch/x86/kernel/kprobes.c */
 	struct kp_arch_state arch;
 
-	/* port.c */
-	struct kp_probe_6274de4 probes[KP_6274DE4_MAX_PROBES];
+	/* port.c: the probes' objects, as many as the run has (KpEnv.n_probes) */
+	unsigned n_probes;
+	struct kp_probe_6274de4 probes[];
 };
 
 #define KP_STATE ((struct kp_state_6274de4 *)kp_env_current()->port)

@@ -17,6 +17,7 @@ typedef struct {
 	KpProbeSpec probes[KP_MAX_PROBES];
 	KpScriptTask tasks[MAX_TASKS];
 	KpOp ops[MAX_TASKS][MAX_OPS];
+	GPtrArray *blocks;	/* behind each op's probe list */
 	KpScriptRun run;
 	SimCtx *ctx;
 } Mh;
@@ -31,6 +32,7 @@ static inline Mh *mh_new(unsigned cpus)
 	m->script.tasks = m->tasks;
 	m->script.check = true;
 	m->ctx = harness_ctx(cpus, true);
+	m->blocks = g_ptr_array_new_with_free_func(g_free);
 	return m;
 }
 
@@ -38,6 +40,7 @@ static inline void mh_free(Mh *m)
 {
 	kp_script_release(&m->run);
 	sim_ctx_free(m->ctx);
+	g_ptr_array_free(m->blocks, TRUE);
 	g_free(m);
 }
 
@@ -72,9 +75,12 @@ static inline KpOp *mh_op(Mh *m, unsigned task, KpOpKind kind, long expect)
 static inline void mh_probe_op(Mh *m, unsigned task, KpOpKind kind, unsigned probe, long expect)
 {
 	KpOp *op = mh_op(m, task, kind, expect);
+	unsigned *store = g_new(unsigned, 1);
 
+	g_ptr_array_add(m->blocks, store);
 	op->n = 1;
-	op->probes[0] = probe;
+	store[0] = probe;
+	op->probes = store;
 }
 
 static inline void mh_sleep(Mh *m, unsigned task, long jiffies)
@@ -218,11 +224,14 @@ static inline void mh_batch_op(Mh *m, unsigned task, KpOpKind kind, const unsign
 			       unsigned n, long expect)
 {
 	KpOp *op = mh_op(m, task, kind, expect);
+	unsigned *store = g_new(unsigned, n ? n : 1);
 
+	g_ptr_array_add(m->blocks, store);
 	assert_true(n <= KP_OP_MAX_PROBES);
 	op->n = n;
 	for (unsigned i = 0; i < n; i++)
-		op->probes[i] = probes[i];
+		store[i] = probes[i];
+	op->probes = store;
 }
 
 /* What op `op` of task `task` returned in the last run. */

@@ -217,6 +217,7 @@ static SimEnd ck_run_under(Ck *k, bool corrupt, SimStrategy *s)
 		if (!emu_text_add_function(k->env->text, k->fn_name, k->fn_bytes, k->fn_len, &err))
 			fail_msg("scenario function: %s", err->message);
 	}
+	k->env->n_probes = k->n_probes;
 	k->env->model->init(k->env);
 	for (unsigned i = 0; i < k->n_probes; i++) {
 		k->probes[i] = (KpProbe){ .spec = k->specs[i], .id = i };

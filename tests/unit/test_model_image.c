@@ -326,15 +326,18 @@ static bool in_reserved(uint64_t addr)
 	return false;
 }
 
-/* A script of up to KP_MAX_PROBES register/unregister pairs in one task. */
+/* A script of up to BATCH_PROBES register/unregister pairs in one task. */
+#define BATCH_PROBES 64
+
 typedef struct {
 	KpScript script;
-	KpProbeSpec probes[KP_MAX_PROBES];
+	KpProbeSpec probes[BATCH_PROBES];
+	unsigned ident[BATCH_PROBES];	/* ident[i] == i: each op's one-probe list */
 	KpScriptTask task;
-	KpOp ops[2 * KP_MAX_PROBES + 1];
+	KpOp ops[2 * BATCH_PROBES + 1];
 	KpScriptRun run;
-	long expect[KP_MAX_PROBES];
-	unsigned reg_op[KP_MAX_PROBES];
+	long expect[BATCH_PROBES];
+	unsigned reg_op[BATCH_PROBES];
 } Batch;
 
 static void batch_reset(Batch *b, const char *module)
@@ -361,11 +364,12 @@ static void batch_add(Batch *b, const Sym *s, uint32_t off, long expect)
 				      .offset = off, .pre = true };
 	b->expect[i] = expect;
 	b->reg_op[i] = b->task.n_ops;
+	b->ident[i] = i;
 	/* Registered and unregistered at once: no probe sees another one. */
-	b->ops[b->task.n_ops++] = (KpOp){ .kind = KP_OP_REGISTER, .n = 1, .probes = { i },
-					  .expect = KP_NO_EXPECT };
-	b->ops[b->task.n_ops++] = (KpOp){ .kind = KP_OP_UNREGISTER, .n = 1, .probes = { i },
-					  .expect = KP_NO_EXPECT };
+	b->ops[b->task.n_ops++] = (KpOp){ .kind = KP_OP_REGISTER, .n = 1,
+					  .probes = &b->ident[i], .expect = KP_NO_EXPECT };
+	b->ops[b->task.n_ops++] = (KpOp){ .kind = KP_OP_UNREGISTER, .n = 1,
+					  .probes = &b->ident[i], .expect = KP_NO_EXPECT };
 }
 
 /* Run the batch; returns the number of mismatches (each printed). */
@@ -431,7 +435,7 @@ static void test_sweep_every_byte(void **state)
 				} else {
 					n[2]++;
 				}
-				if (b->script.n_probes == KP_MAX_PROBES) {
+				if (b->script.n_probes == BATCH_PROBES) {
 					bad += batch_run(ctx, b);
 					batch_reset(b, groups[g]);
 				}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/report.h"
+
+#include "sim/rcu.h"
+#include "sim/schedule.h"
+#include "sim/stop_machine.h"
+#include "tools/runner.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* The operation as the scenario language writes it. */
+static char *describe_op(const KpScenario *sc, const KpOp *op)
+{
+	GString *s = g_string_new(kp_op_name(op->kind));
+
+	switch (op->kind) {
+	case KP_OP_REGISTER:
+	case KP_OP_UNREGISTER:
+	case KP_OP_ENABLE:
+	case KP_OP_DISABLE:
+		for (unsigned i = 0; i < op->n; i++)
+			g_string_append_printf(s, " %s", sc->script.probes[op->probes[i]].name);
+		break;
+	case KP_OP_SYSCTL_WRITE:
+	case KP_OP_DEBUGFS_WRITE: {
+		g_autofree char *text = g_strescape(op->text, NULL);
+
+		g_string_append_printf(s, " \"%s\"", text);
+		break;
+	}
+	case KP_OP_MODULE_LOAD:
+	case KP_OP_MODULE_LIVE:
+	case KP_OP_MODULE_FAIL_INIT:
+	case KP_OP_MODULE_UNLOAD:
+		g_string_append_printf(s, " %s", op->text);
+		break;
+	case KP_OP_CALL:
+	case KP_OP_IRQ:
+		if (op->kind == KP_OP_IRQ)
+			g_string_append_printf(s, " cpu%ld", op->arg);
+		if (op->text)
+			g_string_append_printf(s, " %s", op->text);
+		if (op->text && op->addr)
+			g_string_append_printf(s, "+0x%lx", op->addr);
+		if (!op->text)
+			g_string_append_printf(s, " 0x%lx", op->addr);
+		if (op->kind == KP_OP_CALL && op->arg != 1)
+			g_string_append_printf(s, " times %ld", op->arg);
+		break;
+	case KP_OP_CPU_UP:
+	case KP_OP_CPU_DOWN:
+	case KP_OP_SLEEP:
+	case KP_OP_FAIL_NTH:
+		g_string_append_printf(s, " %ld", op->arg);
+		break;
+	case KP_OP_SYSCTL_READ:
+	case KP_OP_DEBUGFS_READ:
+	case KP_OP_FREE_INITMEM:
+		break;
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void report_probe(const KpScriptRun *run, unsigned i, KpProbeReport *out)
+{
+	const KpProbe *p = &run->probes[i];
+	const KpModel *m = run->env->model;
+	uint8_t orig[KP_REPORT_TEXT];
+
+	*out = (KpProbeReport){
+		.name = p->spec.name,
+		.addr = p->spec.addr,
+		.flags = m->probe_flags(p),
+		.hits = p->pre_calls,
+		.nmissed = m->probe_nmissed(p),
+	};
+	if (p->spec.symbol) {
+		EmuTextSymbol sym;
+
+		out->addr = emu_text_symbol_by_name(run->env->text, p->spec.symbol, &sym)
+				    ? sym.addr + p->spec.offset : 0;
+	}
+	if (out->addr && emu_text_read(run->env->text, out->addr, out->text, KP_REPORT_TEXT) &&
+	    emu_text_read_orig(run->env->text, out->addr, orig, KP_REPORT_TEXT)) {
+		out->text_known = true;
+		out->text_original = !memcmp(out->text, orig, KP_REPORT_TEXT);
+	}
+}
+
+bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *out,
+		    GError **error)
+{
+	g_autoptr(GString) verdict = g_string_new(NULL);
+	KpScript script;
+	KpScriptRun run = { 0 };
+	KpSnapshot *snap;
+	SimCtx *ctx;
+
+	memset(out, 0, sizeof(*out));
+	out->model = sc->script.model->name;
+	out->end = kp_runner_once(sc, schedule, &script, &ctx, &run, verdict, error);
+	if (out->end == SIM_END_NONE || out->end == SIM_END_DIVERGED) {
+		kp_script_release(&run);
+		sim_ctx_free(ctx);
+		return false;
+	}
+	out->verdict = g_strdup(verdict->len ? verdict->str : "stopped");
+	out->schedule = sim_schedule_string(ctx);
+	out->steps = sim_step(ctx);
+	out->jiffies = sim_jiffies(ctx);
+	out->stop_machines = sim_stop_machine_count(ctx);
+	out->grace_periods = sim_rcu_completed(ctx);
+	snap = g_new0(KpSnapshot, 1);
+	sim_ctx_enter(ctx);
+	run.env->model->snapshot(run.env, snap);
+	sim_ctx_leave(ctx);
+	out->optimization = snap->allow_optimization;
+	out->armed = !snap->all_disarmed;
+	g_free(snap);
+
+	out->ops = g_array_new(FALSE, TRUE, sizeof(KpOpReport));
+	for (unsigned t = 0; t < sc->script.n_tasks; t++) {
+		const KpScriptTask *st = &sc->script.tasks[t];
+
+		for (unsigned i = 0; i < st->n_ops; i++) {
+			KpOpReport r = {
+				.task = st->name,
+				.op = i,
+				.line = st->ops[i].line,
+				.what = describe_op(sc, &st->ops[i]),
+				.ret = kp_script_result(&run, t, i),
+				.costs = *kp_script_op_costs(&run, t, i),
+			};
+
+			g_array_append_val(out->ops, r);
+		}
+	}
+	out->actors = g_array_new(FALSE, TRUE, sizeof(KpActorReport));
+	for (unsigned id = 0; id < sim_task_count(ctx); id++) {
+		const SimTask *t = sim_task_by_id(ctx, id);
+		KpActorReport a = {
+			.name = g_strdup(sim_task_name(t)),
+			.costs = *sim_task_costs(t),
+		};
+
+		for (unsigned s = 0; s < sc->script.n_tasks; s++)
+			a.scenario |= !strcmp(sc->script.tasks[s].name, a.name);
+		sim_costs_add(a.scenario ? &out->scenario_total : &out->kernel_total, &a.costs);
+		g_array_append_val(out->actors, a);
+	}
+	out->probes = g_array_new(FALSE, TRUE, sizeof(KpProbeReport));
+	g_array_set_size(out->probes, sc->script.n_probes);
+	for (unsigned i = 0; i < sc->script.n_probes; i++)
+		report_probe(&run, i, &g_array_index(out->probes, KpProbeReport, i));
+	kp_script_release(&run);
+	sim_ctx_free(ctx);
+	return true;
+}
+
+void kp_exec_report_clear(KpExecReport *r)
+{
+	if (r->ops)
+		for (unsigned i = 0; i < r->ops->len; i++)
+			g_free(g_array_index(r->ops, KpOpReport, i).what);
+	if (r->actors)
+		for (unsigned i = 0; i < r->actors->len; i++)
+			g_free(g_array_index(r->actors, KpActorReport, i).name);
+	if (r->ops)
+		g_array_free(r->ops, TRUE);
+	if (r->actors)
+		g_array_free(r->actors, TRUE);
+	if (r->probes)
+		g_array_free(r->probes, TRUE);
+	g_free(r->verdict);
+	g_free(r->schedule);
+	memset(r, 0, sizeof(*r));
+}
+
+static void print_cost_cells(const SimCosts *c, FILE *out)
+{
+	fprintf(out, " %5" PRIu64 " %5" PRIu64 " %6" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+		c->stop_machines, c->grace_periods, c->text_bytes, c->blocked_jiffies,
+		c->blocked_steps);
+}
+
+void kp_exec_report_print_costs(const KpExecReport *r, FILE *out)
+{
+	fprintf(out, "  costs (model %s, one execution: %s)\n", r->model, r->schedule);
+	fprintf(out, "  %-10s %5s  %-28s %6s %5s %5s %6s %8s %8s\n", "task", "line", "operation",
+		"ret", "stop", "gp", "text", "blk-jif", "blk-step");
+	for (unsigned i = 0; i < r->ops->len; i++) {
+		const KpOpReport *o = &g_array_index(r->ops, KpOpReport, i);
+
+		fprintf(out, "  %-10s %5d  %-28s ", o->task, o->line, o->what);
+		if (o->ret == KP_NO_EXPECT)
+			fprintf(out, "%6s", "-");
+		else
+			fprintf(out, "%6ld", o->ret);
+		print_cost_cells(&o->costs, out);
+	}
+	fprintf(out, "  %-10s %5s  %-28s %6s", "actor", "", "", "");
+	fprintf(out, " %5s %5s %6s %8s %8s\n", "stop", "gp", "text", "blk-jif", "blk-step");
+	for (unsigned i = 0; i < r->actors->len; i++) {
+		const KpActorReport *a = &g_array_index(r->actors, KpActorReport, i);
+
+		fprintf(out, "  %-10s %5s  %-28s %6s", a->name, "", a->scenario ? "" : "(kernel)",
+			"");
+		print_cost_cells(&a->costs, out);
+	}
+	fprintf(out, "  %-10s %5s  %-28s %6s", "total", "", "", "");
+	{
+		SimCosts all = r->scenario_total;
+
+		sim_costs_add(&all, &r->kernel_total);
+		print_cost_cells(&all, out);
+	}
+}
