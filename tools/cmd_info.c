@@ -9,6 +9,7 @@
 
 static const KpModel *const models[] = {
 	&kp_model_6274de4,
+	&kp_model_6274de4_parent,
 };
 
 const KpModel *kp_find_model(const char *name)
