@@ -31,11 +31,11 @@ struct notifier_block;
 struct file;
 struct work_struct;
 
-/* kernel/kprobes.c: kprobe_lookup_name() (x86 has no function descriptors) */
+/* kernel/kprobes.c:66: kprobe_lookup_name() (x86 has no function descriptors) */
 #define kprobe_lookup_name(name, addr) \
 	addr = kallsyms_lookup_name(name)
 
-/* kernel/kprobes.c: kprobe_blacklist[] (the names; the ranges are in the state) */
+/* kernel/kprobes.c:96: kprobe_blacklist[] (the names; the ranges are in the state) */
 static const char *const kprobe_blacklist_names[KPROBE_BLACKLIST_SIZE] = {
 	"preempt_schedule",
 	"native_get_debugreg",
@@ -62,7 +62,7 @@ struct kprobe_insn_page {
 	(offsetof(struct kprobe_insn_page, slot_used) +	\
 	 (sizeof(char) * (slots)))
 
-/* kernel/kprobes.c: slots_per_page() */
+/* kernel/kprobes.c:130: slots_per_page() */
 static int slots_per_page(struct kprobe_insn_cache *c)
 {
 	return PAGE_SIZE/(c->insn_size * sizeof(kprobe_opcode_t));
@@ -76,7 +76,7 @@ enum kprobe_slot_state {
 
 static int collect_garbage_slots(struct kprobe_insn_cache *c);
 
-/* kernel/kprobes.c: __get_insn_slot() */
+/* kernel/kprobes.c:153: __get_insn_slot() */
 /* A free slot on an executable page; a new page when every page is full. */
 static unsigned long __get_insn_slot(struct kprobe_insn_cache *c)
 {
@@ -127,7 +127,7 @@ static unsigned long __get_insn_slot(struct kprobe_insn_cache *c)
 	return kip->insns;
 }
 
-/* kernel/kprobes.c: get_insn_slot() */
+/* kernel/kprobes.c:203: get_insn_slot() */
 static unsigned long get_insn_slot(void)
 {
 	unsigned long ret = 0;
@@ -139,7 +139,7 @@ static unsigned long get_insn_slot(void)
 	return ret;
 }
 
-/* kernel/kprobes.c: collect_one_slot() */
+/* kernel/kprobes.c:215: collect_one_slot() */
 /* Returns 1 when the page has no used slot left (so all its garbage is collected). */
 static int collect_one_slot(struct kprobe_insn_page *kip, int idx)
 {
@@ -162,7 +162,7 @@ static int collect_one_slot(struct kprobe_insn_page *kip, int idx)
 	return 0;
 }
 
-/* kernel/kprobes.c: collect_garbage_slots() */
+/* kernel/kprobes.c:236: collect_garbage_slots() */
 static int collect_garbage_slots(struct kprobe_insn_cache *c)
 {
 	struct kprobe_insn_page *kip, *next;
@@ -185,7 +185,7 @@ static int collect_garbage_slots(struct kprobe_insn_cache *c)
 	return 0;
 }
 
-/* kernel/kprobes.c: __free_insn_slot() */
+/* kernel/kprobes.c:258: __free_insn_slot() */
 static void __free_insn_slot(struct kprobe_insn_cache *c,
 			     unsigned long slot, int dirty)
 {
@@ -211,7 +211,7 @@ static void __free_insn_slot(struct kprobe_insn_cache *c,
 	WARN_ON(1);
 }
 
-/* kernel/kprobes.c: free_insn_slot() */
+/* kernel/kprobes.c:282: free_insn_slot() */
 static void free_insn_slot(unsigned long slot, int dirty)
 {
 	mutex_lock(&kprobe_insn_mutex);
@@ -219,7 +219,7 @@ static void free_insn_slot(unsigned long slot, int dirty)
 	mutex_unlock(&kprobe_insn_mutex);
 }
 
-/* kernel/kprobes.c: get_optinsn_slot() */
+/* kernel/kprobes.c:297: get_optinsn_slot() */
 /* A detour buffer for an optimized_kprobe. */
 static unsigned long get_optinsn_slot(void)
 {
@@ -232,7 +232,7 @@ static unsigned long get_optinsn_slot(void)
 	return ret;
 }
 
-/* kernel/kprobes.c: free_optinsn_slot() */
+/* kernel/kprobes.c:308: free_optinsn_slot() */
 static void free_optinsn_slot(unsigned long slot, int dirty)
 {
 	mutex_lock(&kprobe_optinsn_mutex);
@@ -240,20 +240,20 @@ static void free_optinsn_slot(unsigned long slot, int dirty)
 	mutex_unlock(&kprobe_optinsn_mutex);
 }
 
-/* kernel/kprobes.c: set_kprobe_instance() */
+/* kernel/kprobes.c:318: set_kprobe_instance() */
 /* Callers run with preemption disabled, so this CPU's slot is theirs. */
 static inline void set_kprobe_instance(struct kprobe *kp)
 {
 	__get_cpu_var(kprobe_instance) = kp;
 }
 
-/* kernel/kprobes.c: reset_kprobe_instance() */
+/* kernel/kprobes.c:323: reset_kprobe_instance() */
 static inline void reset_kprobe_instance(void)
 {
 	__get_cpu_var(kprobe_instance) = NULL;
 }
 
-/* kernel/kprobes.c: get_kprobe() */
+/* kernel/kprobes.c:334: get_kprobe() */
 /*
  * Called either under kprobe_mutex (registration paths) or with preemption disabled
  * (the arch handlers, as an RCU-sched reader).
@@ -275,14 +275,14 @@ static struct kprobe *get_kprobe(unsigned long addr)
 
 static int aggr_pre_handler(struct kprobe *p, struct pt_regs *regs);
 
-/* kernel/kprobes.c: kprobe_aggrprobe() */
+/* kernel/kprobes.c:352: kprobe_aggrprobe() */
 /* The aggregate's pre handler pointer is what marks it as one. */
 static inline int kprobe_aggrprobe(struct kprobe *p)
 {
 	return p->pre_handler == aggr_pre_handler;
 }
 
-/* kernel/kprobes.c: copy_kprobe() */
+/* kernel/kprobes.c:360: copy_kprobe() */
 /* Every probe at one address shares the aggregate's saved opcode and slot copy. */
 static inline void copy_kprobe(struct kprobe *ap, struct kprobe *p)
 {
@@ -290,7 +290,7 @@ static inline void copy_kprobe(struct kprobe *ap, struct kprobe *p)
 	memcpy(&p->ainsn, &ap->ainsn, sizeof(struct arch_specific_insn));
 }
 
-/* kernel/kprobes.c: opt_pre_handler() */
+/* kernel/kprobes.c:374: opt_pre_handler() */
 /*
  * The jump path's handler call: every enabled child's pre handler, return values
  * ignored (there is no single-step to skip).  Called from optimized_callback().
@@ -310,7 +310,7 @@ static void opt_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	}
 }
 
-/* kernel/kprobes.c: kprobe_optready() */
+/* kernel/kprobes.c:388: kprobe_optready() */
 /* An aggregate whose detour buffer was prepared. */
 static inline int kprobe_optready(struct kprobe *p)
 {
@@ -324,7 +324,7 @@ static inline int kprobe_optready(struct kprobe *p)
 	return 0;
 }
 
-/* kernel/kprobes.c: get_optimized_kprobe() */
+/* kernel/kprobes.c:404: get_optimized_kprobe() */
 /*
  * The optimized probe whose jump window covers addr.  Offset 0 is not looked at: a probe
  * there is the breakpoint case.  The scan stops at the nearest hashed probe below addr.
@@ -353,7 +353,7 @@ static void kprobe_optimizer(struct work_struct *work);
 #undef OPTIMIZE_DELAY
 #define OPTIMIZE_DELAY (kp_env_current()->optimize_delay ? kp_env_current()->optimize_delay : 5)
 
-/* kernel/kprobes.c: do_optimize_kprobes() */
+/* kernel/kprobes.c:434: do_optimize_kprobes() */
 /*
  * Replace the breakpoints of the probes on optimizing_list with jumps.  The caller has
  * already checked that kprobes are armed and optimization is allowed; an empty list
@@ -396,7 +396,7 @@ static void optimizer_run_end(void)
 	KP_STATE->optimizer_running--;
 }
 
-/* kernel/kprobes.c: kprobe_optimizer() */
+/* kernel/kprobes.c:461: kprobe_optimizer() */
 /*
  * Installs jumps only: removing them is never its job here (unoptimize_kprobe() does
  * that at once).  Globally disarmed or with optimization off it does nothing at all.
@@ -426,7 +426,7 @@ end:
 	optimizer_run_end();
 }
 
-/* kernel/kprobes.c: optimize_kprobe() */
+/* kernel/kprobes.c:485: optimize_kprobe() */
 /* Queue p for jump installation if it can be optimized. */
 static void optimize_kprobe(struct kprobe *p)
 {
@@ -458,7 +458,7 @@ static void optimize_kprobe(struct kprobe *p)
 		schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY);
 }
 
-/* kernel/kprobes.c: unoptimize_kprobe() */
+/* kernel/kprobes.c:515: unoptimize_kprobe() */
 /*
  * Dequeue p if its jump is not installed yet, else put the breakpoint back at once
  * (text_poke_smp(): a stop_machine in the caller's path).  Callers hold text_mutex.
@@ -481,7 +481,7 @@ static void unoptimize_kprobe(struct kprobe *p)
 	}
 }
 
-/* kernel/kprobes.c: kill_optimized_kprobe() */
+/* kernel/kprobes.c:532: kill_optimized_kprobe() */
 /*
  * The probed text is gone: drop the queueing and the detour buffer, not the text.  An
  * installed jump keeps its OPTIMIZED flag; only a queued probe loses it.
@@ -501,7 +501,7 @@ static void kill_optimized_kprobe(struct kprobe *p)
 	arch_remove_optimized_kprobe(op);
 }
 
-/* kernel/kprobes.c: prepare_optimized_kprobe() */
+/* kernel/kprobes.c:547: prepare_optimized_kprobe() */
 static void prepare_optimized_kprobe(struct kprobe *p)
 {
 	struct optimized_kprobe *op;
@@ -510,7 +510,7 @@ static void prepare_optimized_kprobe(struct kprobe *p)
 	arch_prepare_optimized_kprobe(op);
 }
 
-/* kernel/kprobes.c: free_aggr_kprobe() */
+/* kernel/kprobes.c:556: free_aggr_kprobe() */
 /*
  * Frees the detour buffer and the optimized_kprobe; the single-step slot is not freed
  * here (__unregister_kprobe_bottom() frees it first).
@@ -524,7 +524,7 @@ static void free_aggr_kprobe(struct kprobe *p)
 	kfree(op);
 }
 
-/* kernel/kprobes.c: alloc_aggr_kprobe() */
+/* kernel/kprobes.c:566: alloc_aggr_kprobe() */
 /* Success of the preparation shows only as a non-zero optinsn.size. */
 static struct kprobe *alloc_aggr_kprobe(struct kprobe *p)
 {
@@ -543,7 +543,7 @@ static struct kprobe *alloc_aggr_kprobe(struct kprobe *p)
 
 static void init_aggr_kprobe(struct kprobe *ap, struct kprobe *p);
 
-/* kernel/kprobes.c: try_to_optimize_kprobe() */
+/* kernel/kprobes.c:587: try_to_optimize_kprobe() */
 /*
  * Wrap a freshly registered plain probe into an aggregate if its detour buffer can be
  * prepared, and queue that for optimization.
@@ -568,7 +568,7 @@ static void try_to_optimize_kprobe(struct kprobe *p)
 	optimize_kprobe(ap);
 }
 
-/* kernel/kprobes.c: optimize_all_kprobes() */
+/* kernel/kprobes.c:609: optimize_all_kprobes() */
 /* Called with kprobe_mutex held. */
 static void optimize_all_kprobes(void)
 {
@@ -590,7 +590,7 @@ static void optimize_all_kprobes(void)
 	printk(KERN_INFO "Kprobes globally optimized\n");
 }
 
-/* kernel/kprobes.c: unoptimize_all_kprobes() */
+/* kernel/kprobes.c:631: unoptimize_all_kprobes() */
 /*
  * Called with kprobe_mutex held.  Every jump is removed here, one stop_machine each,
  * and the grace period at the end lets handlers already running on them finish.
@@ -680,13 +680,13 @@ static int kp_isxdigit(char c)
 	return kp_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* lib/vsprintf.c: TOLOWER() */
+/* lib/vsprintf.c:35: TOLOWER() */
 static char kp_tolower(char c)
 {
 	return (char)(c | 0x20);
 }
 
-/* lib/string.c: skip_spaces() */
+/* lib/string.c:342: skip_spaces() */
 static char *skip_spaces(const char *str)
 {
 	while (kp_isspace(*str))
@@ -694,7 +694,7 @@ static char *skip_spaces(const char *str)
 	return (char *)str;
 }
 
-/* lib/vsprintf.c: simple_guess_base() */
+/* lib/vsprintf.c:37: simple_guess_base() */
 static unsigned int simple_guess_base(const char *cp)
 {
 	if (cp[0] == '0') {
@@ -707,7 +707,7 @@ static unsigned int simple_guess_base(const char *cp)
 	}
 }
 
-/* lib/vsprintf.c: simple_strtoul() (by way of simple_strtoull(); overflow wraps) */
+/* lib/vsprintf.c:87: simple_strtoul() (by way of simple_strtoull(); overflow wraps) */
 static unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base)
 {
 	unsigned long long result = 0;
@@ -734,7 +734,7 @@ static unsigned long simple_strtoul(const char *cp, char **endp, unsigned int ba
 	return result;
 }
 
-/* kernel/sysctl.c: proc_skip_spaces() */
+/* kernel/sysctl.c:2089: proc_skip_spaces() */
 static size_t proc_skip_spaces(char **buf)
 {
 	size_t ret;
@@ -745,7 +745,7 @@ static size_t proc_skip_spaces(char **buf)
 }
 
 #define TMPBUFLEN 22
-/* kernel/sysctl.c: proc_get_long() */
+/* kernel/sysctl.c:2125: proc_get_long() */
 /* One integer (optionally negative, base by prefix) followed by an allowed trailer. */
 static int proc_get_long(char **buf, size_t *size,
 			 unsigned long *val, bool *neg,
@@ -793,7 +793,7 @@ static int proc_get_long(char **buf, size_t *size,
 	return 0;
 }
 
-/* kernel/sysctl.c: proc_put_long() */
+/* kernel/sysctl.c:2184: proc_put_long() */
 static int proc_put_long(void __user **buf, size_t *size, unsigned long val,
 			 bool neg)
 {
@@ -812,7 +812,7 @@ static int proc_put_long(void __user **buf, size_t *size, unsigned long val,
 }
 #undef TMPBUFLEN
 
-/* kernel/sysctl.c: proc_put_char() */
+/* kernel/sysctl.c:2202: proc_put_char() */
 static int proc_put_char(void __user **buf, size_t *size, char c)
 {
 	if (*size) {
@@ -824,13 +824,13 @@ static int proc_put_char(void __user **buf, size_t *size, char c)
 	return 0;
 }
 
-/* kernel/sysctl.c: struct do_proc_dointvec_minmax_conv_param */
+/* kernel/sysctl.c:2386: struct do_proc_dointvec_minmax_conv_param */
 struct do_proc_dointvec_minmax_conv_param {
 	int *min;
 	int *max;
 };
 
-/* kernel/sysctl.c: do_proc_dointvec_minmax_conv() */
+/* kernel/sysctl.c:2391: do_proc_dointvec_minmax_conv() */
 /* An out-of-range write fails before the value is stored. */
 static int do_proc_dointvec_minmax_conv(bool *negp, unsigned long *lvalp,
 					int *valp,
@@ -859,7 +859,7 @@ static int do_proc_dointvec_minmax_conv(bool *negp, unsigned long *lvalp,
 
 static const char proc_wspace_sep[] = { ' ', '\t', '\n' };
 
-/* kernel/sysctl.c: __do_proc_dointvec() */
+/* kernel/sysctl.c:2235: __do_proc_dointvec() */
 /*
  * The kernel copies a write into a free page; here it is a stack buffer of the same
  * capacity (PAGE_SIZE - 1 bytes are used).
@@ -942,7 +942,7 @@ free:
 	return err;
 }
 
-/* kernel/sysctl.c: proc_dointvec_minmax() */
+/* kernel/sysctl.c:2431: proc_dointvec_minmax() */
 static int proc_dointvec_minmax(struct ctl_table *table, int write,
 				void __user *buffer, size_t *lenp, loff_t *ppos)
 {
@@ -954,7 +954,7 @@ static int proc_dointvec_minmax(struct ctl_table *table, int write,
 				  do_proc_dointvec_minmax_conv, &param);
 }
 
-/* kernel/kprobes.c: proc_kprobes_optimization_handler() */
+/* kernel/kprobes.c:661: proc_kprobes_optimization_handler() */
 /*
  * Reads and writes alike end in optimize_all_kprobes()/unoptimize_all_kprobes() by the
  * (possibly unchanged) value; both are no-ops when the state does not change.
@@ -978,7 +978,7 @@ static int proc_kprobes_optimization_handler(struct ctl_table *table, int write,
 	return ret;
 }
 
-/* kernel/kprobes.c: __arm_kprobe() */
+/* kernel/kprobes.c:681: __arm_kprobe() */
 /* Put the breakpoint in; called with text_mutex held. */
 static void __arm_kprobe(struct kprobe *p)
 {
@@ -996,7 +996,7 @@ static void __arm_kprobe(struct kprobe *p)
 	optimize_kprobe(p);	/* only queues it */
 }
 
-/* kernel/kprobes.c: __disarm_kprobe() */
+/* kernel/kprobes.c:694: __disarm_kprobe() */
 /* Take the breakpoint (and any jump) out at once; called with text_mutex held. */
 static void __disarm_kprobe(struct kprobe *p)
 {
@@ -1011,7 +1011,7 @@ static void __disarm_kprobe(struct kprobe *p)
 		optimize_kprobe(_p);
 }
 
-/* kernel/kprobes.c: arm_kprobe() */
+/* kernel/kprobes.c:729: arm_kprobe() */
 static void arm_kprobe(struct kprobe *kp)
 {
 	/*
@@ -1025,7 +1025,7 @@ static void arm_kprobe(struct kprobe *kp)
 	mutex_unlock(&text_mutex);
 }
 
-/* kernel/kprobes.c: disarm_kprobe() */
+/* kernel/kprobes.c:742: disarm_kprobe() */
 static void disarm_kprobe(struct kprobe *kp)
 {
 	/* unoptimizing stops the machine: hotplug lock before text_mutex */
@@ -1036,7 +1036,7 @@ static void disarm_kprobe(struct kprobe *kp)
 	put_online_cpus();
 }
 
-/* kernel/kprobes.c: aggr_pre_handler() */
+/* kernel/kprobes.c:755: aggr_pre_handler() */
 /*
  * Every enabled child's pre handler, in list order; a non-zero return (a jprobe taking
  * over) ends the hit at once.
@@ -1057,7 +1057,7 @@ static int aggr_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* kernel/kprobes.c: aggr_post_handler() */
+/* kernel/kprobes.c:770: aggr_post_handler() */
 static void aggr_post_handler(struct kprobe *p, struct pt_regs *regs,
 			      unsigned long flags)
 {
@@ -1073,7 +1073,7 @@ static void aggr_post_handler(struct kprobe *p, struct pt_regs *regs,
 	}
 }
 
-/* kernel/kprobes.c: aggr_fault_handler() */
+/* kernel/kprobes.c:784: aggr_fault_handler() */
 /* A fault inside a child's handler goes to that child's fault handler only. */
 static int aggr_fault_handler(struct kprobe *p, struct pt_regs *regs,
 			      int trapnr)
@@ -1087,7 +1087,7 @@ static int aggr_fault_handler(struct kprobe *p, struct pt_regs *regs,
 	return 0;
 }
 
-/* kernel/kprobes.c: aggr_break_handler() */
+/* kernel/kprobes.c:800: aggr_break_handler() */
 static int aggr_break_handler(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kprobe *cur = __get_cpu_var(kprobe_instance);
@@ -1101,7 +1101,7 @@ static int aggr_break_handler(struct kprobe *p, struct pt_regs *regs)
 	return ret;
 }
 
-/* kernel/kprobes.c: kprobes_inc_nmissed_count() */
+/* kernel/kprobes.c:814: kprobes_inc_nmissed_count() */
 /* On an aggregate every child counts the miss, disabled ones included. */
 static void kprobes_inc_nmissed_count(struct kprobe *p)
 {
@@ -1121,7 +1121,7 @@ static void kprobes_inc_nmissed_count(struct kprobe *p)
  * enters kretprobe_inst_table (see pre_handler_kretprobe()).
  */
 
-/* kernel/kprobes.c: free_rp_inst() */
+/* kernel/kprobes.c:914: free_rp_inst() */
 static inline void free_rp_inst(struct kretprobe *rp)
 {
 	struct kretprobe_instance *ri;
@@ -1134,7 +1134,7 @@ static inline void free_rp_inst(struct kretprobe *rp)
 	}
 }
 
-/* kernel/kprobes.c: cleanup_rp_inst() */
+/* kernel/kprobes.c:925: cleanup_rp_inst() */
 /* Orphan rp's in-flight instances (the trampoline frees them), then free the pool. */
 static void cleanup_rp_inst(struct kretprobe *rp)
 {
@@ -1154,7 +1154,7 @@ static void cleanup_rp_inst(struct kretprobe *rp)
 	free_rp_inst(rp);
 }
 
-/* kernel/kprobes.c: add_new_kprobe() */
+/* kernel/kprobes.c:949: add_new_kprobe() */
 /*
  * Add p to the aggregate's children.  A second jprobe (break handler) at one address is
  * refused with -EEXIST, after the forced unoptimization was already done.
@@ -1192,7 +1192,7 @@ static int add_new_kprobe(struct kprobe *ap, struct kprobe *p)
 	return 0;
 }
 
-/* kernel/kprobes.c: init_aggr_kprobe() */
+/* kernel/kprobes.c:979: init_aggr_kprobe() */
 /*
  * Set up the aggregate ap from the plain probe p, make p its first child and let ap
  * take p's place in the hash.  ap is unreachable until the hlist_replace_rcu(), so only
@@ -1221,7 +1221,7 @@ static void init_aggr_kprobe(struct kprobe *ap, struct kprobe *p)
 	hlist_replace_rcu(&p->hlist, &ap->hlist);
 }
 
-/* kernel/kprobes.c: register_aggr_kprobe() */
+/* kernel/kprobes.c:1005: register_aggr_kprobe() */
 /* A second or later probe at an address that already has one. */
 static int register_aggr_kprobe(struct kprobe *orig_p, struct kprobe *p)
 {
@@ -1265,7 +1265,7 @@ static int register_aggr_kprobe(struct kprobe *orig_p, struct kprobe *p)
 	return add_new_kprobe(ap, p);
 }
 
-/* kernel/kprobes.c: in_kprobes_functions() */
+/* kernel/kprobes.c:1051: in_kprobes_functions() */
 static int in_kprobes_functions(unsigned long addr)
 {
 	struct kprobe_blackpoint *kb;
@@ -1284,7 +1284,7 @@ static int in_kprobes_functions(unsigned long addr)
 	return 0;
 }
 
-/* kernel/kprobes.c: kprobe_addr() */
+/* kernel/kprobes.c:1076: kprobe_addr() */
 /* symbol_name + offset, or addr + offset; giving both a symbol and an address fails. */
 static unsigned long kprobe_addr(struct kprobe *p)
 {
@@ -1300,7 +1300,7 @@ static unsigned long kprobe_addr(struct kprobe *p)
 	return addr + p->offset;
 }
 
-/* kernel/kprobes.c: __get_valid_kprobe() */
+/* kernel/kprobes.c:1091: __get_valid_kprobe() */
 /* The hashed probe p is or belongs to, or NULL if p is not registered. */
 static struct kprobe *__get_valid_kprobe(struct kprobe *p)
 {
@@ -1320,7 +1320,7 @@ valid:
 	return ap;
 }
 
-/* kernel/kprobes.c: check_kprobe_rereg() */
+/* kernel/kprobes.c:1111: check_kprobe_rereg() */
 static inline int check_kprobe_rereg(struct kprobe *p)
 {
 	int ret = 0;
@@ -1333,7 +1333,7 @@ static inline int check_kprobe_rereg(struct kprobe *p)
 	return ret;
 }
 
-/* kernel/kprobes.c: register_kprobe() */
+/* kernel/kprobes.c:1123: register_kprobe() */
 static int register_kprobe(struct kprobe *p)
 {
 	int ret = 0;
@@ -1424,7 +1424,7 @@ fail_with_jump_label:
 	return -EINVAL;
 }
 
-/* kernel/kprobes.c: aggr_kprobe_disabled() */
+/* kernel/kprobes.c:1224: aggr_kprobe_disabled() */
 /* True when no child is enabled (so also for an empty child list). */
 static int aggr_kprobe_disabled(struct kprobe *ap)
 {
@@ -1437,7 +1437,7 @@ static int aggr_kprobe_disabled(struct kprobe *ap)
 	return 1;
 }
 
-/* kernel/kprobes.c: __disable_kprobe() */
+/* kernel/kprobes.c:1240: __disable_kprobe() */
 /*
  * Disable p, and its aggregate once no child is left enabled; returns the hashed probe,
  * or NULL if p is not registered.  Called with kprobe_mutex held.
@@ -1466,7 +1466,7 @@ static struct kprobe *__disable_kprobe(struct kprobe *p)
 	return orig_p;
 }
 
-/* kernel/kprobes.c: __unregister_kprobe_top() */
+/* kernel/kprobes.c:1267: __unregister_kprobe_top() */
 /* The part of unregistration before the grace period; kprobe_mutex held. */
 static int __unregister_kprobe_top(struct kprobe *p)
 {
@@ -1519,7 +1519,7 @@ disarmed:
 	return 0;
 }
 
-/* kernel/kprobes.c: __unregister_kprobe_bottom() */
+/* kernel/kprobes.c:1320: __unregister_kprobe_bottom() */
 /*
  * After the grace period: tells the cases apart by p's list node as the top half left
  * it.  Nothing can reach p or its aggregate any more, so no decision points.
@@ -1541,7 +1541,7 @@ static void __unregister_kprobe_bottom(struct kprobe *p)
 	/* otherwise a child removed by the top half: nothing to do */
 }
 
-/* kernel/kprobes.c: register_kprobes() */
+/* kernel/kprobes.c:1335: register_kprobes() */
 /* On the first failure the probes registered so far are unregistered again. */
 static int register_kprobes(struct kprobe **kps, int num)
 {
@@ -1560,13 +1560,13 @@ static int register_kprobes(struct kprobe **kps, int num)
 	return ret;
 }
 
-/* kernel/kprobes.c: unregister_kprobe() */
+/* kernel/kprobes.c:1353: unregister_kprobe() */
 static void unregister_kprobe(struct kprobe *p)
 {
 	unregister_kprobes(&p, 1);
 }
 
-/* kernel/kprobes.c: unregister_kprobes() */
+/* kernel/kprobes.c:1359: unregister_kprobes() */
 /* A probe whose top half fails gets addr 0, which makes the bottom half skip it. */
 static void unregister_kprobes(struct kprobe **kps, int num)
 {
@@ -1591,13 +1591,13 @@ static void unregister_kprobes(struct kprobe **kps, int num)
  * arch_init_kprobes() installs the CPU hooks that stand for it.
  */
 
-/* kernel/kprobes.c: arch_deref_entry_point() (the __weak default; x86 keeps it) */
+/* kernel/kprobes.c:1383: arch_deref_entry_point() (the __weak default; x86 keeps it) */
 static unsigned long arch_deref_entry_point(unsigned long entry)
 {
 	return entry;
 }
 
-/* kernel/kprobes.c: register_jprobes() */
+/* kernel/kprobes.c:1388: register_jprobes() */
 static int register_jprobes(struct jprobe **jps, int num)
 {
 	struct jprobe *jp;
@@ -1628,19 +1628,19 @@ static int register_jprobes(struct jprobe **jps, int num)
 	return ret;
 }
 
-/* kernel/kprobes.c: register_jprobe() */
+/* kernel/kprobes.c:1419: register_jprobe() */
 static int register_jprobe(struct jprobe *jp)
 {
 	return register_jprobes(&jp, 1);
 }
 
-/* kernel/kprobes.c: unregister_jprobe() */
+/* kernel/kprobes.c:1425: unregister_jprobe() */
 static void unregister_jprobe(struct jprobe *jp)
 {
 	unregister_jprobes(&jp, 1);
 }
 
-/* kernel/kprobes.c: unregister_jprobes() */
+/* kernel/kprobes.c:1431: unregister_jprobes() */
 static void unregister_jprobes(struct jprobe **jps, int num)
 {
 	int i;
@@ -1660,7 +1660,7 @@ static void unregister_jprobes(struct jprobe **jps, int num)
 	}
 }
 
-/* kernel/kprobes.c: pre_handler_kretprobe() */
+/* kernel/kprobes.c:1456: pre_handler_kretprobe() */
 /*
  * The pre handler of every kretprobe.  Model reduction: the return side is not
  * modelled, so there is no arch_prepare_kretprobe() (no return-address hijack) and no
@@ -1693,7 +1693,7 @@ static int pre_handler_kretprobe(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* kernel/kprobes.c: register_kretprobe() */
+/* kernel/kprobes.c:1492: register_kretprobe() */
 static int register_kretprobe(struct kretprobe *rp)
 {
 	int ret = 0;
@@ -1740,7 +1740,7 @@ static int register_kretprobe(struct kretprobe *rp)
 	return ret;
 }
 
-/* kernel/kprobes.c: register_kretprobes() */
+/* kernel/kprobes.c:1545: register_kretprobes() */
 static int register_kretprobes(struct kretprobe **rps, int num)
 {
 	int ret = 0, i;
@@ -1758,13 +1758,13 @@ static int register_kretprobes(struct kretprobe **rps, int num)
 	return ret;
 }
 
-/* kernel/kprobes.c: unregister_kretprobe() */
+/* kernel/kprobes.c:1563: unregister_kretprobe() */
 static void unregister_kretprobe(struct kretprobe *rp)
 {
 	unregister_kretprobes(&rp, 1);
 }
 
-/* kernel/kprobes.c: unregister_kretprobes() */
+/* kernel/kprobes.c:1569: unregister_kretprobes() */
 static void unregister_kretprobes(struct kretprobe **rps, int num)
 {
 	int i;
@@ -1786,7 +1786,7 @@ static void unregister_kretprobes(struct kretprobe **rps, int num)
 	}
 }
 
-/* kernel/kprobes.c: kill_kprobe() */
+/* kernel/kprobes.c:1623: kill_kprobe() */
 /*
  * The probed text is about to be freed: mark the probe (and its children) gone and
  * release its slots.  It stays hashed and registered.
@@ -1815,7 +1815,7 @@ static void kill_kprobe(struct kprobe *p)
 	arch_remove_kprobe(p);
 }
 
-/* kernel/kprobes.c: disable_kprobe() */
+/* kernel/kprobes.c:1647: disable_kprobe() */
 static int disable_kprobe(struct kprobe *kp)
 {
 	int ret = 0;
@@ -1829,7 +1829,7 @@ static int disable_kprobe(struct kprobe *kp)
 	return ret;
 }
 
-/* kernel/kprobes.c: enable_kprobe() */
+/* kernel/kprobes.c:1663: enable_kprobe() */
 /* While kprobes are globally disarmed only a child's own flag changes. */
 static int enable_kprobe(struct kprobe *kp)
 {
@@ -1865,7 +1865,7 @@ out:
 	return ret;
 }
 
-/* kernel/kprobes.c: dump_kprobe() */
+/* kernel/kprobes.c:1696: dump_kprobe() */
 /* The kernel's %s prints "(null)" for a NULL string; the host's need not. */
 static void dump_kprobe(struct kprobe *kp)
 {
@@ -1874,7 +1874,7 @@ static void dump_kprobe(struct kprobe *kp)
 	       kp->symbol_name ? kp->symbol_name : "(null)", kp->addr, kp->offset);
 }
 
-/* kernel/kprobes.c: kprobes_module_callback() */
+/* kernel/kprobes.c:1704: kprobes_module_callback() */
 /*
  * GOING frees a module's core and init text, LIVE only its init text: kill the probes
  * there.  Their text is not touched (it is about to be freed).
@@ -1935,7 +1935,7 @@ static void kprobes_init_state(void)
 	INIT_DELAYED_WORK_NAMED(&optimizing_work, "optimizing_work", kprobe_optimizer);
 }
 
-/* kernel/kprobes.c: init_kprobes() */
+/* kernel/kprobes.c:1747: init_kprobes() */
 /*
  * The die notifier is the CPU hooks arch_init_kprobes() installs, and the module
  * notifier is the descriptor's module_notify, so neither is registered here.
@@ -1999,7 +1999,7 @@ static int init_kprobes(void)
  * the descriptor has no entry point for it.
  */
 
-/* kernel/kprobes.c: arm_all_kprobes() */
+/* kernel/kprobes.c:1913: arm_all_kprobes() */
 static void arm_all_kprobes(void)
 {
 	struct hlist_head *head;
@@ -2033,7 +2033,7 @@ already_enabled:
 	return;
 }
 
-/* kernel/kprobes.c: disarm_all_kprobes() */
+/* kernel/kprobes.c:1944: disarm_all_kprobes() */
 /*
  * Every jump is removed here (a stop_machine each); the grace period at the end lets
  * handlers already running finish.
@@ -2076,7 +2076,7 @@ already_disabled:
 	return;
 }
 
-/* fs/libfs.c: simple_read_from_buffer() */
+/* fs/libfs.c:557: simple_read_from_buffer() */
 static ssize_t simple_read_from_buffer(void __user *to, size_t count, loff_t *ppos,
 				       const void *from, size_t available)
 {
@@ -2097,7 +2097,7 @@ static ssize_t simple_read_from_buffer(void __user *to, size_t count, loff_t *pp
 	return count;
 }
 
-/* kernel/kprobes.c: read_enabled_file_bool() */
+/* kernel/kprobes.c:1991: read_enabled_file_bool() */
 static ssize_t read_enabled_file_bool(struct file *file,
 				      char __user *user_buf, size_t count, loff_t *ppos)
 {
@@ -2112,7 +2112,7 @@ static ssize_t read_enabled_file_bool(struct file *file,
 	return simple_read_from_buffer(user_buf, count, ppos, buf, 2);
 }
 
-/* kernel/kprobes.c: write_enabled_file_bool() */
+/* kernel/kprobes.c:2005: write_enabled_file_bool() */
 /*
  * Only the first character counts.  For count 0 the kernel switches on a byte it never
  * wrote; the model reads 0 there, which does nothing.

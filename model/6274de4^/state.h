@@ -21,7 +21,7 @@
 /* Probe objects the descriptor can hand out per run (indexed by KpProbe.id). */
 #define KP_6274DE4_PARENT_MAX_PROBES 128
 
-/* kernel/kprobes.c: the cache of executable slots on module_alloc() pages */
+/* kernel/kprobes.c:124: struct kprobe_insn_cache, the cache of executable slots on module_alloc() pages */
 struct kprobe_insn_cache {
 	struct list_head pages;	/* list of kprobe_insn_page */
 	size_t insn_size;	/* size of instruction slot */
@@ -101,19 +101,19 @@ struct kp_state_6274de4_parent {
 #define optimizing_work (KP_STATE->optimizing_work)
 #define sysctl_kprobes_optimization (KP_STATE->sysctl_kprobes_optimization)
 
-/* include/linux/kprobes.h: kprobe_running() will just return the current_kprobe on this CPU */
+/* include/linux/kprobes.h:304: kprobe_running() will just return the current_kprobe on this CPU */
 static inline struct kprobe *kprobe_running(void)
 {
 	return __get_cpu_var(current_kprobe);
 }
 
-/* include/linux/kprobes.h: reset_current_kprobe() */
+/* include/linux/kprobes.h:309: reset_current_kprobe() */
 static inline void reset_current_kprobe(void)
 {
 	__get_cpu_var(current_kprobe) = NULL;
 }
 
-/* include/linux/kprobes.h: get_kprobe_ctlblk() */
+/* include/linux/kprobes.h:314: get_kprobe_ctlblk() */
 static inline struct kprobe_ctlblk *get_kprobe_ctlblk(void)
 {
 	return &__get_cpu_var(per_cpu__kprobe_ctlblk);
