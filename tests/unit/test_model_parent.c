@@ -9,7 +9,9 @@
  */
 #include "model_harness.h"
 
+#include "arch_x86_emu/image.h"
 #include "model/check.h"
+#include "model/env.h"
 #include "model/invariants.h"
 
 static Mh *parent_new(unsigned cpus)
@@ -419,6 +421,169 @@ static void test_invariants_per_port(void **state)
 	}
 }
 
+/*
+ * On the parent the jump path has no disabled check of its own (optimized_callback() has
+ * none): a disabled child of an optimized aggregate keeps the jump, as the aggregate is
+ * still enabled, and only opt_pre_handler() skips it; a child without a pre handler is
+ * skipped too.  Then, globally disarmed: unregistering a child does not try to
+ * re-optimize, and a new enabled probe joining the disabled aggregate enables it without
+ * arming it, and a probe registered at a new address is not armed either.  Arming writes
+ * the int3s; writing 0 and 1 to the sysctl leaves the disabled probe elsewhere alone and
+ * queues the others for their jumps again.
+ */
+static void test_children_while_disarmed(void **state)
+{
+	Mh *m = parent_new(1);
+	unsigned a = mh_probe(m, "a", "f_small", 0, false);
+	unsigned b = mh_probe(m, "b", "f_small", 0, false);
+	unsigned n = mh_probe_spec(m, (KpProbeSpec){ .name = "n", .kind = KP_PROBE_KPROBE,
+						     .symbol = "f_small" });
+	unsigned c = mh_probe(m, "c", "f_small", 0, false);
+	unsigned d = mh_probe_spec(m, (KpProbeSpec){ .name = "d", .kind = KP_PROBE_KPROBE,
+						     .symbol = "f_medium", .pre = true,
+						     .disabled = true });
+	unsigned f = mh_probe(m, "f", "f_large", 0, false);
+	unsigned t0 = mh_task(m, "t0", 0);
+	KpSnapshot *s;
+	const KpSnapEntry *e;
+	uint8_t byte;
+
+	(void)state;
+	mh_probe_op(m, t0, KP_OP_REGISTER, a, 0);
+	mh_probe_op(m, t0, KP_OP_REGISTER, b, 0);
+	mh_probe_op(m, t0, KP_OP_REGISTER, n, 0);
+	mh_probe_op(m, t0, KP_OP_REGISTER, d, 0);
+	mh_sleep(m, t0, 6);
+	mh_probe_op(m, t0, KP_OP_DISABLE, b, 0);
+	mh_call(m, t0, "f_small", 1);		/* through the jump: a only */
+	mh_text_op(m, t0, KP_OP_DEBUGFS_WRITE, "0", 1);
+	mh_probe_op(m, t0, KP_OP_UNREGISTER, b, KP_NO_EXPECT);
+	mh_probe_op(m, t0, KP_OP_DISABLE, a, 0);
+	mh_probe_op(m, t0, KP_OP_DISABLE, n, 0);
+	mh_probe_op(m, t0, KP_OP_REGISTER, c, 0);	/* enables the aggregate, unarmed */
+	mh_probe_op(m, t0, KP_OP_REGISTER, f, 0);	/* a new probe: not armed either */
+	mh_call(m, t0, "f_small", 1);		/* disarmed: no hit */
+	mh_text_op(m, t0, KP_OP_DEBUGFS_WRITE, "1", 1);
+	mh_call(m, t0, "f_small", 1);		/* int3: c only */
+	mh_text_op(m, t0, KP_OP_SYSCTL_WRITE, "0", 0);
+	mh_text_op(m, t0, KP_OP_SYSCTL_WRITE, "1", 0);
+	mh_sleep(m, t0, 6);
+	mh_call(m, t0, "f_small", 1);		/* the jump again: c */
+	mh_expect_done(m, mh_run_first(m));
+	assert_int_equal(mh_p(m, a)->pre_calls, 1);
+	assert_int_equal(mh_p(m, b)->pre_calls, 0);
+	assert_int_equal(mh_p(m, c)->pre_calls, 2);
+	assert_int_equal(mh_p(m, d)->pre_calls, 0);
+	assert_int_equal(mh_p(m, f)->pre_calls, 0);
+	/* the first and the last call went through the jump */
+	assert_int_equal(mh_count_events(m, SIM_EV_USER, "native", -1), 2);
+	mh_text(m, "f_small", 0, &byte, 1);
+	assert_int_equal(byte, 0xe9);
+	assert_true(mh_text_is_original(m, "f_medium", 0, 1));
+	/* f was armed with the rest and optimized by the sysctl's re-queue */
+	mh_text(m, "f_large", 0, &byte, 1);
+	assert_int_equal(byte, 0xe9);
+	s = mh_snapshot(m);
+	e = mh_snap_entry(s, mh_sym_addr("f_small", 0));
+	assert_non_null(e);
+	assert_int_equal(e->n_children, 3);
+	assert_int_equal(e->flags, KP_SNAP_OPTIMIZED);
+	assert_int_equal(mh_snap_entry(s, mh_sym_addr("f_medium", 0))->flags, KP_SNAP_DISABLED);
+	g_free(s);
+	mh_free(m);
+}
+
+/*
+ * The sysctl and debugfs handlers called the way a read(2) or write(2) with an odd buffer
+ * would: a buffer too small for the value, an unmapped one (NULL here), an empty write;
+ * and the batch calls with no probes.  Both ports behave alike here.
+ */
+typedef struct {
+	const KpModel *model;
+	int rets[12];
+	size_t lens[12];
+	char bufs[12][8];
+} EdgeCase;
+
+static void edge_task(SimCtx *ctx, void *arg)
+{
+	EdgeCase *c = arg;
+	KpEnv *env = sim_ctx_user(ctx);
+	const KpModel *m = env->model;
+	char one[2] = "1";
+	size_t len;
+
+	/* read into 1 byte: the value only, no newline */
+	len = 1;
+	c->rets[0] = m->sysctl_optimization(env, 0, c->bufs[0], &len);
+	c->lens[0] = len;
+	/* read into an unmapped buffer */
+	len = 4;
+	c->rets[1] = m->sysctl_optimization(env, 0, NULL, &len);
+	/* write from an unmapped buffer */
+	len = 2;
+	c->rets[2] = m->sysctl_optimization(env, 1, NULL, &len);
+	/* a write of no bytes */
+	len = 0;
+	c->rets[3] = m->sysctl_optimization(env, 1, one, &len);
+	c->lens[3] = len;
+	/* read of 0 bytes */
+	len = 0;
+	c->rets[4] = m->sysctl_optimization(env, 0, c->bufs[4], &len);
+	c->lens[4] = len;
+	/* debugfs: a 1-byte read, an unmapped read buffer, an unmapped write buffer */
+	c->rets[5] = (int)m->debugfs_enabled_read(env, c->bufs[5], 1);
+	c->rets[6] = (int)m->debugfs_enabled_read(env, NULL, 3);
+	c->rets[7] = (int)m->debugfs_enabled_write(env, NULL, 1);
+	c->rets[8] = (int)m->debugfs_enabled_read(env, c->bufs[8], 0);
+	/* register_kprobes() and unregister_kprobes() of no probes */
+	c->rets[9] = m->register_probes(env, NULL, 0);
+	m->unregister_probes(env, NULL, 0);
+}
+
+static void edge_setup(SimCtx *ctx, void *data)
+{
+	EdgeCase *c = data;
+	KpEnv *env;
+
+	/* booting the port is kernel code: it runs as the engine, as in a script run */
+	sim_ctx_enter(ctx);
+	env = kp_env_new(ctx, emu_default_image(), c->model);
+	env->model->init(env);
+	sim_ctx_leave(ctx);
+	sim_task_create(ctx, "t", 0, edge_task, c, 0);
+}
+
+static void test_sysctl_debugfs_buffers(void **state)
+{
+	const KpModel *models[] = { &kp_model_6274de4_parent, &kp_model_6274de4 };
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		SimCtx *ctx = harness_ctx(1, false);
+		EdgeCase c = { .model = models[i] };
+
+		assert_int_equal(harness_run_first(ctx, edge_setup, &c), SIM_END_DONE);
+		kp_env_free(sim_ctx_user(ctx));
+		sim_ctx_free(ctx);
+		assert_int_equal(c.rets[0], 0);
+		assert_int_equal(c.lens[0], 1);
+		assert_int_equal(c.bufs[0][0], '1');
+		assert_int_equal(c.rets[1], -EFAULT);
+		assert_int_equal(c.rets[2], -EFAULT);
+		assert_int_equal(c.rets[3], 0);
+		assert_int_equal(c.lens[3], 0);
+		assert_int_equal(c.rets[4], 0);
+		assert_int_equal(c.lens[4], 0);
+		assert_int_equal(c.rets[5], 1);
+		assert_int_equal(c.bufs[5][0], '1');
+		assert_int_equal(c.rets[6], -EFAULT);
+		assert_int_equal(c.rets[7], -EFAULT);
+		assert_int_equal(c.rets[8], 0);
+		assert_int_equal(c.rets[9], -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +597,8 @@ int main(void)
 		cmocka_unit_test(test_init_text_jump_freed),
 		cmocka_unit_test(test_concurrent_disable_enable),
 		cmocka_unit_test(test_invariants_per_port),
+		cmocka_unit_test(test_children_while_disarmed),
+		cmocka_unit_test(test_sysctl_debugfs_buffers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
