@@ -200,3 +200,16 @@ def test_unknown_model_option(kpsim, tmp_path):
         proc = kpsim(cmd, "--model", "2.6.38", path, check=2)
         assert f"kpsim {cmd}: unknown model '2.6.38' (kpsim models lists them)" in proc.stderr
         assert proc.stdout == ""
+
+
+def test_coverage_names_the_parents_transitions(kpsim):
+    """Transitions §6 lacks but the parent has are named as the parent's, not as unknown."""
+    import os
+    import pathlib
+    root = pathlib.Path(os.environ.get("KPSIM_SOURCE_ROOT")
+                        or pathlib.Path(__file__).resolve().parents[2])
+    out = kpsim("run", "--coverage", str(root / "scenarios/parent/disable-stops-machine.kps"),
+                check=0).stdout
+    assert re.search(r"^also seen, of 6274de4\^ \(the jump removed at once\): "
+                     r"optimized -> disarmed \(\d+\)$", out, re.M), out
+    assert "not in spec §6" not in out

@@ -13,6 +13,7 @@
 #include "model/check.h"
 #include "model/env.h"
 #include "model/invariants.h"
+#include "model/transitions.h"
 
 static Mh *parent_new(unsigned cpus)
 {
@@ -392,6 +393,11 @@ static void test_invariants_per_port(void **state)
 	assert_true(kp_invariant_applies(kp_invariant("S1"), "6274de4^"));
 	assert_true(kp_invariant_applies(kp_invariant("S1"), "6274de4"));
 	assert_false(kp_invariant_applies(kp_invariant("S5"), NULL));
+	/* the parent's own transitions, which the seed's state machine (spec §6) lacks */
+	assert_true(kp_transition_parent(KP_ST_OPTIMIZED, KP_ST_DISARMED));
+	assert_true(kp_transition_parent(KP_ST_OPTIMIZED, KP_ST_NONE));
+	assert_false(kp_transition_parent(KP_ST_OPTIMIZED, KP_ST_INT3));
+	assert_false(kp_transition_expected(KP_ST_OPTIMIZED, KP_ST_DISARMED));
 	for (unsigned i = 0; i < 2; i++) {
 		Mh *m = mh_new(1);
 		unsigned a = mh_probe(m, "a", "f_medium", 0, true);	/* never optimized */
