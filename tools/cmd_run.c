@@ -55,9 +55,12 @@ static bool collect(const char *path, GPtrArray *out)
 	return true;
 }
 
-/* A copy of the scenario that replays the failing execution: its schedule embedded. */
+/*
+ * A copy of the scenario that replays the failing execution: its schedule embedded, and,
+ * when it ran on another port (--model), that port in its header.
+ */
 static void write_failing_copy(const char *out_dir, const char *path, const KpRunResult *res,
-			       FILE *err)
+			       const KpModel *model, FILE *err)
 {
 	g_autofree char *text = NULL;
 	g_autofree char *base = g_path_get_basename(path);
@@ -74,6 +77,13 @@ static void write_failing_copy(const char *out_dir, const char *path, const KpRu
 
 		if (g_str_has_prefix(l, "schedule ") || g_str_has_prefix(l, "schedule\t"))
 			continue;
+		if (model && (g_str_has_prefix(l, "model ") || g_str_has_prefix(l, "model\t")))
+			continue;
+		if (model && l == lines[i] && *l && *l != '#' && *l != '\r') {
+			/* the header's first statement: the port it ran on goes before it */
+			g_string_append_printf(copy, "model %s\n", model->name);
+			model = NULL;
+		}
 		g_string_append(copy, lines[i]);
 		if (lines[i + 1])
 			g_string_append_c(copy, '\n');
@@ -189,7 +199,7 @@ static void report_job(Report *r, Job *job, unsigned i)
 				r->tap ? "# " : "  ", path, r->model ? " --model " : "",
 				r->model ? r->model->name : "", res->schedule);
 			if (r->out_dir)
-				write_failing_copy(r->out_dir, path, res, diag);
+				write_failing_copy(r->out_dir, path, res, r->model, diag);
 		}
 	}
 	fflush(stdout);

@@ -164,12 +164,17 @@ def test_model_option_runs_on_the_parent(kpsim, tmp_path):
 
 def test_model_option_failure_replays_on_that_port(kpsim, tmp_path):
     path = write(tmp_path, "ok.kps", EXPECTING)
-    proc = kpsim("run", "--model", "6274de4^", path, check=1)
+    outdir = tmp_path / "out"
+    proc = kpsim("run", "--model", "6274de4^", "--out", str(outdir), path, check=1)
     m = re.search(r"replay: kpsim replay (\S+) --model 6274de4\^ --schedule (S1:\S+)",
                   proc.stderr)
     assert m and m.group(1) == path, proc.stderr
     kpsim("replay", path, "--model", "6274de4^", "--schedule", m.group(2), check=1)
     kpsim("replay", path, "--schedule", m.group(2), check=0)
+    # The failing copy names the port it failed on, so it replays without --model.
+    copy = (outdir / "ok.kps").read_text()
+    assert copy.splitlines()[0] == "model 6274de4^"
+    kpsim("replay", str(outdir / "ok.kps"), check=1)
 
 
 def test_not_applicable(kpsim, tmp_path):
