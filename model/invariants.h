@@ -7,6 +7,7 @@
 #ifndef KPSIM_MODEL_INVARIANTS_H
 #define KPSIM_MODEL_INVARIANTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
@@ -17,9 +18,17 @@ typedef struct {
 				 * "memory", "api", "engine", "cpu" */
 	const char *where;	/* when it is evaluated */
 	const char *statement;
+	/*
+	 * The port it applies to ("6274de4"), or NULL for every port: an invariant about
+	 * machinery only one kernel version has (the seed's unoptimizing list, for one) is
+	 * neither checked nor reported on the others.
+	 */
+	const char *model;
 } KpInvariant;
 
 const KpInvariant *kp_invariants(size_t *n);
 const KpInvariant *kp_invariant(const char *id);
+/* Does inv judge the port named `model`? */
+bool kp_invariant_applies(const KpInvariant *inv, const char *model);
 
 #endif

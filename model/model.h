@@ -50,7 +50,7 @@ typedef struct KpProbe {
 } KpProbe;
 
 struct KpModel {
-	const char *name;	/* "6274de4" */
+	const char *name;	/* "6274de4", "6274de4^" */
 	const char *commit;	/* full hash */
 	const char *title;
 
@@ -95,7 +95,10 @@ struct KpModel {
 	void (*snapshot)(KpEnv *env, KpSnapshot *out);
 };
 
+/* kernel/kprobes.c at 6274de4984a6 "kprobes: Support delayed unoptimizing" */
 extern const KpModel kp_model_6274de4;
+/* ... and at its parent 61f4e13ffd85, before delayed unoptimization (model/6274de4^/) */
+extern const KpModel kp_model_6274de4_parent;
 
 /* The user handlers every port's probes call (model/user.c). */
 int kp_user_pre_handler(KpProbe *p);

@@ -87,6 +87,15 @@ bool kp_transition_after_violation(unsigned from, unsigned to)
 	return from == KP_ST_UNOPTIMIZING && to == KP_ST_OPTIMIZED;
 }
 
+/*
+ * Without delayed unoptimization, disable_kprobe() and disarm-all take an optimized probe
+ * straight to disarmed, and unregister takes it straight out of the hash.
+ */
+bool kp_transition_parent(unsigned from, unsigned to)
+{
+	return from == KP_ST_OPTIMIZED && (to == KP_ST_DISARMED || to == KP_ST_NONE);
+}
+
 static unsigned slot_of(KpStateTrack *t, uint64_t addr)
 {
 	for (unsigned i = 0; i < t->n; i++)

@@ -39,6 +39,11 @@ KpProbeState kp_state_of(const KpSnapEntry *e, bool all_disarmed);
 bool kp_transition_expected(unsigned from, unsigned to);
 /* A §6 transition that only executions which already broke an invariant can show. */
 bool kp_transition_after_violation(unsigned from, unsigned to);
+/*
+ * A transition of the parent port (6274de4^) that §6, the seed's machine, does not have:
+ * the jump removed in the caller's path (optimized -> disarmed, optimized -> none).
+ */
+bool kp_transition_parent(unsigned from, unsigned to);
 
 #define KP_TRACK_MAX KP_SNAP_MAX_ENTRIES
 

@@ -4,7 +4,9 @@
 Usage: check-determinism.py KPSIM_A KPSIM_B SCENARIO_DIR
 KPSIM_A and KPSIM_B are kpsim binaries of the same source built differently (say -O0
 and -O2).  Every scenario's first execution is replayed with the JSON-lines trace by A
-twice and by B once; the engine demo with ten seeds likewise.  Any difference fails.
+twice and by B once, on its own port and on the parent port (--model 6274de4^; a
+scenario marked for the seed alone is refused there, the same way each time); the engine
+demo with ten seeds likewise.  Any difference fails.
 """
 import pathlib
 import subprocess
@@ -17,8 +19,9 @@ def trace(kpsim, args):
 
 
 def main(a, b, root):
-    cases = [["replay", str(p), "--trace", "json"]
-             for p in sorted(pathlib.Path(root).rglob("*.kps"))]
+    paths = sorted(pathlib.Path(root).rglob("*.kps"))
+    cases = [["replay", str(p), "--trace", "json"] for p in paths]
+    cases += [["replay", "--model", "6274de4^", str(p), "--trace", "json"] for p in paths]
     cases += [["demo", "--seed", str(seed), "--trace", "json"] for seed in range(10)]
     different = 0
     for args in cases:

@@ -9,6 +9,7 @@
 
 static const KpModel *const models[] = {
 	&kp_model_6274de4,
+	&kp_model_6274de4_parent,
 };
 
 const KpModel *kp_find_model(const char *name)
@@ -43,8 +44,8 @@ int kp_cmd_invariants(int argc, char **argv)
 	if (!no_arguments("invariants", "- list every invariant kpsim checks", argc, argv))
 		return KP_EXIT_USAGE;
 	for (size_t i = 0; i < n; i++)
-		printf("%-26s %-9s %-10s %-28s %s\n", inv[i].id, inv[i].by, inv[i].family,
-		       inv[i].where, inv[i].statement);
+		printf("%-26s %-9s %-10s %-28s %-9s %s\n", inv[i].id, inv[i].by, inv[i].family,
+		       inv[i].where, inv[i].model ? inv[i].model : "all", inv[i].statement);
 	return KP_EXIT_PASS;
 }
 

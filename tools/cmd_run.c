@@ -56,9 +56,12 @@ static bool collect(const char *path, GPtrArray *out)
 	return true;
 }
 
-/* A copy of the scenario that replays the failing execution: its schedule embedded. */
+/*
+ * A copy of the scenario that replays the failing execution: its schedule embedded, and,
+ * when it ran on another port (--model), that port in its header.
+ */
 static void write_failing_copy(const char *out_dir, const char *path, const KpRunResult *res,
-			       FILE *err)
+			       const KpModel *model, FILE *err)
 {
 	g_autofree char *text = NULL;
 	g_autofree char *base = g_path_get_basename(path);
@@ -75,6 +78,13 @@ static void write_failing_copy(const char *out_dir, const char *path, const KpRu
 
 		if (g_str_has_prefix(l, "schedule ") || g_str_has_prefix(l, "schedule\t"))
 			continue;
+		if (model && (g_str_has_prefix(l, "model ") || g_str_has_prefix(l, "model\t")))
+			continue;
+		if (model && l == lines[i] && *l && *l != '#' && *l != '\r') {
+			/* the header's first statement: the port it ran on goes before it */
+			g_string_append_printf(copy, "model %s\n", model->name);
+			model = NULL;
+		}
 		g_string_append(copy, lines[i]);
 		if (lines[i + 1])
 			g_string_append_c(copy, '\n');
@@ -94,8 +104,10 @@ static void write_failing_copy(const char *out_dir, const char *path, const KpRu
  * in command-line order. */
 typedef struct {
 	const char *path;
+	const KpModel *model;	/* --model: the port to run on instead of the header's */
 	KpScenario *sc;
 	GError *perr;
+	bool not_applicable;	/* `model X only` and --model names another port */
 	KpRunResult res;
 	double seconds;
 	bool want_costs;
@@ -108,11 +120,14 @@ static void run_job(Job *job)
 	double t0 = now_s();
 
 	job->sc = kp_scenario_load(job->path, &job->perr);
-	if (job->sc)
+	if (job->sc && !kp_scenario_use_model(job->sc, job->model))
+		job->not_applicable = true;
+	else if (job->sc)
 		kp_runner_run(job->sc, &job->res);
 	job->seconds = now_s() - t0;
 	/* The costs of the failing execution, else of the scenario's first (or own) one. */
-	if (job->sc && job->want_costs && job->res.verdict != KP_VERDICT_ERROR)
+	if (job->sc && !job->not_applicable && job->want_costs &&
+	    job->res.verdict != KP_VERDICT_ERROR)
 		job->has_costs = kp_exec_report(job->sc, job->res.schedule, &job->costs, NULL);
 }
 
@@ -125,7 +140,8 @@ static void pool_worker(gpointer data, gpointer user)
 typedef struct {
 	bool tap;
 	const char *out_dir;
-	unsigned passed, failed, errors;
+	const KpModel *model;
+	unsigned passed, failed, errors, not_applicable;
 	KpTransitions total;
 } Report;
 
@@ -141,6 +157,16 @@ static void report_job(Report *r, Job *job, unsigned i)
 			printf("not ok %u - %s # input error\n", i + 1, path);
 		else
 			printf("ERROR %s\n", path);
+		return;
+	}
+	if (job->not_applicable) {
+		r->not_applicable++;
+		if (r->tap)
+			printf("ok %u - %s # SKIP needs model %s\n", i + 1, path,
+			       job->sc->model_name);
+		else
+			printf("N/A  %s  (needs model %s)\n", path, job->sc->model_name);
+		fflush(stdout);
 		return;
 	}
 	for (unsigned a = 0; a < KP_ST_COUNT; a++)
@@ -179,10 +205,11 @@ static void report_job(Report *r, Job *job, unsigned i)
 			fprintf(diag, "%slast events:\n", r->tap ? "# " : "  ");
 			if (!r->tap)
 				kp_runner_print_tail(job->sc, res->schedule, 15, diag);
-			fprintf(diag, "%sreplay: kpsim replay %s --schedule %s\n",
-				r->tap ? "# " : "  ", path, res->schedule);
+			fprintf(diag, "%sreplay: kpsim replay %s%s%s --schedule %s\n",
+				r->tap ? "# " : "  ", path, r->model ? " --model " : "",
+				r->model ? r->model->name : "", res->schedule);
 			if (r->out_dir)
-				write_failing_copy(r->out_dir, path, res, diag);
+				write_failing_copy(r->out_dir, path, res, r->model, diag);
 		}
 		if (job->has_costs)
 			kp_exec_report_print_costs(&job->costs, stdout);
@@ -204,6 +231,7 @@ int kp_cmd_run(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *out_dir = NULL;
+	g_autofree char *model_name = NULL;
 	gboolean tap = FALSE, coverage = FALSE, costs = FALSE;
 	gint jobs = 1;
 	GOptionEntry entries[] = {
@@ -219,6 +247,9 @@ int kp_cmd_run(int argc, char **argv)
 		{ "costs", 0, 0, G_OPTION_ARG_NONE, &costs,
 		  "after each scenario, what each operation and actor cost in one execution "
 		  "(the failing one, else the first)", NULL },
+		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model_name,
+		  "run every scenario on this port instead of its header's (see kpsim models)",
+		  "NAME" },
 		{ NULL },
 	};
 	Report r = { 0 };
@@ -228,7 +259,9 @@ int kp_cmd_run(int argc, char **argv)
 	g_option_context_set_description(
 		oc, "Runs each scenario under its own explore directive (or its embedded schedule)\n"
 		    "and judges it against its expectations.  Directories are searched for .kps\n"
-		    "files.  Exit status: 0 all passed, 1 a scenario failed, 2 an input error.\n"
+		    "files.  With --model, a scenario whose header says `model X only` is not\n"
+		    "run on another port: it is reported as N/A (TAP: SKIP) and counted apart.\n"
+		    "Exit status: 0 all passed, 1 a scenario failed, 2 an input error.\n"
 		    "\n"
 		    "--costs columns, per operation (what it cost the task that called it) and\n"
 		    "per actor (the scenario's tasks, the kernel's kworkers): stop = stop_machine\n"
@@ -250,6 +283,11 @@ int kp_cmd_run(int argc, char **argv)
 		fprintf(stderr, "kpsim run: --jobs takes a number from 1 to 256\n");
 		return KP_EXIT_USAGE;
 	}
+	if (model_name && !(r.model = kp_find_model(model_name))) {
+		fprintf(stderr, "kpsim run: unknown model '%s' (kpsim models lists them)\n",
+			model_name);
+		return KP_EXIT_USAGE;
+	}
 	for (int i = 1; i < argc; i++)
 		if (!collect(argv[i], files)) {
 			fprintf(stderr, "kpsim run: %s: cannot read the directory\n", argv[i]);
@@ -263,6 +301,7 @@ int kp_cmd_run(int argc, char **argv)
 	for (unsigned i = 0; i < files->len; i++) {
 		all[i].path = g_ptr_array_index(files, i);
 		all[i].want_costs = costs;
+		all[i].model = r.model;
 	}
 	if (jobs > 1) {
 		/* Each run has its own engine context; nothing is shared between them. */
@@ -284,6 +323,8 @@ int kp_cmd_run(int argc, char **argv)
 	printf("scenarios: %u passed, %u failed", r.passed, r.failed + r.errors);
 	if (r.errors)
 		printf(" (%u input error%s)", r.errors, r.errors == 1 ? "" : "s");
+	if (r.model)
+		printf(", %u not applicable to model %s", r.not_applicable, r.model->name);
 	printf("\n");
 	if (r.errors)
 		return KP_EXIT_USAGE;
@@ -297,6 +338,8 @@ int kp_cmd_replay(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autofree char *schedule = NULL;
 	g_autofree char *trace = NULL;
+	g_autofree char *model_name = NULL;
+	const KpModel *model = NULL;
 	gint64 until = 0;
 	GOptionEntry entries[] = {
 		{ "schedule", 's', 0, G_OPTION_ARG_STRING, &schedule,
@@ -306,6 +349,8 @@ int kp_cmd_replay(int argc, char **argv)
 		  "trace format: text (default), json (JSON lines), perfetto (ui.perfetto.dev)",
 		  "FORMAT" },
 		{ "until", 'u', 0, G_OPTION_ARG_INT64, &until, "stop before decision STEP", "STEP" },
+		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model_name,
+		  "run on this port instead of the header's (see kpsim models)", "NAME" },
 		{ NULL },
 	};
 	g_autoptr(KpScenario) sc = NULL;
@@ -337,6 +382,11 @@ int kp_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "kpsim replay: --until takes a step number\n");
 		return KP_EXIT_USAGE;
 	}
+	if (model_name && !(model = kp_find_model(model_name))) {
+		fprintf(stderr, "kpsim replay: unknown model '%s' (kpsim models lists them)\n",
+			model_name);
+		return KP_EXIT_USAGE;
+	}
 	if (schedule) {
 		size_t n, pos = 0;
 		g_autofree SimChoice *c = sim_schedule_decode(schedule, &n, &pos);
@@ -349,6 +399,10 @@ int kp_cmd_replay(int argc, char **argv)
 	sc = kp_scenario_load(argv[1], &err);
 	if (!sc) {
 		fprintf(stderr, "%s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	if (!kp_scenario_use_model(sc, model)) {
+		fprintf(stderr, "kpsim replay: %s needs model %s\n", argv[1], sc->model_name);
 		return KP_EXIT_USAGE;
 	}
 	return kp_runner_replay(sc, schedule, (uint64_t)until, format, stdout, stderr);

@@ -294,7 +294,10 @@ void kp_print_transitions(const KpTransitions *tr, FILE *out)
 		for (unsigned b = 0; b < KP_ST_COUNT; b++)
 			if (tr->count[a][b] && !kp_transition_expected(a, b) &&
 			    !kp_transition_after_violation(a, b) && a != b)
-				fprintf(out, "also seen, not in spec §6: %s -> %s (%llu)\n",
+				fprintf(out, "also seen, %s: %s -> %s (%llu)\n",
+					kp_transition_parent(a, b)
+						? "of 6274de4^ (the jump removed at once)"
+						: "not in spec §6",
 					kp_state_name(a), kp_state_name(b),
 					(unsigned long long)tr->count[a][b]);
 }

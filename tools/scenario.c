@@ -674,6 +674,14 @@ static bool st_model(Parser *p, const Tok *kw)
 	if (!p->sc->script.model)
 		return fail(p, t->col, "unknown model %s", shown(p, t));
 	p->sc->model_name = g_string_chunk_insert_const(p->sc->strings, t->s);
+	t = peek(p);
+	if (t && !t->string && strcmp(t->s, "only"))
+		return fail(p, t->col, "expected 'only' or the end of the line after the model "
+			    "name, found %s", shown(p, t));
+	if (t && !t->string) {
+		p->sc->model_only = true;
+		p->pos++;
+	}
 	return at_end(p);
 }
 
@@ -1555,6 +1563,17 @@ static bool finish(Parser *p)
 }
 
 /* ---- the API ---- */
+
+bool kp_scenario_use_model(KpScenario *sc, const KpModel *model)
+{
+	if (!model)
+		return true;
+	if (sc->model_only && strcmp(sc->model_name, model->name))
+		return false;
+	sc->script.model = model;
+	sc->model_name = model->name;
+	return true;
+}
 
 static KpScenario *scenario_new(const char *path)
 {

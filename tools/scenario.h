@@ -113,6 +113,11 @@ typedef struct {
 typedef struct {
 	const char *path;	/* as given to the parser, for reports */
 	const char *model_name;
+	/*
+	 * `model NAME only`: the scenario's verdicts hold for that port alone, so running
+	 * it on another port (kpsim run --model) reports it as not applicable.
+	 */
+	bool model_only;
 
 	/*
 	 * Header values.  optimize_delay and branch_choice are also set in `script`;
@@ -157,6 +162,12 @@ KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GE
 /* Read and parse a file; an unreadable one is KP_SCENARIO_ERROR_READ with GLib's reason. */
 KpScenario *kp_scenario_load(const char *path, GError **error);
 void kp_scenario_free(KpScenario *sc);
+/*
+ * Run the scenario on `model` instead of its header's (kpsim run --model; NULL keeps the
+ * header's).  Returns false, changing nothing, when the header says `model X only` and
+ * `model` is another port: the scenario does not apply to it.
+ */
+bool kp_scenario_use_model(KpScenario *sc, const KpModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KpScenario, kp_scenario_free)
 

@@ -13,7 +13,7 @@ SCENARIOS = ROOT / "scenarios"
 CORPUS = sorted(p.relative_to(SCENARIOS).as_posix() for p in SCENARIOS.rglob("*.kps"))
 
 TOPICS = ("basic", "aggregates", "optimizer", "delayed-unoptimize", "handlers", "modules",
-          "sysctl", "debugfs", "hotplug", "irq", "errors")
+          "sysctl", "debugfs", "hotplug", "irq", "errors", "parent")
 MIN_FILES = 50
 MIN_PER_TOPIC = 3
 
@@ -37,3 +37,52 @@ def test_every_scenario_starts_with_a_comment():
     for name in CORPUS:
         first = (SCENARIOS / name).read_text(encoding="utf-8").splitlines()
         assert first and first[0].startswith("#"), f"{name} does not start with a # comment"
+
+
+MODELS = ("6274de4", "6274de4^")
+
+
+def only_model(name):
+    """The port a scenario's header restricts it to (`model NAME only`), or None."""
+    for line in (SCENARIOS / name).read_text(encoding="utf-8").splitlines():
+        m = re.match(r"model\s+(\S+)\s+only\s*(#.*)?$", line)
+        if m:
+            return m.group(1)
+    return None
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("name", CORPUS)
+def test_scenario_on_each_port(kpsim, name, model):
+    """Each scenario passes on every port, except where its header says it cannot."""
+    path = SCENARIOS / name
+    proc = kpsim("run", "--model", model, str(path))
+    assert proc.returncode == 0, f"{name} on {model}:\n{proc.stdout}{proc.stderr}"
+    only = only_model(name)
+    if only and only != model:
+        assert re.search(rf"^N/A  \S*{re.escape(name)}  \(needs model {re.escape(only)}\)$",
+                         proc.stdout, re.M), proc.stdout
+        assert f"0 passed, 0 failed, 1 not applicable to model {model}" in proc.stdout
+    else:
+        assert re.search(rf"^PASS \S*{re.escape(name)} ", proc.stdout, re.M), proc.stdout
+
+
+def test_seed_only_scenarios_say_why():
+    """A scenario kept from the parent says why on the comment line above its model line."""
+    for name in CORPUS:
+        lines = (SCENARIOS / name).read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if re.match(r"model\s+6274de4\s+only\b", line):
+                assert i > 0 and lines[i - 1].startswith("# 6274de4 only: "), name
+
+
+def test_the_parent_runs_most_of_the_corpus(kpsim):
+    """Most of the corpus holds on the parent; what does not is marked and counted apart."""
+    out = kpsim("run", "--jobs", "2", "--model", "6274de4^", str(SCENARIOS), check=0).stdout
+    m = re.search(r"^scenarios: (\d+) passed, 0 failed, (\d+) not applicable to model "
+                  r"6274de4\^$", out, re.M)
+    assert m, out
+    marked = sum(1 for name in CORPUS if only_model(name) == "6274de4")
+    assert int(m.group(2)) == marked
+    assert int(m.group(1)) == len(CORPUS) - marked
+    assert int(m.group(1)) > 2 * marked

@@ -99,6 +99,23 @@ def test_models(kpsim):
     out = kpsim("models", check=0).stdout
     assert re.search(r"^6274de4\s+6274de4984a630b45c6934b3ee62e5692c745328\s+"
                      r"kprobes: Support delayed unoptimizing$", out, re.M)
+    assert re.search(r"^6274de4\^\s+61f4e13ffd85c037a942c5b7fd13f2b0c3162862\s+"
+                     r"kprobes: Separate kprobe optimizing code from optimizer$", out, re.M)
+    assert len(out.splitlines()) == 2
+
+
+def test_invariants_say_which_port(kpsim):
+    """Invariants about the seed's delayed unoptimization apply to it alone; S9 to the parent."""
+    out = kpsim("invariants", check=0).stdout
+    model = {}
+    for line in out.splitlines():
+        m = re.match(r"(\S+)\s+\S+\s+\S+\s+.{28} (\S+)\s", line)
+        assert m, line
+        model[m.group(1)] = m.group(2)
+    assert model["K1"] == "6274de4" and model["S5"] == "6274de4"
+    assert model["S9"] == "6274de4^"
+    assert model["S1"] == "all" and model["T2"] == "all" and model["deadlock"] == "all"
+    assert set(model.values()) == {"all", "6274de4", "6274de4^"}
 
 
 def test_invariants_cover_the_catalogue(kpsim):

@@ -145,3 +145,76 @@ def test_jobs_give_the_same_report(kpsim, tmp_path):
     two = kpsim("run", "--tap", "--jobs", "3", str(tmp_path), check=1)
     assert one.stdout == two.stdout
     assert "--jobs takes a number" in kpsim("run", "--jobs", "0", str(tmp_path), check=2).stderr
+
+
+SEED_ONLY = "# verdicts of the seed alone\nmodel 6274de4 only\n" + FAILING.replace(
+    "expect always no-violation", "expect always violation A5")
+
+
+def test_model_option_runs_on_the_parent(kpsim, tmp_path):
+    """FAILING's A5 is the seed's: on the parent the disarm removes the jump itself."""
+    path = write(tmp_path, "bad.kps", FAILING)
+    kpsim("run", path, check=1)
+    out = kpsim("run", "--model", "6274de4^", path, check=0).stdout
+    assert re.search(r"^PASS .*bad\.kps ", out, re.M)
+    assert out.rstrip().endswith("scenarios: 1 passed, 0 failed, 0 not applicable to model "
+                                 "6274de4^")
+    assert kpsim("replay", "--model", "6274de4^", path, check=0).returncode == 0
+
+
+def test_model_option_failure_replays_on_that_port(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", EXPECTING)
+    outdir = tmp_path / "out"
+    proc = kpsim("run", "--model", "6274de4^", "--out", str(outdir), path, check=1)
+    m = re.search(r"replay: kpsim replay (\S+) --model 6274de4\^ --schedule (S1:\S+)",
+                  proc.stderr)
+    assert m and m.group(1) == path, proc.stderr
+    kpsim("replay", path, "--model", "6274de4^", "--schedule", m.group(2), check=1)
+    kpsim("replay", path, "--schedule", m.group(2), check=0)
+    # The failing copy names the port it failed on, so it replays without --model.
+    copy = (outdir / "ok.kps").read_text()
+    assert copy.splitlines()[0] == "model 6274de4^"
+    kpsim("replay", str(outdir / "ok.kps"), check=1)
+
+
+def test_not_applicable(kpsim, tmp_path):
+    only = write(tmp_path, "a-only.kps", SEED_ONLY)
+    ok = write(tmp_path, "b-ok.kps", PASSING)
+    # On its own port, or without --model, an `only` scenario runs as usual.
+    kpsim("run", only, check=0)
+    kpsim("run", "--model", "6274de4", only, check=0)
+    proc = kpsim("run", "--model", "6274de4^", only, ok, check=0)
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"N/A  {only}  (needs model 6274de4)"
+    assert lines[1].startswith(f"PASS {ok} ")
+    assert lines[-1] == "scenarios: 1 passed, 0 failed, 1 not applicable to model 6274de4^"
+    tap = kpsim("run", "--tap", "--model", "6274de4^", only, ok, check=0).stdout.splitlines()
+    assert tap[0] == "1..2"
+    assert tap[1] == f"ok 1 - {only} # SKIP needs model 6274de4"
+    assert tap[2].startswith(f"ok 2 - {ok} # ")
+    # A directory: the same, in path order.
+    out = kpsim("run", "--model", "6274de4^", str(tmp_path), check=0).stdout
+    assert out.splitlines()[0] == f"N/A  {only}  (needs model 6274de4)"
+    proc = kpsim("replay", "--model", "6274de4^", only, check=2)
+    assert "needs model 6274de4" in proc.stderr
+
+
+def test_unknown_model_option(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    for cmd in ("run", "replay"):
+        proc = kpsim(cmd, "--model", "2.6.38", path, check=2)
+        assert f"kpsim {cmd}: unknown model '2.6.38' (kpsim models lists them)" in proc.stderr
+        assert proc.stdout == ""
+
+
+def test_coverage_names_the_parents_transitions(kpsim):
+    """Transitions §6 lacks but the parent has are named as the parent's, not as unknown."""
+    import os
+    import pathlib
+    root = pathlib.Path(os.environ.get("KPSIM_SOURCE_ROOT")
+                        or pathlib.Path(__file__).resolve().parents[2])
+    out = kpsim("run", "--coverage", str(root / "scenarios/parent/disable-stops-machine.kps"),
+                check=0).stdout
+    assert re.search(r"^also seen, of 6274de4\^ \(the jump removed at once\): "
+                     r"optimized -> disarmed \(\d+\)$", out, re.M), out
+    assert "not in spec §6" not in out

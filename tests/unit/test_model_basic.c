@@ -26,6 +26,7 @@ static void test_register_optimize_hit_unregister(void **state)
 	mh_free(m);
 }
 
+#ifndef KP_TEST_PARENT	/* the seed's delayed unoptimization */
 /* The trace index of the first USER event `what` of task `task`, or SIZE_MAX. */
 static size_t event_index(Mh *m, const char *what, int task, size_t from)
 {
@@ -85,6 +86,7 @@ static void test_delayed_unoptimization(void **state)
 	assert_true(mh_flags(m, a) & KP_SNAP_DISABLED);
 	mh_free(m);
 }
+#endif
 
 /* optimize-delay: the optimizer runs that many jiffies after the kick instead of 5. */
 static void test_optimize_delay(void **state)
@@ -155,7 +157,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_optimize_hit_unregister),
 		cmocka_unit_test(test_s8_lock_held),
+#ifndef KP_TEST_PARENT
 		cmocka_unit_test(test_delayed_unoptimization),
+#endif
 		cmocka_unit_test(test_optimize_delay),
 	};
 

@@ -19,6 +19,23 @@
 #include "sim/mutex.h"
 #include "sim/timer.h"
 
+/*
+ * The port the checker judges; the file is built once more for the parent port, with
+ * KP_TEST_PARENT, which leaves out the tests of the seed's own kernel bugs.
+ */
+#ifndef KP_TEST_MODEL
+#define KP_TEST_MODEL kp_model_6274de4
+#endif
+
+/* A hashed unused aggregate: the seed's S5 (not queued), the parent's S9 (not unhashed). */
+#ifdef KP_TEST_PARENT
+#define UNUSED_ID "S9"
+#define UNUSED_MSG "is still hashed"
+#else
+#define UNUSED_ID "S5"
+#define UNUSED_MSG "hashed but not on unoptimizing_list"
+#endif
+
 #define CK_ANY (-100000L)	/* no expectation */
 #define CK_MAX_OPS 16
 #define CK_MAX_TASKS 3
@@ -210,7 +227,7 @@ static SimEnd ck_run_under(Ck *k, bool corrupt, SimStrategy *s)
 	k->corrupt = corrupt;
 	sim_ctx_reset(k->ctx);
 	sim_ctx_enter(k->ctx);
-	k->env = kp_env_new(k->ctx, emu_default_image(), &kp_model_6274de4);
+	k->env = kp_env_new(k->ctx, emu_default_image(), &KP_TEST_MODEL);
 	if (k->fn_name) {
 		g_autoptr(GError) err = NULL;
 
@@ -250,6 +267,7 @@ static SimEnd ck_run(Ck *k, bool corrupt)
 	return end;
 }
 
+#ifndef KP_TEST_PARENT	/* used by a test of the seed alone */
 static SimEnd ck_run_seed(Ck *k, uint64_t seed)
 {
 	SimStrategy *s = sim_strategy_random_new(seed);
@@ -258,6 +276,7 @@ static SimEnd ck_run_seed(Ck *k, uint64_t seed)
 	sim_strategy_free(s);
 	return end;
 }
+#endif
 
 /* Direct checker calls after a run are made as the engine, like the quiescence check. */
 static void ck_enter(Ck *k)
@@ -619,8 +638,7 @@ static const Craft crafts[] = {
 	  e_optlist_disallowed },
 	{ "optlist-disarmed", BASE_A, false, "S4", "while kprobes are globally disarmed",
 	  e_optlist_disarmed },
-	{ "unused-unqueued", BASE_A, false, "S5", "hashed but not on unoptimizing_list",
-	  e_unused_unqueued },
+	{ "unused-unqueued", BASE_A, false, UNUSED_ID, UNUSED_MSG, e_unused_unqueued },
 	{ "child-disabled", BASE_A, false, "S6", "is enabled but all of its children",
 	  e_child_disabled },
 	{ "aggr-disabled", BASE_A, false, "S6", "is disabled but not all of its children",
@@ -1455,6 +1473,7 @@ static void test_leak(void **state)
 
 /* ---- kernel: where the ported code itself breaks a rule ---- */
 
+#ifndef KP_TEST_PARENT	/* a bug of the seed's delayed unoptimization */
 /*
  * A5.  optimizer_comp is completed by every kprobe_optimizer() run and never
  * re-initialised, so once the optimizer has run (here: the run that installed a's jump)
@@ -1487,7 +1506,9 @@ static void test_kernel_a5_disarm_all_leaves_jump(void **state)
 	ck_expect(k, "A5", "kprobes were disarmed but f_small+0x0 holds an installed jump");
 	ck_free(k);
 }
+#endif
 
+#ifndef KP_TEST_PARENT	/* a bug of the seed's delayed unoptimization */
 /*
  * A7.  The same completion: writing 0 to debug.kprobes-optimization makes
  * unoptimize_all_kprobes() queue a's jump for removal and wait for the optimizer, but
@@ -1515,7 +1536,9 @@ static void test_kernel_a7_sysctl_off_leaves_jump(void **state)
 			   "installed jump");
 	ck_free(k);
 }
+#endif
 
+#ifndef KP_TEST_PARENT	/* a bug of the seed's delayed unoptimization */
 /*
  * T3.  disable_kprobe(a) on optimized a queues it for delayed unoptimization (DISABLED,
  * jump still installed).  enable_kprobe(a) before the optimizer ran clears DISABLED and
@@ -1547,6 +1570,7 @@ static void test_kernel_t3_enable_during_delayed_unoptimize(void **state)
 			   "f_small+0x0");
 	ck_free(k);
 }
+#endif
 
 /*
  * P3 (a performance property).  arm_all_kprobes() re-arms every probe with
@@ -1642,6 +1666,7 @@ static void test_kernel_a3_enable_while_disarmed(void **state)
 	ck_free(k);
 }
 
+#ifndef KP_TEST_PARENT	/* a bug of the seed's delayed unoptimization */
 /*
  * A5 again, with an int3 this time, and independent of the completion: when the
  * optimizer removes a jump that disarm_all_kprobes() queued, do_unoptimize_kprobes()
@@ -1686,6 +1711,7 @@ static void test_kernel_a5_disarm_all_leaves_int3(void **state)
 	ck_expect(k, "A5", "kprobes were disarmed but f_small+0x0 holds an int3");
 	ck_free(k);
 }
+#endif
 
 int main(void)
 {
@@ -1721,13 +1747,21 @@ int main(void)
 		cmocka_unit_test(test_a8_debugfs_read),
 		cmocka_unit_test(test_m2_op_not_hashed),
 		cmocka_unit_test(test_leak),
+#ifndef KP_TEST_PARENT
 		cmocka_unit_test(test_kernel_a5_disarm_all_leaves_jump),
+#endif
+#ifndef KP_TEST_PARENT
 		cmocka_unit_test(test_kernel_a7_sysctl_off_leaves_jump),
+#endif
+#ifndef KP_TEST_PARENT
 		cmocka_unit_test(test_kernel_t3_enable_during_delayed_unoptimize),
+#endif
 		cmocka_unit_test(test_kernel_p3_arm_all_does_not_optimize),
 		cmocka_unit_test(test_kernel_s6_enable_child_while_disarmed),
 		cmocka_unit_test(test_kernel_a3_enable_while_disarmed),
+#ifndef KP_TEST_PARENT
 		cmocka_unit_test(test_kernel_a5_disarm_all_leaves_int3),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

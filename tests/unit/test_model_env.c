@@ -219,6 +219,10 @@ static void test_module_unload_kills_everything(void **state)
 	assert_int_equal(mh_p(m, a)->pre_calls, 1);
 
 	mh_text_op(m, t, KP_OP_MODULE_UNLOAD, "mod_b", 0);
+#ifdef KP_TEST_PARENT
+	/* 6274de4^ leaves OPTIMIZED on the gone aggregate: S1 (see test_model_parent.c) */
+	m->script.check = false;
+#endif
 	mh_expect_done(m, mh_run_first(m));
 	assert_true(mh_flags(m, a) & KP_SNAP_GONE);
 	assert_true(mh_flags(m, b) & KP_SNAP_GONE);
@@ -227,7 +231,11 @@ static void test_module_unload_kills_everything(void **state)
 	assert_int_equal(s->n_entries, 2);
 	e = entry_at(s, "mod_b_xmit", 0);
 	assert_true(e->flags & KP_SNAP_GONE);
+#ifdef KP_TEST_PARENT
+	assert_true(e->flags & KP_SNAP_OPTIMIZED);
+#else
 	assert_false(e->flags & KP_SNAP_OPTIMIZED);
+#endif
 	assert_int_equal(e->list, KP_SNAP_LIST_NONE);
 	assert_int_equal(e->detour, 0);
 	assert_int_equal(e->ss_slot, 0);

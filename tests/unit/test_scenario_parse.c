@@ -102,6 +102,30 @@ static void test_defaults(void **state)
 	assert_int_equal(op_of(sc, 0, 0)->line, 2);
 }
 
+/*
+ * `model NAME only`: the port and the flag; kp_scenario_use_model() moves a scenario to
+ * another port unless it is marked for its own alone.
+ */
+static void test_model_only(void **state)
+{
+	KpScenario *sc = parse_ok(state, "model 6274de4^ only\n" TASK);
+
+	assert_ptr_equal(sc->script.model, &kp_model_6274de4_parent);
+	assert_string_equal(sc->model_name, "6274de4^");
+	assert_true(sc->model_only);
+	assert_false(kp_scenario_use_model(sc, &kp_model_6274de4));
+	assert_ptr_equal(sc->script.model, &kp_model_6274de4_parent);
+	assert_true(kp_scenario_use_model(sc, &kp_model_6274de4_parent));
+	assert_true(kp_scenario_use_model(sc, NULL));
+	assert_ptr_equal(sc->script.model, &kp_model_6274de4_parent);
+
+	sc = parse_ok(state, "model 6274de4^\n" TASK);
+	assert_false(sc->model_only);
+	assert_true(kp_scenario_use_model(sc, &kp_model_6274de4));
+	assert_ptr_equal(sc->script.model, &kp_model_6274de4);
+	assert_string_equal(sc->model_name, "6274de4");
+}
+
 static void test_header(void **state)
 {
 	KpScenario *sc = parse_ok(state, "# a comment first\n"
@@ -116,6 +140,7 @@ static void test_header(void **state)
 	assert_true(sc->branch_choice);
 	assert_true(sc->script.branch_choice);
 	assert_int_equal(sc->max_steps, 123456789012ULL);
+	assert_false(sc->model_only);
 
 	sc = parse_ok(state, "branches not-taken\ncpus 1\n" TASK);
 	assert_false(sc->script.branch_choice);
@@ -553,6 +578,10 @@ static void test_errors(void **state)
 		{ "frobnicate\n", "t.kps:1:1: unknown statement 'frobnicate'" },
 		{ "model 1234567\n" TASK, "t.kps:1:7: unknown model '1234567'" },
 		{ "model\n" TASK, "t.kps:1:6: missing model name" },
+		{ "model 6274de4 soon\n" TASK, "t.kps:1:15: expected 'only' or the end of the line "
+						"after the model name, found 'soon'" },
+		{ "model 6274de4 only only\n" TASK, "t.kps:1:20: unexpected 'only'" },
+		{ "model 6274de4^ \"only\"\n" TASK, "t.kps:1:16: unexpected string" },
 		{ "cpus 0\n" TASK, "t.kps:1:6: cpus must be 1..16" },
 		{ "cpus 17\n" TASK, "t.kps:1:6: cpus must be 1..16" },
 		{ "cpus 99999999999999999999999\n" TASK, "t.kps:1:6: cpus must be 1..16" },
@@ -933,6 +962,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_defaults, teardown),
 		cmocka_unit_test_teardown(test_header, teardown),
+		cmocka_unit_test_teardown(test_model_only, teardown),
 		cmocka_unit_test_teardown(test_probe_locations, teardown),
 		cmocka_unit_test_teardown(test_probe_options, teardown),
 		cmocka_unit_test_teardown(test_probe_kinds, teardown),
