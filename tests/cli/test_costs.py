@@ -52,6 +52,20 @@ def test_costs_of_one_probe(kpsim):
     assert actors["total"] == dict(stop=2, gp=3, text=12, **{"blk-jif": 0, "blk-step": 5})
 
 
+def test_costs_of_one_probe_on_the_parent(kpsim):
+    proc = kpsim("run", "--costs", "--model", "6274de4^", ONE_PROBE, check=0)
+    assert "costs (model 6274de4^, one execution: S1:" in proc.stdout
+    ops, actors = costs_table(proc.stdout)
+    # disable on 6274de4^: the caller removes the jump itself under stop_machine (5
+    # bytes: int3 and the 4 saved ones), puts the original first byte back (1), and waits
+    # one decision for the other vCPU to be captured.
+    assert ops[("t0", 9)] == dict(ret=0, stop=1, gp=0, text=6, **{"blk-jif": 0, "blk-step": 1})
+    assert ops[("t0", 11)]["gp"] == 1
+    # The optimizer only installs: one grace period, one stop_machine, 5 bytes.
+    assert actors["kworker/0"] == dict(stop=1, gp=1, text=5, **{"blk-jif": 0, "blk-step": 2})
+    assert actors["total"]["stop"] == 2
+
+
 def test_costs_refuses_tap(kpsim):
     proc = kpsim("run", "--costs", "--tap", ONE_PROBE, check=2)
     assert "--costs" in proc.stderr
