@@ -118,7 +118,7 @@ static void pool_worker(gpointer data, gpointer user)
 typedef struct {
 	bool tap;
 	const char *out_dir;
-	unsigned passed, failed, errors;
+	unsigned passed, failed, errors, incomplete, internal;
 	KpTransitions total;
 } Report;
 
@@ -149,6 +149,21 @@ static void report_job(Report *r, Job *job, unsigned i)
 			printf("PASS %s (%llu execution%s, %.2f s)\n", path,
 			       (unsigned long long)res->executions,
 			       res->executions == 1 ? "" : "s", job->seconds);
+	} else if (res->verdict == KP_VERDICT_INCOMPLETE || res->verdict == KP_VERDICT_INTERNAL) {
+		bool budget = res->verdict == KP_VERDICT_INCOMPLETE;
+
+		if (budget)
+			r->incomplete++;
+		else
+			r->internal++;
+		fprintf(stderr, "%s\n", res->message);
+		if (r->tap)
+			printf("not ok %u - %s # %s\n", i + 1, path,
+			       budget ? "budget ended" : "internal error");
+		else
+			printf("%s %s (%llu execution%s)\n", budget ? "INCOMPLETE" : "INTERNAL",
+			       path, (unsigned long long)res->executions,
+			       res->executions == 1 ? "" : "s");
 	} else if (res->verdict == KP_VERDICT_ERROR) {
 		r->errors++;
 		fprintf(stderr, "%s\n", res->message);
@@ -213,7 +228,8 @@ int kp_cmd_run(int argc, char **argv)
 	g_option_context_set_description(
 		oc, "Runs each scenario under its own explore directive (or its embedded schedule)\n"
 		    "and judges it against its expectations.  Directories are searched for .kps\n"
-		    "files.  Exit status: 0 all passed, 1 a scenario failed, 2 an input error.\n");
+		    "files.  Exit status: 0 all passed, 1 a scenario failed, 2 an input error,\n"
+		    "3 an internal error, 4 an `explore dfs ... runs N` budget ended first.\n");
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		fprintf(stderr, "kpsim run: %s\n", err->message);
 		return KP_EXIT_USAGE;
@@ -255,13 +271,22 @@ int kp_cmd_run(int argc, char **argv)
 	g_free(all);
 	if (coverage)
 		kp_print_transitions(&r.total, stdout);
-	printf("scenarios: %u passed, %u failed", r.passed, r.failed + r.errors);
+	printf("scenarios: %u passed, %u failed", r.passed,
+	       r.failed + r.errors + r.incomplete + r.internal);
 	if (r.errors)
 		printf(" (%u input error%s)", r.errors, r.errors == 1 ? "" : "s");
+	if (r.incomplete)
+		printf(" (%u incomplete)", r.incomplete);
+	if (r.internal)
+		printf(" (%u internal error%s)", r.internal, r.internal == 1 ? "" : "s");
 	printf("\n");
 	if (r.errors)
 		return KP_EXIT_USAGE;
-	return r.failed ? KP_EXIT_FAIL : KP_EXIT_PASS;
+	if (r.internal)
+		return KP_EXIT_INTERNAL;
+	if (r.failed)
+		return KP_EXIT_FAIL;
+	return r.incomplete ? KP_EXIT_BUDGET : KP_EXIT_PASS;
 }
 
 int kp_cmd_replay(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include "sim/stop_machine.h"
 #include "sim/trace.h"
 #include "tools/commands.h"
+#include "tools/explore.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -216,6 +217,46 @@ static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, boo
 	return true;
 }
 
+/* `explore dfs` and `explore pct`: the explorer, in this process. */
+static void run_explored(const KpScenario *sc, KpRunResult *res)
+{
+	const KpExplore *x = &sc->explore;
+	KpExploreConfig cfg = {
+		.strategy = x->kind == KP_EXPLORE_DFS ? KP_STRATEGY_DFS : KP_STRATEGY_PCT,
+		.preemptions = x->preemptions, .reduce = !x->no_reduce, .runs = x->runs,
+		.seed = x->has_seed ? x->seed : 0, .depth = x->depth, .jobs = 1,
+	};
+	KpExploreResult r;
+
+	if (cfg.strategy == KP_STRATEGY_PCT)
+		cfg.pct_steps = MAX(kp_explore_first_steps(sc), 1);
+	kp_explore(sc, &cfg, &r);
+	res->executions = r.executions;
+	res->transitions = r.transitions;
+	if (r.input_error) {
+		res->verdict = KP_VERDICT_ERROR;
+		res->message = g_strdup(r.input_error);
+	} else if (r.internal_error) {
+		res->verdict = KP_VERDICT_INTERNAL;
+		res->message = g_strdup(r.internal_error);
+	} else if (r.failures->len) {
+		KpExploreFailure *f = r.failures->pdata[0];
+
+		/* The group found first in the search, as a single run would report it. */
+		for (unsigned i = 1; i < r.failures->len; i++)
+			if (((KpExploreFailure *)r.failures->pdata[i])->order < f->order)
+				f = r.failures->pdata[i];
+		res->verdict = KP_VERDICT_FAIL;
+		res->message = g_strdup(f->message);
+		res->schedule = g_strdup(f->schedule);
+	} else if (cfg.strategy == KP_STRATEGY_DFS && !r.complete) {
+		res->verdict = KP_VERDICT_INCOMPLETE;
+		res->message = g_strdup_printf("%s:%d: the runs budget ended before the dfs search "
+					       "was complete", sc->path, x->line);
+	}
+	kp_explore_result_clear(&r);
+}
+
 void kp_runner_run(const KpScenario *sc, KpRunResult *res)
 {
 	KpScript script = script_of(sc);
@@ -226,6 +267,13 @@ void kp_runner_run(const KpScenario *sc, KpRunResult *res)
 	uint64_t runs = 1, seed0 = sc->explore.has_seed ? sc->explore.seed : 0;
 
 	memset(res, 0, sizeof(*res));
+	if (!sc->schedule &&
+	    (sc->explore.kind == KP_EXPLORE_DFS || sc->explore.kind == KP_EXPLORE_PCT)) {
+		run_explored(sc, res);
+		sim_ctx_free(ctx);
+		g_free(sometimes);
+		return;
+	}
 	if (!sc->schedule && sc->explore.kind == KP_EXPLORE_RANDOM)
 		runs = sc->explore.runs;
 	for (uint64_t i = 0; i < runs; i++) {

@@ -15,6 +15,8 @@ typedef enum {
 	KP_VERDICT_PASS,
 	KP_VERDICT_FAIL,	/* a violation or an expectation failed */
 	KP_VERDICT_ERROR,	/* the scenario does not fit the image (input error) */
+	KP_VERDICT_INCOMPLETE,	/* passed so far, but an `explore dfs ... runs N` budget ended */
+	KP_VERDICT_INTERNAL,	/* the engine failed (an execution did not repeat) */
 } KpVerdict;
 
 typedef struct {
