@@ -155,11 +155,18 @@ static bool holds(SimCtx *ctx, const KpScriptRun *run, const KpExpectation *e, G
 	return ok;
 }
 
-/* The failure group of a violation: its invariant id and where it was reported. */
+/*
+ * The failure group of a violation: its invariant id and where it was reported (the
+ * source file's name only, so that the key does not depend on where it was built).
+ */
 static void violation_key(GString *key, const SimViolation *v)
 {
+	const char *file = v->file ? v->file : "?";
+	const char *slash = strrchr(file, '/');
+
 	if (key)
-		g_string_printf(key, "violation %s (%s:%d)", v->id, v->file, v->line);
+		g_string_printf(key, "violation %s (%s:%d)", v->id, slash ? slash + 1 : file,
+				v->line);
 }
 
 /*
