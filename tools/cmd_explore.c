@@ -261,6 +261,9 @@ int kp_cmd_explore(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
+	/* Random and pct know their total; the ETA follows from the rate. */
+	if (cfg.strategy != KP_STRATEGY_DFS)
+		ps.estimate = (double)cfg.runs;
 	/* A progress line only for a person watching. */
 	if (isatty(STDERR_FILENO)) {
 		cfg.progress = show_progress;

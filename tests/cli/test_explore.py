@@ -121,9 +121,12 @@ def test_jobs_do_not_change_the_failures(kpsim, tmp_path, strategy):
         assert one == two
 
 
-def test_failure_replays(kpsim, tmp_path):
+@pytest.mark.parametrize("strategy", [["random", "--runs", "30"],
+                                      ["pct", "--runs", "30"],
+                                      ["dfs", "--preemptions", "1"]])
+def test_failure_replays(kpsim, tmp_path, strategy):
     path = write(tmp_path, "bad.kps", FAILING)
-    out = kpsim("explore", path, "--strategy", "random", "--runs", "30", check=1).stdout
+    out = kpsim("explore", path, "--strategy", *strategy, check=1, timeout=300).stdout
     cmds = summary(out)["replays"]
     assert cmds
     for cmd in cmds:
