@@ -26,6 +26,7 @@
 #include <string.h>
 
 #define MAX_OPTS 64	/* options at one decision; 2 * SIM_MAX_VCPUS + 1 in practice */
+#define NO_VCPU UINT16_MAX	/* hprev before any vCPU has run */
 
 typedef struct {
 	uint8_t kind;
@@ -34,6 +35,17 @@ typedef struct {
 	uint16_t task;
 	uint16_t reason;
 	SimFootprint fp;
+	/*
+	 * Sleep-set entries only.  Firm: the search below the entry's own node was not cut,
+	 * so every execution it stands for was run.  Otherwise (see reorder_within_bound)
+	 * `base` is the preemption count before the node where it was searched, `hyp` an
+	 * upper bound on the preemptions of the path from there with this option moved to
+	 * its front, and `hprev` the vCPU that would run last on that path.
+	 */
+	bool firm;
+	uint16_t base;
+	uint16_t hyp;
+	uint16_t hprev;
 } DfsOpt;
 
 typedef struct {
@@ -47,7 +59,8 @@ typedef struct {
 	bool top;		/* above the split level: siblings never sleep */
 	bool owned_here;	/* the split decision of this path is made here */
 	uint64_t done;		/* options whose subtree has been searched */
-	uint64_t eligible;	/* ... and may sleep for later siblings */
+	uint64_t eligible;	/* ... without a cut: may sleep for later siblings */
+	uint64_t eligible_cut;	/* ... with a cut: may sleep while reordering stays in bound */
 	uint64_t asleep;	/* options in the sleep set */
 	uint64_t excluded;	/* beyond the preemption bound */
 	int prev;		/* the vCPU that took the last step before this node, -1 none */
@@ -120,12 +133,36 @@ static bool both_wake(unsigned a, unsigned b)
 	return wa && wb;
 }
 
+/*
+ * The tick advances jiffies and fires the timers due: it writes the clock and the timer
+ * list, queues work (waking a worker) and wakes sleepers, on any vCPU.  A step commutes
+ * with it when it touches none of that: no clock, work item or global access in its
+ * footprint, no wake-up of its own (the two wake-ups could queue tasks in either order),
+ * and no effect beyond its footprint.  The tick cannot change a step it commutes with:
+ * it wakes only blocked tasks, and a woken task queues behind the running one.
+ */
+static bool tick_independent(const SimOption *s)
+{
+	if (s->kind == SIM_OPT_TICK || reason_always_dependent(s->reason) ||
+	    s->reason == SIM_Y_UNLOCK || s->reason == SIM_Y_COMPLETE)
+		return false;
+	for (unsigned i = 0; i < s->fp->n; i++) {
+		unsigned cls = s->fp->acc[i].cls;
+
+		if (cls == SIM_RES_CLOCK || cls == SIM_RES_WORK || cls == SIM_RES_GLOBAL)
+			return false;
+	}
+	return true;
+}
+
 bool sim_opts_independent(const SimOption *a, const SimOption *b)
 {
 	assert(a != NULL && b != NULL);
 	assert(a->fp != NULL && b->fp != NULL);
-	if (a->kind == SIM_OPT_TICK || b->kind == SIM_OPT_TICK)
-		return false;
+	if (a->kind == SIM_OPT_TICK)
+		return tick_independent(b);
+	if (b->kind == SIM_OPT_TICK)
+		return tick_independent(a);
 	if (a->vcpu == b->vcpu)
 		return false;
 	if (reason_always_dependent(a->reason) || reason_always_dependent(b->reason))
@@ -248,6 +285,18 @@ static int pick(DfsStrategy *d, const DfsNode *nd)
 	return -1;
 }
 
+/* Account for `c` taken after the path an unfirm sleep entry stands in front of. */
+static void extend(DfsOpt *e, const DfsOpt *c)
+{
+	if (e->firm)
+		return;
+	/* Every switch is counted as a preemption: its vCPU may well be enabled there. */
+	if (c->kind == SIM_OPT_TICK || c->vcpu != e->hprev)
+		e->hyp++;
+	if (c->kind == SIM_OPT_STEP)
+		e->hprev = c->vcpu;
+}
+
 /* The sleep set a child of `parent` (which chose parent->chosen) starts with. */
 static void child_sleep(DfsStrategy *d, DfsNode *parent)
 {
@@ -260,20 +309,51 @@ static void child_sleep(DfsStrategy *d, DfsNode *parent)
 		DfsOpt s = g_array_index(d->sleep, DfsOpt, parent->sleep0 + i);
 		SimOption sv = opt_view(&s);
 
-		if (sim_opts_independent(&sv, &cv))
-			g_array_append_val(d->sleep, s);
+		if (!sim_opts_independent(&sv, &cv))
+			continue;
+		extend(&s, chosen);
+		g_array_append_val(d->sleep, s);
 	}
 	for (unsigned i = 0; i < parent->n; i++) {
 		DfsOpt s;
 		SimOption sv;
 
-		if (!(parent->eligible >> i & 1))
+		if (!((parent->eligible | parent->eligible_cut) >> i & 1))
 			continue;
 		s = *node_opt(d, parent, i);
 		sv = opt_view(&s);
-		if (sim_opts_independent(&sv, &cv))
-			g_array_append_val(d->sleep, s);
+		if (!sim_opts_independent(&sv, &cv))
+			continue;
+		s.firm = parent->eligible >> i & 1;
+		s.base = (uint16_t)parent->preemptions;
+		s.hyp = preempts(d, parent, i) ? 1 : 0;
+		/* The tick does not change which vCPU runs. */
+		s.hprev = s.kind == SIM_OPT_STEP ? s.vcpu :
+			  parent->prev >= 0 ? (uint16_t)parent->prev : NO_VCPU;
+		extend(&s, chosen);
+		g_array_append_val(d->sleep, s);
 	}
+}
+
+/*
+ * May the unfirm sleep entry e keep option i of node nd asleep?  An execution that takes
+ * it here, path . x . w from e's node, is equivalent to x . path . w, which the search
+ * below x covered if it is within the bound: its preemptions are at most e->hyp for
+ * x . path, plus those of w, which differ from w's after path . x only in w's first step
+ * and only when the vCPU running last differs (x's vCPU, or the path's last).  So it
+ * suffices that hyp + [they differ] <= preemptions of path + [x preempts here].
+ */
+static bool reorder_within_bound(DfsStrategy *d, const DfsNode *nd, const DfsOpt *e, unsigned i)
+{
+	unsigned lhs, rhs;
+
+	if (e->firm)
+		return true;
+	assert(nd->preemptions >= e->base);
+	/* After the tick the running vCPU is the path's last either way. */
+	lhs = e->hyp + (e->kind == SIM_OPT_STEP && nd->prev != (int)e->vcpu ? 1u : 0u);
+	rhs = nd->preemptions - e->base + (preempts(d, nd, i) ? 1u : 0u);
+	return lhs <= rhs;
 }
 
 /* Assign the subtree below this node's choice to a worker; false: not ours. */
@@ -314,13 +394,29 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 
 		opt_copy(&o, &opts[i]);
 		g_array_append_val(d->opts, o);
-		for (uint32_t s = 0; s < nd.n_sleep; s++)
-			if (opt_same(&g_array_index(d->sleep, DfsOpt, nd.sleep0 + s), &opts[i]))
-				nd.asleep |= 1ull << i;
 	}
 	g_array_append_val(d->nodes, nd);
 	{
 		DfsNode *me = node_at(d, d->nodes->len - 1);
+		uint32_t kept = 0;
+
+		/* Entries that no longer hold are dropped here and for the whole subtree. */
+		for (uint32_t s = 0; s < me->n_sleep; s++) {
+			DfsOpt e = g_array_index(d->sleep, DfsOpt, me->sleep0 + s);
+			bool keep = false;
+
+			for (size_t i = 0; i < n && !keep; i++)
+				if (opt_same(&e, &opts[i]) && reorder_within_bound(d, me, &e, (unsigned)i)) {
+					me->asleep |= 1ull << i;
+					keep = true;
+				}
+			if (keep)
+				g_array_index(d->sleep, DfsOpt, me->sleep0 + kept++) = e;
+		}
+		/* This node's entries are the last in the pool. */
+		assert(me->sleep0 + me->n_sleep == d->sleep->len);
+		g_array_set_size(d->sleep, me->sleep0 + kept);
+		me->n_sleep = kept;
 
 		if (d->cfg.preemptions >= 0)
 			for (unsigned i = 0; i < me->n; i++)
@@ -458,8 +554,12 @@ bool sim_strategy_dfs_advance(SimStrategy *s)
 
 		nd->done |= 1ull << nd->chosen;
 		nd->cut_any |= nd->cut_below;
-		if (d->cfg.reduce && !nd->cut_below && !nd->top)
-			nd->eligible |= 1ull << nd->chosen;
+		if (d->cfg.reduce && !nd->top) {
+			if (nd->cut_below)
+				nd->eligible_cut |= 1ull << nd->chosen;
+			else
+				nd->eligible |= 1ull << nd->chosen;
+		}
 		if (choose_here(d, nd) >= 0)
 			return true;
 		pop(d);

@@ -13,10 +13,13 @@
  * it then updates x in an order-dependent way and declares a write of object 1; other
  * steps touch only the task's own object.
  */
+#define MAX_TASKS 3
+
 typedef struct {
 	uint64_t x;
-	unsigned steps[2];
-	uint32_t shared[2];
+	unsigned n_tasks;	/* 0 means 2 */
+	unsigned steps[MAX_TASKS];
+	uint32_t shared[MAX_TASKS];
 } Work;
 
 typedef struct {
@@ -35,24 +38,30 @@ static void straight(SimCtx *ctx, void *p)
 
 		sim_yield(ctx, SIM_Y_STORE, &fp);
 		if (shared)
-			w->x = w->x * 3 + a->me + 1;
+			w->x = w->x * 4 + a->me + 1;
 	}
 }
 
 typedef struct {
 	Work *w;
-	Arg args[2];
+	Arg args[MAX_TASKS];
 } Setup;
+
+static unsigned n_tasks(const Work *w)
+{
+	return w->n_tasks ? w->n_tasks : 2;
+}
 
 static void setup_two(SimCtx *ctx, void *data)
 {
+	static const char *const names[MAX_TASKS] = { "t0", "t1", "t2" };
 	Setup *s = data;
 
 	s->w->x = 0;
-	s->args[0] = (Arg){ s->w, 0 };
-	s->args[1] = (Arg){ s->w, 1 };
-	sim_task_create(ctx, "t0", 0, straight, &s->args[0], 0);
-	sim_task_create(ctx, "t1", 1, straight, &s->args[1], 0);
+	for (unsigned i = 0; i < n_tasks(s->w); i++) {
+		s->args[i] = (Arg){ s->w, i };
+		sim_task_create(ctx, names[i], i, straight, &s->args[i], 0);
+	}
 }
 
 typedef struct {
@@ -62,7 +71,7 @@ typedef struct {
 
 static Outcome explore(Work *w, int bound, bool reduce)
 {
-	SimCtx *ctx = harness_ctx(2, false);
+	SimCtx *ctx = harness_ctx(n_tasks(w), false);
 	SimDfsConfig cfg = { .preemptions = bound, .reduce = reduce };
 	SimStrategy *s = sim_strategy_dfs_new(&cfg);
 	Setup setup = { .w = w };
@@ -186,6 +195,50 @@ static void test_sleep_sets_reduce_soundly(void **state)
 	}
 }
 
+static void same_finals(const Outcome *full, const Outcome *red)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	assert_true(red->executions <= full->executions);
+	assert_int_equal(g_hash_table_size(red->finals), g_hash_table_size(full->finals));
+	g_hash_table_iter_init(&it, full->finals);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		assert_true(g_hash_table_contains(red->finals, k));
+}
+
+/*
+ * Three tasks, shared steps drawn from a seed, every bound up to 3: the reduced search
+ * under a bound reaches every final value the full bounded search reaches.
+ */
+static void test_sleep_sets_under_bounds(void **state)
+{
+	uint64_t rng = 12345, full_total = 0, red_total = 0;
+
+	(void)state;
+	for (unsigned round = 0; round < 12; round++) {
+		Work w = { .n_tasks = 3, .steps = { 3, 2, 3 } };
+
+		for (unsigned t = 0; t < 3; t++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			w.shared[t] = (uint32_t)(rng >> 40) & 0x7;
+		}
+		for (int bound = 0; bound <= 3; bound++) {
+			Outcome full = explore(&w, bound, false);
+			Outcome red = explore(&w, bound, true);
+
+			same_finals(&full, &red);
+			full_total += full.executions;
+			red_total += red.executions;
+			free_outcome(&full);
+			free_outcome(&red);
+		}
+	}
+	print_message("# bounded: %llu executions reduced, %llu full\n", (unsigned long long)red_total, (unsigned long long)full_total);
+	/* And the bound does not switch the reduction off. */
+	assert_true(red_total * 3 <= full_total * 2);
+}
+
 /* Knuth's estimator is exact when every path branches alike: bound 0 gives 2 paths. */
 static void test_estimate(void **state)
 {
@@ -244,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_dfs_counts_interleavings),
 		cmocka_unit_test(test_dfs_preemption_bound),
 		cmocka_unit_test(test_sleep_sets_reduce_soundly),
+		cmocka_unit_test(test_sleep_sets_under_bounds),
 		cmocka_unit_test(test_estimate),
 		cmocka_unit_test(test_pct_seeded),
 	};
