@@ -65,8 +65,9 @@ void sim_strategy_pct_reseed(SimStrategy *s, uint64_t seed);
 bool sim_is_preemption(const SimOption *opts, size_t n, size_t i, int prev);
 /*
  * May two options of one state be executed in either order with the same result?  False
- * whenever in doubt: the tick, two steps of one vCPU, steps that may block, wake or
- * reach a quiescent state, and footprints that conflict.
+ * whenever in doubt: two steps of one vCPU, steps whose effect reaches past their
+ * footprint, two possible wake-ups, the tick against a step that touches time, work or
+ * global state or may wake a task, and footprints that conflict.
  */
 bool sim_opts_independent(const SimOption *a, const SimOption *b);
 

@@ -10,11 +10,13 @@
  * Sleep sets (Godefroid): after the subtree of option a has been searched at a node,
  * a sleeps in the subtrees of a's later siblings for as long as only options independent
  * of a are taken, because every execution there that takes a later is equivalent to one
- * that takes a first.  Two rules keep this sound here:
- *  - An option enters the sleep set only if the search below it was not cut short by the
- *    preemption bound (a cut means its subtree holds fewer executions than the unbounded
- *    one, so the equivalent execution may never have been run), nor by the split between
- *    workers.
+ * that takes a first.  Three rules keep this sound here:
+ *  - An option whose search was not cut short by the preemption bound (nor by the split
+ *    between workers) sleeps firmly: every execution it stands for was run.
+ *  - An option whose search was cut sleeps only while moving it to the front of the path
+ *    taken since would stay within the bound, so that the equivalent execution was among
+ *    those its search ran (reorder_within_bound); options split off to another worker
+ *    never sleep.
  *  - A sleeping option matches an option of a later state only if everything that
  *    identifies it is equal: vCPU, alternative, task, reason and footprint.
  */
