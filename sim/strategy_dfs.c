@@ -45,6 +45,12 @@ typedef struct {
 	 * its front, and `hprev` the vCPU that would run last on that path.
 	 */
 	bool firm;
+	/*
+	 * A quiescent point of a script task where it keeps its vCPU: the step after it
+	 * runs only the task's own code up to its next decision point, and resets its own
+	 * vCPU's execution state (so it is taken to write that vCPU).
+	 */
+	bool local_qs;
 	uint16_t base;
 	uint16_t hyp;
 	uint16_t hprev;
@@ -176,9 +182,16 @@ bool sim_opts_independent(const SimOption *a, const SimOption *b)
 
 /* ---- option identities ---- */
 
-static void opt_copy(DfsOpt *d, const SimOption *o)
+static void opt_copy(DfsOpt *d, const SimCtx *ctx, const SimOption *o)
 {
+	const SimTask *t;
+
 	memset(d, 0, sizeof(*d));
+	if (o->kind == SIM_OPT_STEP && o->reason == SIM_Y_QS && o->alt == 0) {
+		t = sim_task_by_id(ctx, o->task);
+		assert(t != NULL);
+		d->local_qs = !(t->flags & SIM_TASK_DAEMON);
+	}
 	d->kind = o->kind;
 	d->alt = o->alt;
 	d->vcpu = o->vcpu;
@@ -239,6 +252,25 @@ static bool state_unsafe(const SimCtx *ctx)
 			return true;
 	}
 	return false;
+}
+
+/* Independence of two recorded options: as sim_opts_independent, with local_qs. */
+static bool dfs_independent(const DfsOpt *a, const DfsOpt *b)
+{
+	SimOption av = opt_view(a), bv = opt_view(b);
+	SimFootprint afp, bfp;
+
+	if (a->local_qs) {
+		afp = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, a->vcpu);
+		av.fp = &afp;
+		av.reason = SIM_Y_LOAD;
+	}
+	if (b->local_qs) {
+		bfp = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, b->vcpu);
+		bv.fp = &bfp;
+		bv.reason = SIM_Y_LOAD;
+	}
+	return sim_opts_independent(&av, &bv);
 }
 
 /* ---- the path ---- */
@@ -303,28 +335,24 @@ static void extend(DfsOpt *e, const DfsOpt *c)
 static void child_sleep(DfsStrategy *d, DfsNode *parent)
 {
 	const DfsOpt *chosen = node_opt(d, parent, parent->chosen);
-	SimOption cv = opt_view(chosen);
 
 	if (!d->cfg.reduce || parent->unsafe)
 		return;
 	for (uint32_t i = 0; i < parent->n_sleep; i++) {
 		DfsOpt s = g_array_index(d->sleep, DfsOpt, parent->sleep0 + i);
-		SimOption sv = opt_view(&s);
 
-		if (!sim_opts_independent(&sv, &cv))
+		if (!dfs_independent(&s, chosen))
 			continue;
 		extend(&s, chosen);
 		g_array_append_val(d->sleep, s);
 	}
 	for (unsigned i = 0; i < parent->n; i++) {
 		DfsOpt s;
-		SimOption sv;
 
 		if (!((parent->eligible | parent->eligible_cut) >> i & 1))
 			continue;
 		s = *node_opt(d, parent, i);
-		sv = opt_view(&s);
-		if (!sim_opts_independent(&sv, &cv))
+		if (!dfs_independent(&s, chosen))
 			continue;
 		s.firm = parent->eligible >> i & 1;
 		s.base = (uint16_t)parent->preemptions;
@@ -394,7 +422,7 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 	for (size_t i = 0; i < n; i++) {
 		DfsOpt o;
 
-		opt_copy(&o, &opts[i]);
+		opt_copy(&o, ctx, &opts[i]);
 		g_array_append_val(d->opts, o);
 	}
 	g_array_append_val(d->nodes, nd);
