@@ -157,3 +157,45 @@ def test_no_progress_lines_without_a_terminal(kpsim, tmp_path):
     proc = kpsim("explore", ok, "--strategy", "random", "--runs", "3000", check=0)
     assert proc.stderr == ""
     assert "\r" not in proc.stdout
+
+
+def test_progress_line_on_a_terminal(kpsim_path, tmp_path):
+    import pty
+    import subprocess
+    path = write(tmp_path, "ok.kps", PASSING)
+    master, slave = pty.openpty()
+    proc = subprocess.run([kpsim_path, "explore", path, "--strategy", "random",
+                           "--runs", "100000000", "--time", "2.5"],
+                          stdout=subprocess.PIPE, stderr=slave, text=True, timeout=60)
+    os.close(slave)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    # The run lasts 2.5 s: at least one progress line, rewritten in place.
+    assert re.search(rb"\r\x1b\[K\[\d+s\] \d+ executions \(\d+/s\), \d+ states, 0 failures",
+                     err), err
+    assert "every run done" not in proc.stdout
+    assert "the time budget ended it" in proc.stdout
+
+
+def test_estimate_is_printed_first(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    out = kpsim("explore", path, "--estimate", check=0).stdout.splitlines()
+    assert out[0].startswith("explore ")
+    assert re.match(r"estimate: \S+ executions without reduction \(Knuth, 64 random paths\)",
+                    out[1])
+
+
+def test_run_reports_an_unfinished_dfs(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING.replace("preemptions 1", "preemptions 3 runs 4"))
+    proc = kpsim("run", path, check=4)
+    assert re.search(r"^INCOMPLETE .*ok\.kps \(4 executions\)", proc.stdout, re.M)
+    assert "the runs budget ended before the dfs search was complete" in proc.stderr
