@@ -10,6 +10,7 @@
 #include "tools/bench_cpu.h"
 #include "tools/bench_decode.h"
 #include "tools/commands.h"
+#include "tools/explore.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -146,11 +147,75 @@ static void bench_tiny_runs(double *exec_per_s, double *first_ns, double *last_n
 	sim_ctx_free(ctx);
 }
 
+/* ---- the reference scenarios under the explorer ---- */
+
+/* A dfs benchmark that would run longer than this is stopped and says so. */
+#define DFS_BENCH_SECONDS 90.0
+
+static double bench_ref_random(const KpScenario *sc)
+{
+	KpExploreConfig cfg = {
+		.strategy = KP_STRATEGY_RANDOM, .runs = 1000000000, .seed = 1, .time = 3.0,
+		.jobs = 1,
+	};
+	KpExploreResult r;
+	double rate;
+
+	kp_explore(sc, &cfg, &r);
+	rate = r.elapsed > 0 ? (double)r.executions / r.elapsed : 0;
+	kp_explore_result_clear(&r);
+	return rate;
+}
+
+static void bench_ref_dfs(const char *name, const KpScenario *sc, int bound, bool reduce)
+{
+	KpExploreConfig cfg = {
+		.strategy = KP_STRATEGY_DFS, .preemptions = bound, .reduce = reduce,
+		.time = DFS_BENCH_SECONDS, .jobs = 1,
+	};
+	KpExploreResult r;
+
+	kp_explore(sc, &cfg, &r);
+	printf("%s %" G_GUINT64_FORMAT " executions", name, r.executions);
+	if (!r.complete)
+		printf(" (capped: stopped after %.0f s before the search was complete)",
+		       DFS_BENCH_SECONDS);
+	printf("\n");
+	fflush(stdout);
+	kp_explore_result_clear(&r);
+}
+
+static void bench_reference(const char *dir)
+{
+	g_autofree char *path = g_build_filename(dir, "ref-2cpu.kps", NULL);
+	g_autoptr(GError) err = NULL;
+	g_autoptr(KpScenario) sc = kp_scenario_load(path, &err);
+
+	if (!sc) {
+		printf("ref2_random_exec_per_s skipped (%s; run from the source tree or give "
+		       "--scenarios)\n", err->message);
+		return;
+	}
+	printf("ref2_random_exec_per_s %.0f executions/s\n", bench_ref_random(sc));
+	fflush(stdout);
+	bench_ref_dfs("ref2_dfs_p2_executions", sc, 2, true);
+	bench_ref_dfs("ref2_dfs_p2_executions_noreduce", sc, 2, false);
+}
+
 int kp_cmd_bench(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) oc = g_option_context_new("- print speed figures");
 	g_autoptr(GError) err = NULL;
+	g_autofree char *dir = NULL;
+	gboolean only_ref = FALSE;
 	double exec_per_s, first_ns, last_ns;
+	GOptionEntry entries[] = {
+		{ "scenarios", 0, 0, G_OPTION_ARG_FILENAME, &dir,
+		  "where ref-2cpu.kps is (default: scenarios/bench)", "DIR" },
+		{ "reference", 0, 0, G_OPTION_ARG_NONE, &only_ref,
+		  "only the reference-scenario figures", NULL },
+		{ NULL },
+	};
 
 	g_option_context_set_description(
 		oc, "Prints one `name value unit` line per figure:\n"
@@ -160,7 +225,13 @@ int kp_cmd_bench(int argc, char **argv)
 		    "  tiny_exec_ns_first_decile / _last_decile   the same, early and late\n"
 		    "  decode_insn_per_s   x86 instructions decoded per second\n"
 		    "  vcpu_steps_per_s    emulated instructions one vCPU executes per second\n"
+		    "  ref2_random_exec_per_s   whole executions of scenarios/bench/ref-2cpu.kps,\n"
+		    "                      random strategy, one job, checker on, tracing off\n"
+		    "  ref2_dfs_p2_executions / _noreduce   dfs executions of ref-2cpu with a\n"
+		    "                      preemption bound of 2, with and without sleep sets\n"
+		    "                      (each stopped after 90 s, which the line then says)\n"
 		    "Use a release build (meson setup -Dbuildtype=release) for real figures.\n");
+	g_option_context_add_main_entries(oc, entries, NULL);
 	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
 		fprintf(stderr, "kpsim bench: %s\n", err->message);
 		return KP_EXIT_USAGE;
@@ -168,6 +239,10 @@ int kp_cmd_bench(int argc, char **argv)
 	if (argc > 1) {
 		fprintf(stderr, "kpsim bench: unexpected argument '%s'\n", argv[1]);
 		return KP_EXIT_USAGE;
+	}
+	if (only_ref) {
+		bench_reference(dir ? dir : "scenarios/bench");
+		return KP_EXIT_PASS;
 	}
 	printf("switch_pair_ns %.1f ns\n", bench_switch_pair_ns());
 	fflush(stdout);
@@ -181,5 +256,7 @@ int kp_cmd_bench(int argc, char **argv)
 	printf("decode_insn_per_s %.0f insn/s\n", kp_bench_decode_insn_per_s());
 	fflush(stdout);
 	printf("vcpu_steps_per_s %.0f steps/s\n", kp_bench_vcpu_steps_per_s());
+	fflush(stdout);
+	bench_reference(dir ? dir : "scenarios/bench");
 	return KP_EXIT_PASS;
 }

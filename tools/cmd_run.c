@@ -141,7 +141,7 @@ typedef struct {
 	bool tap;
 	const char *out_dir;
 	const KpModel *model;
-	unsigned passed, failed, errors, not_applicable;
+	unsigned passed, failed, errors, not_applicable, incomplete, internal;
 	KpTransitions total;
 } Report;
 
@@ -184,6 +184,21 @@ static void report_job(Report *r, Job *job, unsigned i)
 			       res->executions == 1 ? "" : "s", job->seconds);
 		if (job->has_costs)
 			kp_exec_report_print_costs(&job->costs, stdout);
+	} else if (res->verdict == KP_VERDICT_INCOMPLETE || res->verdict == KP_VERDICT_INTERNAL) {
+		bool budget = res->verdict == KP_VERDICT_INCOMPLETE;
+
+		if (budget)
+			r->incomplete++;
+		else
+			r->internal++;
+		fprintf(stderr, "%s\n", res->message);
+		if (r->tap)
+			printf("not ok %u - %s # %s\n", i + 1, path,
+			       budget ? "budget ended" : "internal error");
+		else
+			printf("%s %s (%llu execution%s)\n", budget ? "INCOMPLETE" : "INTERNAL",
+			       path, (unsigned long long)res->executions,
+			       res->executions == 1 ? "" : "s");
 	} else if (res->verdict == KP_VERDICT_ERROR) {
 		r->errors++;
 		fprintf(stderr, "%s\n", res->message);
@@ -261,7 +276,8 @@ int kp_cmd_run(int argc, char **argv)
 		    "and judges it against its expectations.  Directories are searched for .kps\n"
 		    "files.  With --model, a scenario whose header says `model X only` is not\n"
 		    "run on another port: it is reported as N/A (TAP: SKIP) and counted apart.\n"
-		    "Exit status: 0 all passed, 1 a scenario failed, 2 an input error.\n"
+		    "Exit status: 0 all passed, 1 a scenario failed, 2 an input error,\n"
+		    "3 an internal error, 4 an `explore dfs ... runs N` budget ended first.\n"
 		    "\n"
 		    "--costs columns, per operation (what it cost the task that called it) and\n"
 		    "per actor (the scenario's tasks, the kernel's kworkers): stop = stop_machine\n"
@@ -320,15 +336,24 @@ int kp_cmd_run(int argc, char **argv)
 	g_free(all);
 	if (coverage)
 		kp_print_transitions(&r.total, stdout);
-	printf("scenarios: %u passed, %u failed", r.passed, r.failed + r.errors);
+	printf("scenarios: %u passed, %u failed", r.passed,
+	       r.failed + r.errors + r.incomplete + r.internal);
 	if (r.errors)
 		printf(" (%u input error%s)", r.errors, r.errors == 1 ? "" : "s");
 	if (r.model)
 		printf(", %u not applicable to model %s", r.not_applicable, r.model->name);
+	if (r.incomplete)
+		printf(" (%u incomplete)", r.incomplete);
+	if (r.internal)
+		printf(" (%u internal error%s)", r.internal, r.internal == 1 ? "" : "s");
 	printf("\n");
 	if (r.errors)
 		return KP_EXIT_USAGE;
-	return r.failed ? KP_EXIT_FAIL : KP_EXIT_PASS;
+	if (r.internal)
+		return KP_EXIT_INTERNAL;
+	if (r.failed)
+		return KP_EXIT_FAIL;
+	return r.incomplete ? KP_EXIT_BUDGET : KP_EXIT_PASS;
 }
 
 int kp_cmd_replay(int argc, char **argv)

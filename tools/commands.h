@@ -15,6 +15,7 @@ int kp_cmd_demo(int argc, char **argv);
 int kp_cmd_run(int argc, char **argv);
 int kp_cmd_replay(int argc, char **argv);
 int kp_cmd_compare(int argc, char **argv);
+int kp_cmd_explore(int argc, char **argv);
 int kp_cmd_invariants(int argc, char **argv);
 int kp_cmd_models(int argc, char **argv);
 

@@ -14,6 +14,7 @@ typedef struct {
 
 static const KpCommand commands[] = {
 	{ "run", kp_cmd_run, "run scenario files (or directories of them) and judge them" },
+	{ "explore", kp_cmd_explore, "explore a scenario's executions: dfs, random or pct" },
 	{ "replay", kp_cmd_replay, "run one execution of a scenario and print its full trace" },
 	{ "compare", kp_cmd_compare, "run a scenario on two ports and show the differences" },
 	{ "demo", kp_cmd_demo, "run the bundled engine demo workload and print its trace" },

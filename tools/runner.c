@@ -3,10 +3,12 @@
 
 #include "model/kernel/kernel.h"
 #include "sim/rcu.h"
+#include "sim/rng.h"
 #include "sim/schedule.h"
 #include "sim/stop_machine.h"
 #include "sim/trace.h"
 #include "tools/commands.h"
+#include "tools/explore.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -153,9 +155,26 @@ static bool holds(SimCtx *ctx, const KpScriptRun *run, const KpExpectation *e, G
 	return ok;
 }
 
-/* Judge one execution; on failure fill *msg.  sometimes[] collects what held. */
+/*
+ * The failure group of a violation: its invariant id and where it was reported (the
+ * source file's name only, so that the key does not depend on where it was built).
+ */
+static void violation_key(GString *key, const SimViolation *v)
+{
+	const char *file = v->file ? v->file : "?";
+	const char *slash = strrchr(file, '/');
+
+	if (key)
+		g_string_printf(key, "violation %s (%s:%d)", v->id, slash ? slash + 1 : file,
+				v->line);
+}
+
+/*
+ * Judge one execution; on failure fill *msg, and *key (when not NULL) with the failure's
+ * group.  sometimes[] collects what held.
+ */
 static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, bool *sometimes,
-		  GString *msg)
+		  GString *msg, GString *key)
 {
 	const SimViolation *fatal = sim_violation_fatal(ctx);
 	bool violation_expected = false;
@@ -164,6 +183,7 @@ static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, boo
 		const SimViolation *v = fatal ? fatal : sim_violation_get(ctx, 0);
 
 		g_string_printf(msg, "violation %s: %s", v->id, v->message);
+		violation_key(key, v);
 		return false;
 	}
 	for (unsigned i = 0; i < sc->n_expects; i++) {
@@ -184,7 +204,10 @@ static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, boo
 
 			g_string_printf(msg, "%s:%d: violation %s: %s", sc->path, e->line, v->id,
 					v->message);
+			violation_key(key, v);
 		} else {
+			if (key)
+				g_string_printf(key, "expectation %s:%d", sc->path, e->line);
 			g_string_printf(msg, "%s:%d: expectation failed%s%s", sc->path, e->line,
 					why->len ? ": " : "", why->str);
 			if (fatal)
@@ -195,9 +218,50 @@ static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, boo
 	}
 	if (fatal && !violation_expected) {
 		g_string_printf(msg, "violation %s: %s", fatal->id, fatal->message);
+		violation_key(key, fatal);
 		return false;
 	}
 	return true;
+}
+
+/* `explore dfs` and `explore pct`: the explorer, in this process. */
+static void run_explored(const KpScenario *sc, KpRunResult *res)
+{
+	const KpExplore *x = &sc->explore;
+	KpExploreConfig cfg = {
+		.strategy = x->kind == KP_EXPLORE_DFS ? KP_STRATEGY_DFS : KP_STRATEGY_PCT,
+		.preemptions = x->preemptions, .reduce = !x->no_reduce, .runs = x->runs,
+		.seed = x->has_seed ? x->seed : 0, .depth = x->depth, .jobs = 1,
+	};
+	KpExploreResult r;
+
+	if (cfg.strategy == KP_STRATEGY_PCT)
+		cfg.pct_steps = MAX(kp_explore_first_steps(sc), 1);
+	kp_explore(sc, &cfg, &r);
+	res->executions = r.executions;
+	res->transitions = r.transitions;
+	if (r.input_error) {
+		res->verdict = KP_VERDICT_ERROR;
+		res->message = g_strdup(r.input_error);
+	} else if (r.internal_error) {
+		res->verdict = KP_VERDICT_INTERNAL;
+		res->message = g_strdup(r.internal_error);
+	} else if (r.failures->len) {
+		KpExploreFailure *f = r.failures->pdata[0];
+
+		/* The group found first in the search, as a single run would report it. */
+		for (unsigned i = 1; i < r.failures->len; i++)
+			if (((KpExploreFailure *)r.failures->pdata[i])->order < f->order)
+				f = r.failures->pdata[i];
+		res->verdict = KP_VERDICT_FAIL;
+		res->message = g_strdup(f->message);
+		res->schedule = g_strdup(f->schedule);
+	} else if (cfg.strategy == KP_STRATEGY_DFS && !r.complete) {
+		res->verdict = KP_VERDICT_INCOMPLETE;
+		res->message = g_strdup_printf("%s:%d: the runs budget ended before the dfs search "
+					       "was complete", sc->path, x->line);
+	}
+	kp_explore_result_clear(&r);
 }
 
 void kp_runner_run(const KpScenario *sc, KpRunResult *res)
@@ -210,6 +274,13 @@ void kp_runner_run(const KpScenario *sc, KpRunResult *res)
 	uint64_t runs = 1, seed0 = sc->explore.has_seed ? sc->explore.seed : 0;
 
 	memset(res, 0, sizeof(*res));
+	if (!sc->schedule &&
+	    (sc->explore.kind == KP_EXPLORE_DFS || sc->explore.kind == KP_EXPLORE_PCT)) {
+		run_explored(sc, res);
+		sim_ctx_free(ctx);
+		g_free(sometimes);
+		return;
+	}
 	if (!sc->schedule && sc->explore.kind == KP_EXPLORE_RANDOM)
 		runs = sc->explore.runs;
 	for (uint64_t i = 0; i < runs; i++) {
@@ -242,7 +313,7 @@ void kp_runner_run(const KpScenario *sc, KpRunResult *res)
 						       sc->path, sc->schedule_line);
 			break;
 		}
-		if (!judge(sc, ctx, &run, sometimes, msg)) {
+		if (!judge(sc, ctx, &run, sometimes, msg, NULL)) {
 			res->verdict = KP_VERDICT_FAIL;
 			res->message = g_strdup(msg->str);
 			res->schedule = sim_schedule_string(ctx);
@@ -398,7 +469,7 @@ int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
 		sc->path, sim_end_name(end), sim_step(ctx), sim_jiffies(ctx), sched);
 	if (end == SIM_END_STOPPED)
 		goto out;
-	if (!judge(sc, ctx, &run, sometimes, msg)) {
+	if (!judge(sc, ctx, &run, sometimes, msg, NULL)) {
 		fprintf(summary, "FAIL %s\n", msg->str);
 		rc = KP_EXIT_FAIL;
 	}
@@ -448,11 +519,209 @@ SimEnd kp_runner_once(const KpScenario *sc, const char *schedule, KpScript *scri
 		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
 			    "the schedule does not fit this scenario");
 	else if (end != SIM_END_NONE && end != SIM_END_STOPPED) {
-		if (judge(sc, ctx, run, sometimes, verdict))
+		if (judge(sc, ctx, run, sometimes, verdict, NULL))
 			g_string_assign(verdict, "pass");
 		else
 			g_string_prepend(verdict, "FAIL ");
 	}
 	g_free(sometimes);
 	return end;
+}
+
+/* ---- single executions, for explorers ---- */
+
+struct KpExec {
+	const KpScenario *sc;
+	KpScript script;
+	SimCtx *ctx;
+	KpScriptRun run;
+	bool *sometimes;
+	KpSnapshot *snap;
+	SimEnd end;
+};
+
+KpExec *kp_exec_new(const KpScenario *sc)
+{
+	KpExec *x = g_new0(KpExec, 1);
+
+	x->sc = sc;
+	x->script = script_of(sc);
+	x->ctx = new_ctx(sc, false);
+	x->sometimes = g_new0(bool, sc->n_expects ? sc->n_expects : 1);
+	x->snap = g_new0(KpSnapshot, 1);
+	return x;
+}
+
+void kp_exec_free(KpExec *x)
+{
+	if (!x)
+		return;
+	kp_script_release(&x->run);
+	sim_ctx_free(x->ctx);
+	g_free(x->sometimes);
+	g_free(x->snap);
+	g_free(x);
+}
+
+SimEnd kp_exec_run(KpExec *x, SimStrategy *s, GError **error)
+{
+	x->end = kp_script_run(x->ctx, &x->script, s, &x->run, error);
+	return x->end;
+}
+
+bool kp_exec_judge(KpExec *x, GString *msg, GString *key)
+{
+	assert(x->end != SIM_END_NONE && x->end != SIM_END_STOPPED);
+	return judge(x->sc, x->ctx, &x->run, x->sometimes, msg, key);
+}
+
+const bool *kp_exec_sometimes(const KpExec *x)
+{
+	return x->sometimes;
+}
+
+char *kp_exec_schedule(const KpExec *x)
+{
+	return sim_schedule_string(x->ctx);
+}
+
+uint64_t kp_exec_steps(const KpExec *x)
+{
+	return sim_step(x->ctx);
+}
+
+void kp_exec_add_transitions(const KpExec *x, KpTransitions *into)
+{
+	if (!x->run.env)
+		return;
+	for (unsigned a = 0; a < KP_ST_COUNT; a++)
+		for (unsigned b = 0; b < KP_ST_COUNT; b++)
+			into->count[a][b] += x->run.world.transitions.count[a][b];
+}
+
+/* FNV-1a over 64 bits, then a final mix: a hash of values, never of addresses. */
+static void hash_bytes(uint64_t *h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		*h ^= b[i];
+		*h *= 0x100000001b3ull;
+	}
+}
+
+static void hash_u64(uint64_t *h, uint64_t v)
+{
+	hash_bytes(h, &v, sizeof(v));
+}
+
+static void hash_str(uint64_t *h, const char *s)
+{
+	hash_bytes(h, s, strlen(s) + 1);
+}
+
+/* The entry's state, without its allocation id (a name, which interleaving may permute). */
+static void hash_entry(uint64_t *h, const KpSnapEntry *e)
+{
+	hash_u64(h, e->addr);
+	hash_u64(h, (uint64_t)e->hashed | (uint64_t)e->aggr << 1 | (uint64_t)e->optready << 2 |
+			    (uint64_t)e->post_handler << 3 | (uint64_t)e->break_handler << 4);
+	hash_u64(h, e->flags);
+	hash_u64(h, e->list);
+	hash_u64(h, e->opt_size);
+	hash_u64(h, e->detour);
+	hash_u64(h, e->ss_slot);
+	hash_u64(h, (uint64_t)(int64_t)e->boostable);
+	hash_bytes(h, e->copied_insn, sizeof(e->copied_insn));
+	hash_u64(h, (uint64_t)(int64_t)e->probe);
+	hash_u64(h, e->n_children);
+	for (unsigned i = 0; i < e->n_children && i < KP_SNAP_MAX_CHILDREN; i++) {
+		hash_u64(h, (uint64_t)(int64_t)e->children[i]);
+		hash_u64(h, e->child_flags[i]);
+		hash_u64(h, (uint64_t)e->child_post[i] | (uint64_t)e->child_break[i] << 1);
+	}
+}
+
+static void hash_snapshot(uint64_t *h, const KpSnapshot *s)
+{
+	hash_u64(h, s->n_entries);
+	for (unsigned i = 0; i < s->n_entries && i < KP_SNAP_MAX_ENTRIES; i++)
+		hash_entry(h, &s->entries[i]);
+	hash_u64(h, s->n_optimizing);
+	hash_u64(h, s->n_unoptimizing);
+	hash_u64(h, s->n_freeing);
+	hash_u64(h, (uint64_t)s->kprobe_mutex_held | (uint64_t)s->all_disarmed << 1 |
+			    (uint64_t)s->allow_optimization << 2 | (uint64_t)s->work_pending << 3);
+	hash_u64(h, s->optimizer_running);
+	hash_u64(h, s->n_slots);
+	for (unsigned i = 0; i < s->n_slots && i < KP_SNAP_MAX_SLOTS; i++) {
+		hash_u64(h, s->slots[i].addr);
+		hash_u64(h, (uint64_t)s->slots[i].state | (uint64_t)s->slots[i].optinsn << 8);
+	}
+	hash_bytes(h, s->current_kprobe, sizeof(s->current_kprobe));
+}
+
+/* Region states, and the bytes of every function a probe of the scenario is placed in. */
+static void hash_text(uint64_t *h, const KpScriptRun *run)
+{
+	const EmuText *t = run->env->text;
+	unsigned n = emu_text_n_regions(t);
+	uint8_t buf[512];
+
+	hash_u64(h, n);
+	for (unsigned i = 0; i < n; i++) {
+		EmuTextRegionInfo ri;
+
+		emu_text_region_info(t, i, &ri);
+		hash_u64(h, ri.state);
+	}
+	for (unsigned i = 0; i < run->script->n_probes; i++) {
+		const KpProbeSpec *ps = &run->script->probes[i];
+		EmuTextSymbol sym;
+		uint64_t off;
+		size_t len;
+
+		if (ps->symbol ? !emu_text_symbol_by_name(t, ps->symbol, &sym)
+			       : !emu_text_symbol_at(t, ps->addr, &sym, &off))
+			continue;
+		len = MIN(sym.size, sizeof(buf));
+		if (emu_text_read(t, sym.addr, buf, len))
+			hash_bytes(h, buf, len);
+		else
+			hash_u64(h, sym.addr);
+	}
+}
+
+uint64_t kp_exec_state_hash(KpExec *x, bool pass, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const KpScriptRun *run = &x->run;
+
+	hash_u64(&h, x->end);
+	hash_u64(&h, pass);
+	hash_str(&h, key ? key : "");
+	hash_u64(&h, sim_violation_count(x->ctx));
+	for (unsigned i = 0; i < sim_violation_count(x->ctx); i++)
+		hash_str(&h, sim_violation_get(x->ctx, i)->id);
+	if (!run->env)
+		return h;
+	for (unsigned i = 0; i < run->script->n_probes; i++) {
+		const KpProbe *p = &run->probes[i];
+
+		hash_u64(&h, p->pre_calls);
+		hash_u64(&h, p->post_calls);
+		hash_u64(&h, p->fault_calls);
+		hash_u64(&h, p->break_calls);
+	}
+	for (unsigned t = 0; t < run->script->n_tasks; t++)
+		for (unsigned o = 0; o < run->script->tasks[t].n_ops; o++)
+			hash_u64(&h, (uint64_t)kp_script_result(run, t, o));
+	memset(x->snap, 0, sizeof(*x->snap));
+	sim_ctx_enter(x->ctx);
+	run->env->model->snapshot(run->env, x->snap);
+	sim_ctx_leave(x->ctx);
+	hash_snapshot(&h, x->snap);
+	hash_text(&h, run);
+	/* The final mix spreads FNV's weak high bits. */
+	return sim_splitmix64(&h);
 }

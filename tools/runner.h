@@ -15,6 +15,8 @@ typedef enum {
 	KP_VERDICT_PASS,
 	KP_VERDICT_FAIL,	/* a violation or an expectation failed */
 	KP_VERDICT_ERROR,	/* the scenario does not fit the image (input error) */
+	KP_VERDICT_INCOMPLETE,	/* passed so far, but an `explore dfs ... runs N` budget ended */
+	KP_VERDICT_INTERNAL,	/* the engine failed (an execution did not repeat) */
 } KpVerdict;
 
 typedef struct {
@@ -60,5 +62,30 @@ void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, 
  */
 SimEnd kp_runner_once(const KpScenario *sc, const char *schedule, KpScript *script,
 		      SimCtx **ctx_out, KpScriptRun *run, GString *verdict, GError **error);
+
+/*
+ * Single executions of a scenario, for the explorer: one engine context reused run after
+ * run.  kp_exec_run returns SIM_END_NONE (with *error) when the scenario does not fit
+ * the image.  Only a whole execution (not one a strategy stopped) is judged.
+ */
+typedef struct KpExec KpExec;
+
+KpExec *kp_exec_new(const KpScenario *sc);
+void kp_exec_free(KpExec *x);
+SimEnd kp_exec_run(KpExec *x, SimStrategy *s, GError **error);
+/* Judge the last execution: on failure *msg says why and *key names its group. */
+bool kp_exec_judge(KpExec *x, GString *msg, GString *key);
+/* Which `expect sometimes` lines have held in any execution so far. */
+const bool *kp_exec_sometimes(const KpExec *x);
+char *kp_exec_schedule(const KpExec *x);
+uint64_t kp_exec_steps(const KpExec *x);
+void kp_exec_add_transitions(const KpExec *x, KpTransitions *into);
+/*
+ * The final state of the last execution (docs/explore.md, "distinct final states"): how
+ * it ended and its verdict (pass, failure group, violation ids), each probe's handler
+ * counts, every operation's return value, the model snapshot (allocation ids left out),
+ * the text regions' states and the bytes of every function a probe is placed in.
+ */
+uint64_t kp_exec_state_hash(KpExec *x, bool pass, const char *key);
 
 #endif

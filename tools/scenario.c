@@ -11,6 +11,7 @@
 #include "model/invariants.h"
 #include "tools/commands.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -1355,25 +1356,92 @@ static bool st_expect(Parser *p, const Tok *kw)
 
 /* ---- exploration ---- */
 
+static const char *const explore_names[] = {
+	[KP_EXPLORE_FIRST] = "first", [KP_EXPLORE_RANDOM] = "random",
+	[KP_EXPLORE_DFS] = "dfs", [KP_EXPLORE_PCT] = "pct",
+};
+
+/* The keys each kind of `explore` takes, after its name. */
+static const char *const explore_keys[][5] = {
+	[KP_EXPLORE_FIRST] = { NULL },
+	[KP_EXPLORE_RANDOM] = { "runs", "seed", NULL },
+	[KP_EXPLORE_DFS] = { "preemptions", "runs", "no-reduce", NULL },
+	[KP_EXPLORE_PCT] = { "runs", "depth", "seed", NULL },
+};
+
+static bool explore_key(Parser *p, KpExplore *x, const Tok *t, unsigned *seen)
+{
+	const char *const *keys = explore_keys[x->kind];
+	uint64_t v;
+	int k = -1;
+
+	for (int i = 0; keys[i]; i++)
+		if (!strcmp(t->s, keys[i]))
+			k = i;
+	if (k < 0) {
+		g_autoptr(GString) list = g_string_new(NULL);
+
+		for (int i = 0; keys[i]; i++)
+			g_string_append_printf(list, "%s%s", i ? ", " : "", keys[i]);
+		return fail(p, t->col, "unexpected %s (explore %s takes %s)", shown(p, t),
+			    explore_names[x->kind], list->len ? list->str : "nothing more");
+	}
+	if (*seen & (1u << k))
+		return fail(p, t->col, "duplicate %s", shown(p, t));
+	*seen |= 1u << k;
+	if (!strcmp(t->s, "no-reduce")) {
+		x->no_reduce = true;
+		return true;
+	}
+	if (!strcmp(t->s, "runs"))
+		return uint_tok(p, need_word(p, "number of runs"), 1, MAX_RUNS, "runs", &x->runs);
+	if (!strcmp(t->s, "seed")) {
+		x->has_seed = true;
+		return uint_tok(p, need_word(p, "seed"), 0, UINT64_MAX, "seed", &x->seed);
+	}
+	if (!strcmp(t->s, "depth")) {
+		if (!uint_tok(p, need_word(p, "depth"), 1, 64, "depth", &v))
+			return false;
+		x->depth = (unsigned)v;
+		return true;
+	}
+	assert(!strcmp(t->s, "preemptions"));
+	if (!uint_tok(p, need_word(p, "preemption bound"), 0, 1000, "preemptions", &v))
+		return false;
+	x->preemptions = (int)v;
+	return true;
+}
+
 static bool st_explore(Parser *p, const Tok *kw)
 {
-	static const char *const words[] = { "first", "random", NULL };
+	static const char *const words[] = { "first", "random", "dfs", "pct", NULL };
+	static const KpExploreKind kinds[] = {
+		KP_EXPLORE_FIRST, KP_EXPLORE_RANDOM, KP_EXPLORE_DFS, KP_EXPLORE_PCT,
+	};
 	KpExplore *x = &p->sc->explore;
-	int i = need_choice(p, "'first' or 'random'", words);
+	int i = need_choice(p, "'first', 'random', 'dfs' or 'pct'", words);
+	unsigned seen = 0;
 
+	(void)kw;
 	if (i < 0)
 		return false;
 	x->line = p->line;
-	x->kind = i == 0 ? KP_EXPLORE_FIRST : KP_EXPLORE_RANDOM;
-	if (i == 0)
-		return at_end(p);
-	if (!uint_tok(p, need_word(p, "number of runs"), 1, MAX_RUNS, "runs", &x->runs))
-		return false;
-	if (peek_is(p, "seed")) {
-		p->pos++;
-		if (!uint_tok(p, need_word(p, "seed"), 0, UINT64_MAX, "seed", &x->seed))
+	x->kind = kinds[i];
+	x->preemptions = -1;
+	x->depth = KP_EXPLORE_DEFAULT_DEPTH;
+	x->runs = x->kind == KP_EXPLORE_DFS ? 0 : KP_EXPLORE_DEFAULT_RUNS;
+	/* The first form of random: `explore random N [seed S]`. */
+	if (x->kind == KP_EXPLORE_RANDOM && peek(p) && !peek(p)->string &&
+	    g_ascii_isdigit(peek(p)->s[0])) {
+		if (!uint_tok(p, need_word(p, "number of runs"), 1, MAX_RUNS, "runs", &x->runs))
 			return false;
-		x->has_seed = true;
+		seen |= 1u;
+	}
+	while (peek(p)) {
+		const Tok *t = need_word(p, "a key");
+
+		if (!t || !explore_key(p, x, t, &seen))
+			return false;
 	}
 	return at_end(p);
 }

@@ -100,13 +100,23 @@ typedef struct {
 typedef enum {
 	KP_EXPLORE_FIRST,
 	KP_EXPLORE_RANDOM,
+	KP_EXPLORE_DFS,
+	KP_EXPLORE_PCT,
 } KpExploreKind;
+
+/* Runs of `explore random` and `explore pct` when the line does not say. */
+#define KP_EXPLORE_DEFAULT_RUNS 100
+/* PCT's depth when the line does not say. */
+#define KP_EXPLORE_DEFAULT_DEPTH 3
 
 typedef struct {
 	KpExploreKind kind;
-	uint64_t runs;		/* KP_EXPLORE_RANDOM: executions */
+	uint64_t runs;		/* random, pct: executions; dfs: a budget (0: none) */
 	uint64_t seed;		/* the first seed, when has_seed */
 	bool has_seed;
+	int preemptions;	/* dfs: the preemption bound, -1 unbounded */
+	bool no_reduce;		/* dfs: without sleep sets */
+	unsigned depth;		/* pct: bug depth d */
 	int line;		/* 0: no explore line (explore first) */
 } KpExplore;
 

@@ -7,7 +7,7 @@ import re
 def test_help_lists_every_command(kpsim):
     out = kpsim("--help", check=0).stdout
     assert "Usage: kpsim" in out
-    for cmd in ("run", "replay", "demo", "bench", "invariants", "models"):
+    for cmd in ("run", "explore", "replay", "demo", "bench", "invariants", "models"):
         assert re.search(rf"^  {cmd} ", out, re.M), cmd
         # and each command's own --help works
         assert kpsim(cmd, "--help", check=0).stdout.startswith("Usage:")

@@ -506,6 +506,23 @@ static void test_explore(void **state)
 	assert_int_equal(sc->explore.runs, 1);
 	assert_true(sc->explore.has_seed);
 	assert_true(sc->explore.seed == UINT64_MAX);
+	sc = parse_ok(state, TASK "explore dfs\n");
+	assert_int_equal(sc->explore.kind, KP_EXPLORE_DFS);
+	assert_int_equal(sc->explore.preemptions, -1);
+	assert_false(sc->explore.no_reduce);
+	assert_int_equal(sc->explore.runs, 0);
+	sc = parse_ok(state, TASK "explore dfs preemptions 2 no-reduce\n");
+	assert_int_equal(sc->explore.preemptions, 2);
+	assert_true(sc->explore.no_reduce);
+	sc = parse_ok(state, TASK "explore pct runs 10000 depth 3 seed 7\n");
+	assert_int_equal(sc->explore.kind, KP_EXPLORE_PCT);
+	assert_int_equal(sc->explore.runs, 10000);
+	assert_int_equal(sc->explore.depth, 3);
+	assert_true(sc->explore.has_seed && sc->explore.seed == 7);
+	sc = parse_ok(state, TASK "explore random runs 40 seed 2\n");
+	assert_int_equal(sc->explore.kind, KP_EXPLORE_RANDOM);
+	assert_int_equal(sc->explore.runs, 40);
+	assert_true(sc->explore.has_seed && sc->explore.seed == 2);
 }
 
 static void test_schedule(void **state)
@@ -708,14 +725,20 @@ static void test_errors(void **state)
 		{ TASK "expect end armed == 2\n", "t.kps:3:21: expected 0 or 1, found '2'" },
 		{ TASK "expect end stop-machines\n", "t.kps:3:25: missing comparison" },
 		{ TASK "expect always no-violation please\n", "t.kps:3:28: unexpected 'please'" },
-		{ TASK "explore\n", "t.kps:3:8: missing 'first' or 'random'" },
-		{ TASK "explore all\n", "t.kps:3:9: expected 'first' or 'random', found 'all'" },
-		{ TASK "explore first 3\n", "t.kps:3:15: unexpected '3'" },
-		{ TASK "explore random\n", "t.kps:3:15: missing number of runs" },
+		{ TASK "explore\n", "t.kps:3:8: missing 'first', 'random', 'dfs' or 'pct'" },
+		{ TASK "explore all\n", "t.kps:3:9: expected 'first', 'random', 'dfs' or 'pct', found 'all'" },
+		{ TASK "explore first 3\n", "t.kps:3:15: unexpected '3' (explore first takes nothing more)" },
+		{ TASK "explore random runs\n", "t.kps:3:20: missing number of runs" },
 		{ TASK "explore random 0\n", "t.kps:3:16: runs must be 1..1000000000" },
 		{ TASK "explore random 5 seed\n", "t.kps:3:22: missing seed" },
 		{ TASK "explore random 5 seed -1\n", "t.kps:3:23: seed must be 0..18446744073709551615" },
-		{ TASK "explore random 5 sed 1\n", "t.kps:3:18: unexpected 'sed'" },
+		{ TASK "explore random 5 sed 1\n", "t.kps:3:18: unexpected 'sed' (explore random takes runs, seed)" },
+		{ TASK "explore dfs preemptions 2 seed 3\n",
+		  "t.kps:3:27: unexpected 'seed' (explore dfs takes preemptions, runs, no-reduce)" },
+		{ TASK "explore pct depth 0\n", "t.kps:3:19: depth must be 1..64" },
+		{ TASK "explore pct runs 5 runs 6\n", "t.kps:3:20: duplicate 'runs'" },
+		{ TASK "explore dfs preemptions\n", "t.kps:3:24: missing preemption bound" },
+		{ TASK "explore random 5 runs 6\n", "t.kps:3:18: duplicate 'runs'" },
 		{ TASK "explore first\nexplore first\n",
 		  "t.kps:4:1: duplicate 'explore' (first on line 3)" },
 		{ TASK "schedule a1\n", "t.kps:3:10: a schedule starts with 'S1:'" },

@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Bounded exhaustive depth-first search over schedules, with sleep sets.
+ *
+ * Stateless: every execution starts from the beginning and replays the path to the
+ * deepest node that still has an untried option, then tries it and continues with the
+ * first allowed option at every new node.  The path lives here between runs; runs only
+ * append to it.
+ *
+ * Sleep sets (Godefroid): after the subtree of option a has been searched at a node,
+ * a sleeps in the subtrees of a's later siblings for as long as only options independent
+ * of a are taken, because every execution there that takes a later is equivalent to one
+ * that takes a first.  Three rules keep this sound here:
+ *  - An option whose search was not cut short by the preemption bound (nor by the split
+ *    between workers) sleeps firmly: every execution it stands for was run.
+ *  - An option whose search was cut sleeps only while moving it to the front of the path
+ *    taken since would stay within the bound, so that the equivalent execution was among
+ *    those its search ran (reorder_within_bound); options split off to another worker
+ *    never sleep.
+ *  - A sleeping option matches an option of a later state only if everything that
+ *    identifies it is equal: vCPU, alternative, task, reason and footprint.
+ */
+#include "sim/explore.h"
+#include "sim/internal.h"
+#include "sim/rng.h"
+
+#include <assert.h>
+#include <string.h>
+
+#define MAX_OPTS 64	/* options at one decision; 2 * SIM_MAX_VCPUS + 1 in practice */
+#define NO_VCPU UINT16_MAX	/* hprev before any vCPU has run */
+
+typedef struct {
+	uint8_t kind;
+	uint8_t alt;
+	uint16_t vcpu;
+	uint16_t task;
+	uint16_t reason;
+	SimFootprint fp;
+	/*
+	 * Sleep-set entries only.  Firm: the search below the entry's own node was not cut,
+	 * so every execution it stands for was run.  Otherwise (see reorder_within_bound)
+	 * `base` is the preemption count before the node where it was searched, `hyp` an
+	 * upper bound on the preemptions of the path from there with this option moved to
+	 * its front, and `hprev` the vCPU that would run last on that path.
+	 */
+	bool firm;
+	/*
+	 * A quiescent point of a script task where it keeps its vCPU: the step after it
+	 * runs only the task's own code up to its next decision point, and resets its own
+	 * vCPU's execution state (so it is taken to write that vCPU).
+	 */
+	bool local_qs;
+	uint16_t base;
+	uint16_t hyp;
+	uint16_t hprev;
+} DfsOpt;
+
+typedef struct {
+	uint32_t opt0;		/* this node's options: opts[opt0 .. opt0 + n) */
+	uint32_t sleep0;	/* its sleep set: sleep[sleep0 .. sleep0 + n_sleep) */
+	uint32_t n_sleep;
+	uint8_t n;
+	uint8_t chosen;
+	bool unsafe;		/* wake-ups here could race (see state_unsafe) */
+	bool branching;		/* two or more candidates when it was reached */
+	bool top;		/* above the split level: siblings never sleep */
+	bool owned_here;	/* the split decision of this path is made here */
+	uint64_t done;		/* options whose subtree has been searched */
+	uint64_t eligible;	/* ... without a cut: may sleep for later siblings */
+	uint64_t eligible_cut;	/* ... with a cut: may sleep while reordering stays in bound */
+	uint64_t asleep;	/* options in the sleep set */
+	uint64_t excluded;	/* beyond the preemption bound */
+	int prev;		/* the vCPU that took the last step before this node, -1 none */
+	unsigned preemptions;	/* used before this node */
+	unsigned level;		/* branching nodes above this one */
+	bool cut_below;		/* the chosen option's subtree was cut */
+	bool cut_any;		/* a cut here or in any searched subtree */
+} DfsNode;
+
+typedef struct {
+	SimStrategy base;
+	SimDfsConfig cfg;
+	GArray *nodes;		/* DfsNode: the path */
+	GArray *opts;		/* DfsOpt */
+	GArray *sleep;		/* DfsOpt */
+	size_t depth;		/* decisions made in the current run */
+	uint64_t next_sub;	/* the next subtree number for the split */
+	SimDfsRunKind last;
+	bool stopped_skip;	/* this run was stopped at a subtree of another worker */
+	bool stopped_pruned;
+} DfsStrategy;
+
+/* ---- shared definitions ---- */
+
+bool sim_is_preemption(const SimOption *opts, size_t n, size_t i, int prev)
+{
+	bool prev_enabled = false;
+
+	assert(i < n);
+	if (prev < 0)
+		return false;
+	if (opts[i].kind == SIM_OPT_STEP && opts[i].vcpu == (unsigned)prev)
+		return false;
+	for (size_t j = 0; j < n && !prev_enabled; j++)
+		prev_enabled = opts[j].kind == SIM_OPT_STEP && opts[j].vcpu == (unsigned)prev;
+	return prev_enabled;
+}
+
+/*
+ * Steps whose effect reaches past their footprint: the first step of a task and an
+ * operation boundary (declared empty, but they run script code), a quiescent point (it
+ * may let another task onto the vCPU), grace periods, stop_machine and hotplug (they
+ * change which vCPUs may run), a data choice, and a worker starting or ending a work
+ * function (the function's first stretch runs in that step).
+ */
+static bool reason_always_dependent(unsigned reason)
+{
+	switch (reason) {
+	case SIM_Y_START:
+	case SIM_Y_OP:
+	case SIM_Y_QS:
+	case SIM_Y_RCU_SYNC:
+	case SIM_Y_STOP_MACHINE:
+	case SIM_Y_HOTPLUG:
+	case SIM_Y_CHOICE:
+	case SIM_Y_WORK_START:
+	case SIM_Y_WORK_END:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Both steps may wake a task: the woken tasks could queue on one vCPU in either order. */
+static bool both_wake(unsigned a, unsigned b)
+{
+	bool wa = a == SIM_Y_UNLOCK || a == SIM_Y_COMPLETE;
+	bool wb = b == SIM_Y_UNLOCK || b == SIM_Y_COMPLETE;
+
+	return wa && wb;
+}
+
+/*
+ * The tick advances jiffies and fires the timers due: it writes the clock and the timer
+ * list, queues work (waking a worker) and wakes sleepers, on any vCPU.  A step commutes
+ * with it when it touches none of that: no clock, work item or global access in its
+ * footprint, no wake-up of its own (the two wake-ups could queue tasks in either order),
+ * and no effect beyond its footprint.  The tick cannot change a step it commutes with:
+ * it wakes only blocked tasks, and a woken task queues behind the running one.
+ */
+static bool tick_independent(const SimOption *s)
+{
+	if (s->kind == SIM_OPT_TICK || reason_always_dependent(s->reason) ||
+	    s->reason == SIM_Y_UNLOCK || s->reason == SIM_Y_COMPLETE)
+		return false;
+	for (unsigned i = 0; i < s->fp->n; i++) {
+		unsigned cls = s->fp->acc[i].cls;
+
+		if (cls == SIM_RES_CLOCK || cls == SIM_RES_WORK || cls == SIM_RES_GLOBAL)
+			return false;
+	}
+	return true;
+}
+
+bool sim_opts_independent(const SimOption *a, const SimOption *b)
+{
+	assert(a != NULL && b != NULL);
+	assert(a->fp != NULL && b->fp != NULL);
+	if (a->kind == SIM_OPT_TICK)
+		return tick_independent(b);
+	if (b->kind == SIM_OPT_TICK)
+		return tick_independent(a);
+	if (a->vcpu == b->vcpu)
+		return false;
+	if (reason_always_dependent(a->reason) || reason_always_dependent(b->reason))
+		return false;
+	if (both_wake(a->reason, b->reason))
+		return false;
+	return !sim_fp_conflict(a->fp, b->fp);
+}
+
+/* ---- option identities ---- */
+
+static void opt_copy(DfsOpt *d, const SimCtx *ctx, const SimOption *o)
+{
+	const SimTask *t;
+
+	memset(d, 0, sizeof(*d));
+	if (o->kind == SIM_OPT_STEP && o->reason == SIM_Y_QS && o->alt == 0) {
+		t = sim_task_by_id(ctx, o->task);
+		assert(t != NULL);
+		d->local_qs = !(t->flags & SIM_TASK_DAEMON);
+	}
+	d->kind = o->kind;
+	d->alt = o->alt;
+	d->vcpu = o->vcpu;
+	d->task = o->task;
+	d->reason = o->reason;
+	d->fp.n = o->fp->n;
+	for (unsigned i = 0; i < o->fp->n; i++)
+		d->fp.acc[i] = o->fp->acc[i];
+}
+
+static SimOption opt_view(const DfsOpt *d)
+{
+	SimOption o = {
+		.kind = d->kind, .alt = d->alt, .vcpu = d->vcpu, .task = d->task,
+		.reason = d->reason, .fp = &d->fp,
+	};
+	return o;
+}
+
+static bool fp_equal(const SimFootprint *a, const SimFootprint *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->acc[i].cls != b->acc[i].cls || a->acc[i].mode != b->acc[i].mode ||
+		    a->acc[i].lo != b->acc[i].lo || a->acc[i].hi != b->acc[i].hi)
+			return false;
+	return true;
+}
+
+static bool opt_same(const DfsOpt *d, const SimOption *o)
+{
+	return d->kind == o->kind && d->alt == o->alt && d->vcpu == o->vcpu &&
+	       d->task == o->task && d->reason == o->reason && fp_equal(&d->fp, o->fp);
+}
+
+/*
+ * States where the footprints do not tell the whole story: two tasks blocked on one
+ * vCPU (two wake-ups in different steps would queue them in either order), several
+ * grace periods in flight, a stop_machine request capturing vCPUs.  Nothing is
+ * independent there.
+ */
+static bool state_unsafe(const SimCtx *ctx)
+{
+	unsigned blocked[SIM_MAX_VCPUS] = { 0 };
+
+	if (ctx->stop_owner || ctx->n_gps >= 2)
+		return true;
+	for (unsigned i = 0; i < ctx->n_tasks; i++) {
+		const SimTask *t = sim_ctx_task(ctx, i);
+
+		if (t->state != SIM_TS_BLOCKED)
+			continue;
+		if ((t->flags & SIM_TASK_DAEMON) && t->wait_kind == SIM_WAIT_WORK)
+			continue;
+		assert(t->vcpu < SIM_MAX_VCPUS);
+		if (++blocked[t->vcpu] >= 2)
+			return true;
+	}
+	return false;
+}
+
+/* Independence of two recorded options: as sim_opts_independent, with local_qs. */
+static bool dfs_independent(const DfsOpt *a, const DfsOpt *b)
+{
+	SimOption av = opt_view(a), bv = opt_view(b);
+	SimFootprint afp, bfp;
+
+	if (a->local_qs) {
+		afp = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, a->vcpu);
+		av.fp = &afp;
+		av.reason = SIM_Y_LOAD;
+	}
+	if (b->local_qs) {
+		bfp = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, b->vcpu);
+		bv.fp = &bfp;
+		bv.reason = SIM_Y_LOAD;
+	}
+	return sim_opts_independent(&av, &bv);
+}
+
+/* ---- the path ---- */
+
+static DfsNode *node_at(DfsStrategy *d, size_t i)
+{
+	assert(i < d->nodes->len);
+	return &g_array_index(d->nodes, DfsNode, i);
+}
+
+static DfsOpt *node_opt(DfsStrategy *d, const DfsNode *nd, unsigned i)
+{
+	assert(i < nd->n);
+	return &g_array_index(d->opts, DfsOpt, nd->opt0 + i);
+}
+
+static bool preempts(DfsStrategy *d, const DfsNode *nd, unsigned i)
+{
+	SimOption view[MAX_OPTS];
+
+	for (unsigned j = 0; j < nd->n; j++)
+		view[j] = opt_view(node_opt(d, nd, j));
+	return sim_is_preemption(view, nd->n, i, nd->prev);
+}
+
+static uint64_t candidates(const DfsNode *nd)
+{
+	uint64_t all = nd->n == 64 ? ~0ull : (1ull << nd->n) - 1;
+
+	return all & ~nd->done & ~nd->asleep & ~nd->excluded;
+}
+
+/* The next option to try: the running vCPU's steps before the others, in order. */
+static int pick(DfsStrategy *d, const DfsNode *nd)
+{
+	uint64_t c = candidates(nd);
+
+	if (!c)
+		return -1;
+	for (unsigned i = 0; i < nd->n; i++)
+		if ((c >> i & 1) && !preempts(d, nd, i))
+			return (int)i;
+	for (unsigned i = 0; i < nd->n; i++)
+		if (c >> i & 1)
+			return (int)i;
+	return -1;
+}
+
+/* Account for `c` taken after the path an unfirm sleep entry stands in front of. */
+static void extend(DfsOpt *e, const DfsOpt *c)
+{
+	if (e->firm)
+		return;
+	/* Every switch is counted as a preemption: its vCPU may well be enabled there. */
+	if (c->kind == SIM_OPT_TICK || c->vcpu != e->hprev)
+		e->hyp++;
+	if (c->kind == SIM_OPT_STEP)
+		e->hprev = c->vcpu;
+}
+
+/* The sleep set a child of `parent` (which chose parent->chosen) starts with. */
+static void child_sleep(DfsStrategy *d, DfsNode *parent)
+{
+	const DfsOpt *chosen = node_opt(d, parent, parent->chosen);
+
+	if (!d->cfg.reduce || parent->unsafe)
+		return;
+	for (uint32_t i = 0; i < parent->n_sleep; i++) {
+		DfsOpt s = g_array_index(d->sleep, DfsOpt, parent->sleep0 + i);
+
+		if (!dfs_independent(&s, chosen))
+			continue;
+		extend(&s, chosen);
+		g_array_append_val(d->sleep, s);
+	}
+	for (unsigned i = 0; i < parent->n; i++) {
+		DfsOpt s;
+
+		if (!((parent->eligible | parent->eligible_cut) >> i & 1))
+			continue;
+		s = *node_opt(d, parent, i);
+		if (!dfs_independent(&s, chosen))
+			continue;
+		s.firm = parent->eligible >> i & 1;
+		s.base = (uint16_t)parent->preemptions;
+		s.hyp = preempts(d, parent, i) ? 1 : 0;
+		/* The tick does not change which vCPU runs. */
+		s.hprev = s.kind == SIM_OPT_STEP ? s.vcpu :
+			  parent->prev >= 0 ? (uint16_t)parent->prev : NO_VCPU;
+		extend(&s, chosen);
+		g_array_append_val(d->sleep, s);
+	}
+}
+
+/*
+ * May the unfirm sleep entry e keep option i of node nd asleep?  An execution that takes
+ * it here, path . x . w from e's node, is equivalent to x . path . w, which the search
+ * below x covered if it is within the bound: its preemptions are at most e->hyp for
+ * x . path, plus those of w, which differ from w's after path . x only in w's first step
+ * and only when the vCPU running last differs (x's vCPU, or the path's last).  So it
+ * suffices that hyp + [they differ] <= preemptions of path + [x preempts here].
+ */
+static bool reorder_within_bound(DfsStrategy *d, const DfsNode *nd, const DfsOpt *e, unsigned i)
+{
+	unsigned lhs, rhs;
+
+	if (e->firm)
+		return true;
+	assert(nd->preemptions >= e->base);
+	/* After the tick the running vCPU is the path's last either way. */
+	lhs = e->hyp + (e->kind == SIM_OPT_STEP && nd->prev != (int)e->vcpu ? 1u : 0u);
+	rhs = nd->preemptions - e->base + (preempts(d, nd, i) ? 1u : 0u);
+	return lhs <= rhs;
+}
+
+/* Assign the subtree below this node's choice to a worker; false: not ours. */
+static bool claim(DfsStrategy *d, DfsNode *nd)
+{
+	uint64_t sub;
+
+	if (!nd->owned_here)
+		return true;
+	sub = d->next_sub++;
+	return sub % d->cfg.n_workers == d->cfg.worker;
+}
+
+static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t n)
+{
+	DfsNode nd = { 0 };
+	DfsNode *parent = d->nodes->len ? node_at(d, d->nodes->len - 1) : NULL;
+	uint64_t cand;
+
+	assert(n > 0 && n <= MAX_OPTS);
+	nd.sleep0 = d->sleep->len;
+	if (parent) {
+		const DfsOpt *pc = node_opt(d, parent, parent->chosen);
+
+		child_sleep(d, parent);
+		nd.prev = pc->kind == SIM_OPT_STEP ? pc->vcpu : parent->prev;
+		nd.preemptions = parent->preemptions + (preempts(d, parent, parent->chosen) ? 1 : 0);
+		nd.level = parent->level + (parent->branching ? 1u : 0u);
+	} else {
+		nd.prev = -1;
+	}
+	nd.n_sleep = d->sleep->len - nd.sleep0;
+	nd.opt0 = d->opts->len;
+	nd.n = (uint8_t)n;
+	nd.unsafe = state_unsafe(ctx);
+	for (size_t i = 0; i < n; i++) {
+		DfsOpt o;
+
+		opt_copy(&o, ctx, &opts[i]);
+		g_array_append_val(d->opts, o);
+	}
+	g_array_append_val(d->nodes, nd);
+	{
+		DfsNode *me = node_at(d, d->nodes->len - 1);
+		uint32_t kept = 0;
+
+		/* Entries that no longer hold are dropped here and for the whole subtree. */
+		for (uint32_t s = 0; s < me->n_sleep; s++) {
+			DfsOpt e = g_array_index(d->sleep, DfsOpt, me->sleep0 + s);
+			bool keep = false;
+
+			for (size_t i = 0; i < n && !keep; i++)
+				if (opt_same(&e, &opts[i]) && reorder_within_bound(d, me, &e, (unsigned)i)) {
+					me->asleep |= 1ull << i;
+					keep = true;
+				}
+			if (keep)
+				g_array_index(d->sleep, DfsOpt, me->sleep0 + kept++) = e;
+		}
+		/* This node's entries are the last in the pool. */
+		assert(me->sleep0 + me->n_sleep == d->sleep->len);
+		g_array_set_size(d->sleep, me->sleep0 + kept);
+		me->n_sleep = kept;
+
+		if (d->cfg.preemptions >= 0)
+			for (unsigned i = 0; i < me->n; i++)
+				if (!(me->asleep >> i & 1) &&
+				    me->preemptions + (preempts(d, me, i) ? 1u : 0u) >
+					    (unsigned)d->cfg.preemptions)
+					me->excluded |= 1ull << i;
+		cand = candidates(me);
+		me->cut_any = me->excluded != 0;
+		me->branching = (cand & (cand - 1)) != 0;
+		if (d->cfg.split_level && me->level < d->cfg.split_level && me->branching) {
+			me->top = true;
+			me->owned_here = me->level + 1 == d->cfg.split_level;
+		}
+	}
+}
+
+static void dfs_begin(SimStrategy *s, SimCtx *ctx)
+{
+	DfsStrategy *d = (DfsStrategy *)s;
+
+	(void)ctx;
+	d->depth = 0;
+	d->last = SIM_DFS_RUN_COUNTS;
+	d->stopped_skip = false;
+	d->stopped_pruned = false;
+}
+
+/* Try options at the deepest node until one belongs to this worker; -1 if none is left. */
+static int choose_here(DfsStrategy *d, DfsNode *nd)
+{
+	for (;;) {
+		int i = pick(d, nd);
+
+		if (i < 0)
+			return -1;
+		nd->chosen = (uint8_t)i;
+		nd->cut_below = false;
+		if (claim(d, nd))
+			return i;
+		/* Another worker's subtree: searched elsewhere, so never asleep here. */
+		nd->done |= 1ull << i;
+		nd->cut_any = true;
+	}
+}
+
+static size_t dfs_choose(SimStrategy *s, SimCtx *ctx, const SimOption *opts, size_t n)
+{
+	DfsStrategy *d = (DfsStrategy *)s;
+	DfsNode *nd;
+	int i;
+
+	assert(n > 0 && n <= MAX_OPTS);
+	if (d->depth < d->nodes->len) {
+		/* Replaying the path: the run must offer exactly what it offered before. */
+		nd = node_at(d, d->depth);
+		if (nd->n != n)
+			return SIM_CHOOSE_DIVERGED;
+		for (unsigned k = 0; k < n; k++)
+			if (!opt_same(node_opt(d, nd, k), &opts[k]))
+				return SIM_CHOOSE_DIVERGED;
+		d->depth++;
+		return nd->chosen;
+	}
+	new_node(d, ctx, opts, n);
+	nd = node_at(d, d->nodes->len - 1);
+	i = choose_here(d, nd);
+	if (i < 0) {
+		if (nd->asleep & ~nd->done)
+			d->stopped_pruned = true;
+		else
+			d->stopped_skip = true;
+		return SIM_CHOOSE_STOP;
+	}
+	d->depth++;
+	return (size_t)i;
+}
+
+static bool path_claimed(DfsStrategy *d)
+{
+	for (size_t i = 0; i < d->nodes->len; i++)
+		if (node_at(d, i)->owned_here)
+			return true;
+	return false;
+}
+
+static void dfs_end(SimStrategy *s, SimCtx *ctx)
+{
+	DfsStrategy *d = (DfsStrategy *)s;
+
+	if (d->stopped_pruned) {
+		d->last = SIM_DFS_RUN_PRUNED;
+		return;
+	}
+	if (d->stopped_skip || sim_run_end(ctx) == SIM_END_DIVERGED) {
+		d->last = SIM_DFS_RUN_SKIPPED;
+		return;
+	}
+	/* A run that ended cannot end before the path it replayed. */
+	assert(d->depth == d->nodes->len);
+	d->last = SIM_DFS_RUN_COUNTS;
+	/* A short execution that never reached the split level is a subtree of its own. */
+	if (d->cfg.split_level && !path_claimed(d) &&
+	    d->next_sub++ % d->cfg.n_workers != d->cfg.worker)
+		d->last = SIM_DFS_RUN_SKIPPED;
+}
+
+SimDfsRunKind sim_strategy_dfs_last(const SimStrategy *s)
+{
+	return ((const DfsStrategy *)s)->last;
+}
+
+static void pop(DfsStrategy *d)
+{
+	DfsNode *nd = node_at(d, d->nodes->len - 1);
+	bool cut = nd->cut_any;
+
+	g_array_set_size(d->opts, nd->opt0);
+	g_array_set_size(d->sleep, nd->sleep0);
+	g_array_set_size(d->nodes, d->nodes->len - 1);
+	if (d->nodes->len)
+		node_at(d, d->nodes->len - 1)->cut_below |= cut;
+}
+
+bool sim_strategy_dfs_advance(SimStrategy *s)
+{
+	DfsStrategy *d = (DfsStrategy *)s;
+
+	assert(s->ops->choose == dfs_choose);
+	/* A run stopped at a new node made no choice there. */
+	if ((d->stopped_pruned || d->stopped_skip) && d->depth < d->nodes->len)
+		pop(d);
+	while (d->nodes->len) {
+		DfsNode *nd = node_at(d, d->nodes->len - 1);
+
+		nd->done |= 1ull << nd->chosen;
+		nd->cut_any |= nd->cut_below;
+		if (d->cfg.reduce && !nd->top) {
+			if (nd->cut_below)
+				nd->eligible_cut |= 1ull << nd->chosen;
+			else
+				nd->eligible |= 1ull << nd->chosen;
+		}
+		if (choose_here(d, nd) >= 0)
+			return true;
+		pop(d);
+	}
+	return false;
+}
+
+static void dfs_destroy(SimStrategy *s)
+{
+	DfsStrategy *d = (DfsStrategy *)s;
+
+	g_array_free(d->nodes, TRUE);
+	g_array_free(d->opts, TRUE);
+	g_array_free(d->sleep, TRUE);
+	g_free(d);
+}
+
+static const SimStrategyOps dfs_ops = {
+	.name = "dfs",
+	.begin = dfs_begin,
+	.choose = dfs_choose,
+	.end = dfs_end,
+	.destroy = dfs_destroy,
+};
+
+SimStrategy *sim_strategy_dfs_new(const SimDfsConfig *cfg)
+{
+	DfsStrategy *d = g_new0(DfsStrategy, 1);
+
+	assert(cfg != NULL);
+	assert(cfg->preemptions >= -1);
+	assert(!cfg->split_level || (cfg->n_workers >= 1 && cfg->worker < cfg->n_workers));
+	d->base.ops = &dfs_ops;
+	d->cfg = *cfg;
+	if (!d->cfg.n_workers)
+		d->cfg.n_workers = 1;
+	d->nodes = g_array_new(FALSE, FALSE, sizeof(DfsNode));
+	d->opts = g_array_new(FALSE, FALSE, sizeof(DfsOpt));
+	d->sleep = g_array_new(FALSE, FALSE, sizeof(DfsOpt));
+	return &d->base;
+}
+
+/* ---- Knuth's estimator: a random path, weighted by the branching along it ---- */
+
+typedef struct {
+	SimStrategy base;
+	SimRng rng;
+	int bound;
+	int prev;
+	unsigned preemptions;
+	double estimate;
+} ProbeStrategy;
+
+static void probe_begin(SimStrategy *s, SimCtx *ctx)
+{
+	ProbeStrategy *p = (ProbeStrategy *)s;
+
+	(void)ctx;
+	p->prev = -1;
+	p->preemptions = 0;
+	p->estimate = 1;
+}
+
+static size_t probe_choose(SimStrategy *s, SimCtx *ctx, const SimOption *opts, size_t n)
+{
+	ProbeStrategy *p = (ProbeStrategy *)s;
+	size_t allowed[MAX_OPTS], m = 0, k;
+
+	(void)ctx;
+	assert(n > 0 && n <= MAX_OPTS);
+	for (size_t i = 0; i < n; i++)
+		if (p->bound < 0 || p->preemptions + sim_is_preemption(opts, n, i, p->prev) <=
+					    (unsigned)p->bound)
+			allowed[m++] = i;
+	assert(m > 0);	/* the running vCPU's own step never preempts */
+	p->estimate *= (double)m;
+	k = allowed[m == 1 ? 0 : sim_rng_below(&p->rng, m)];
+	p->preemptions += sim_is_preemption(opts, n, k, p->prev);
+	if (opts[k].kind == SIM_OPT_STEP)
+		p->prev = opts[k].vcpu;
+	return k;
+}
+
+static void probe_destroy(SimStrategy *s)
+{
+	g_free(s);
+}
+
+static const SimStrategyOps probe_ops = {
+	.name = "dfs-estimate",
+	.begin = probe_begin,
+	.choose = probe_choose,
+	.destroy = probe_destroy,
+};
+
+SimStrategy *sim_strategy_dfs_probe_new(int preemptions, uint64_t seed)
+{
+	ProbeStrategy *p = g_new0(ProbeStrategy, 1);
+
+	assert(preemptions >= -1);
+	p->base.ops = &probe_ops;
+	p->bound = preemptions;
+	sim_rng_seed(&p->rng, seed);
+	return &p->base;
+}
+
+void sim_strategy_dfs_probe_reseed(SimStrategy *s, uint64_t seed)
+{
+	assert(s->ops == &probe_ops);
+	sim_rng_seed(&((ProbeStrategy *)s)->rng, seed);
+}
+
+double sim_strategy_dfs_probe_estimate(const SimStrategy *s)
+{
+	assert(s->ops == &probe_ops);
+	return ((const ProbeStrategy *)s)->estimate;
+}

@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kpsim explore: dfs soundness of the reduction, seeds, jobs, exit codes, replays."""
+import os
+import re
+
+import pytest
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data", "explore")
+SOUNDNESS_SET = sorted(f for f in os.listdir(DATA) if f.endswith(".kps"))
+
+# disarm_all_kprobes() returns with the jump still live: the checker reports A5.
+FAILING = """\
+cpus 2
+probe a at f_medium+0
+task t0 on cpu0:
+    register a -> 0
+    sleep 6
+    debugfs write "0" -> 1
+    call f_medium
+task t1 on cpu1:
+    call f_medium
+expect always no-violation
+"""
+
+PASSING = """\
+cpus 2
+probe a at f_small+0 post
+task t0 on cpu0:
+    register a -> 0
+    call f_small
+task t1 on cpu1:
+    call f_small
+expect always no-violation
+expect end a.hits <= 2
+explore dfs preemptions 1
+"""
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def summary(out):
+    """The parts of a summary that do not depend on time."""
+    fields = {}
+    for key in ("distinct final states", "pruned executions (sleep-set blocked)"):
+        m = re.search(r"^%s: (\d+)$" % re.escape(key), out, re.M)
+        fields[key] = int(m.group(1)) if m else None
+    m = re.search(r"^executions: (\d+) in ", out, re.M)
+    fields["executions"] = int(m.group(1))
+    fields["groups"] = re.findall(r"^  (\S.*): (\d+) executions?$", out, re.M)
+    fields["replays"] = re.findall(r"^    replay: (.*)$", out, re.M)
+    fields["exploration"] = re.search(r"^exploration: (.*)$", out, re.M).group(1)
+    return fields
+
+
+@pytest.mark.parametrize("name", SOUNDNESS_SET)
+def test_reduction_keeps_final_states_and_verdicts(kpsim, name):
+    path = os.path.join(DATA, name)
+    full = kpsim("explore", path, "--no-reduce", timeout=300)
+    red = kpsim("explore", path, timeout=300)
+    assert full.returncode == red.returncode, (full.stdout, red.stdout)
+    f, r = summary(full.stdout), summary(red.stdout)
+    assert f["exploration"] == r["exploration"] == "complete"
+    assert f["distinct final states"] == r["distinct final states"]
+    assert [g for g, _ in f["groups"]] == [g for g, _ in r["groups"]]
+    assert r["executions"] <= f["executions"]
+
+
+def test_reduction_removes_executions(kpsim):
+    path = os.path.join(DATA, "sysctl-call.kps")
+    full = summary(kpsim("explore", path, "--no-reduce", check=0).stdout)
+    red = summary(kpsim("explore", path, check=0).stdout)
+    assert red["executions"] * 4 <= full["executions"]
+
+
+def test_dfs_directive_in_run_matches_explore(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    ex = summary(kpsim("explore", path, check=0).stdout)
+    assert ex["exploration"] == "complete"
+    out = kpsim("run", path, check=0).stdout
+    assert re.search(r"^PASS .*ok\.kps \(%d executions, " % ex["executions"], out, re.M)
+
+
+def test_random_and_pct_repeat_from_the_seed(kpsim, tmp_path):
+    path = write(tmp_path, "bad.kps", FAILING)
+    for strategy in ("random", "pct"):
+        args = ("explore", path, "--strategy", strategy, "--runs", "60", "--seed", "11")
+        a, b = kpsim(*args, check=1), kpsim(*args, check=1)
+        assert summary(a.stdout) == summary(b.stdout)
+        assert summary(a.stdout)["groups"]
+        other = kpsim("explore", path, "--strategy", strategy, "--runs", "60", "--seed", "12")
+        assert other.returncode == 1
+
+
+def test_pct_header_states_the_bound(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    out = kpsim("explore", path, "--strategy", "pct", "--runs", "20", "--depth", "2",
+                check=0).stdout
+    m = re.search(r"depth 2, n 3 \(vCPUs \+ tick\), k (\d+): .* = (\S+), jobs 1$",
+                  out.splitlines()[0])
+    assert m, out.splitlines()[0]
+    assert float(m.group(2)) == pytest.approx(1 / (3 * int(m.group(1))), rel=1e-2)
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct", "dfs"])
+def test_jobs_do_not_change_the_failures(kpsim, tmp_path, strategy):
+    path = write(tmp_path, "bad.kps", FAILING)
+    args = ["explore", path, "--strategy", strategy, "--seed", "3"]
+    if strategy == "dfs":
+        args += ["--preemptions", "1"]
+    else:
+        args += ["--runs", "80"]
+    one = summary(kpsim(*args, "--jobs", "1", check=1, timeout=300).stdout)
+    two = summary(kpsim(*args, "--jobs", "2", check=1, timeout=300).stdout)
+    assert [g for g, _ in one["groups"]] == [g for g, _ in two["groups"]]
+    if strategy != "dfs":
+        # The same runs, so the same counts and the same first failure of each group.
+        assert one == two
+
+
+@pytest.mark.parametrize("strategy", [["random", "--runs", "30"],
+                                      ["pct", "--runs", "30"],
+                                      ["dfs", "--preemptions", "1"]])
+def test_failure_replays(kpsim, tmp_path, strategy):
+    path = write(tmp_path, "bad.kps", FAILING)
+    out = kpsim("explore", path, "--strategy", *strategy, check=1, timeout=300).stdout
+    cmds = summary(out)["replays"]
+    assert cmds
+    for cmd in cmds:
+        argv = cmd.split()
+        assert argv[:3] == ["kpsim", "replay", path]
+        rep = kpsim(*argv[1:])
+        assert rep.returncode == 1, rep.stderr
+        assert "violation A5" in rep.stderr
+
+
+def test_exit_codes(kpsim, tmp_path):
+    ok = write(tmp_path, "ok.kps", PASSING)
+    bad = write(tmp_path, "bad.kps", FAILING)
+    kpsim("explore", ok, check=0)
+    kpsim("explore", bad, "--strategy", "random", "--runs", "20", check=1)
+    unknown = write(tmp_path, "key.kps", PASSING.replace("preemptions 1", "bound 1"))
+    err = kpsim("explore", unknown, check=2).stderr
+    assert re.search(r"key\.kps:10:13: unexpected 'bound'", err)
+    kpsim("explore", ok, "--strategy", "bfs", check=2)
+    kpsim("explore", ok, "--jobs", "0", check=2)
+    proc = kpsim("explore", ok, "--preemptions", "3", "--runs", "5", check=4)
+    assert re.search(r"^exploration: incomplete: the budget ended after 5 executions",
+                      proc.stdout, re.M)
+
+
+def test_no_progress_lines_without_a_terminal(kpsim, tmp_path):
+    ok = write(tmp_path, "ok.kps", PASSING)
+    proc = kpsim("explore", ok, "--strategy", "random", "--runs", "3000", check=0)
+    assert proc.stderr == ""
+    assert "\r" not in proc.stdout
+
+
+def test_progress_line_on_a_terminal(kpsim_path, tmp_path):
+    import pty
+    import subprocess
+    path = write(tmp_path, "ok.kps", PASSING)
+    master, slave = pty.openpty()
+    proc = subprocess.run([kpsim_path, "explore", path, "--strategy", "random",
+                           "--runs", "100000000", "--time", "2.5"],
+                          stdout=subprocess.PIPE, stderr=slave, text=True, timeout=60)
+    os.close(slave)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    # The run lasts 2.5 s: at least one progress line, rewritten in place.
+    assert re.search(rb"\r\x1b\[K\[\d+s\] \d+ executions \(\d+/s\), \d+ states, 0 failures",
+                     err), err
+    assert "every run done" not in proc.stdout
+    assert "the time budget ended it" in proc.stdout
+
+
+def test_estimate_is_printed_first(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING)
+    out = kpsim("explore", path, "--estimate", check=0).stdout.splitlines()
+    assert out[0].startswith("explore ")
+    assert re.match(r"estimate: \S+ executions without reduction \(Knuth, 64 random paths\)",
+                    out[1])
+
+
+def test_run_reports_an_unfinished_dfs(kpsim, tmp_path):
+    path = write(tmp_path, "ok.kps", PASSING.replace("preemptions 1", "preemptions 3 runs 4"))
+    proc = kpsim("run", path, check=4)
+    assert re.search(r"^INCOMPLETE .*ok\.kps \(4 executions\)", proc.stdout, re.M)
+    assert "the runs budget ended before the dfs search was complete" in proc.stderr

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `kpsim explore`: many executions of one scenario under an exploring strategy. */
+#include "tools/commands.h"
+#include "tools/explore.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Random paths for --estimate, and for the summary of an unfinished dfs. */
+#define ESTIMATE_PROBES 64
+
+static const char *const strategy_names[] = {
+	[KP_STRATEGY_DFS] = "dfs", [KP_STRATEGY_RANDOM] = "random", [KP_STRATEGY_PCT] = "pct",
+};
+
+typedef struct {
+	double estimate;	/* executions, 0 unknown */
+	double sec_per_exec;
+	bool printed;
+} ProgressState;
+
+static void format_duration(double s, char *buf, size_t size)
+{
+	if (s < 120)
+		g_snprintf(buf, size, "%.0fs", s);
+	else if (s < 7200)
+		g_snprintf(buf, size, "%.0fm", s / 60);
+	else if (s < 172800)
+		g_snprintf(buf, size, "%.1fh", s / 3600);
+	else
+		g_snprintf(buf, size, "%.1fd", s / 86400);
+}
+
+static void show_progress(const KpExploreProgress *p, void *user)
+{
+	ProgressState *ps = user;
+	double rate = p->elapsed > 0 ? (double)p->executions / p->elapsed : 0;
+	char eta[32] = "";
+
+	if (ps->estimate > 0 && rate > 0) {
+		char d[24];
+		double left = ps->estimate - (double)p->executions;
+
+		format_duration(left > 0 ? left / rate : 0, d, sizeof(d));
+		g_snprintf(eta, sizeof(eta), ", est %.3g, ETA %s", ps->estimate, d);
+	}
+	fprintf(stderr, "\r\033[K[%.0fs] %" PRIu64 " executions (%.0f/s), %" PRIu64
+			" states, %" PRIu64 " failures, %" PRIu64 " pruned%s",
+		p->elapsed, p->executions, rate, p->states, p->failures, p->pruned, eta);
+	fflush(stderr);
+	ps->printed = true;
+}
+
+static bool parse_strategy(const char *s, KpStrategyKind *out)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(strategy_names); i++)
+		if (!strcmp(s, strategy_names[i])) {
+			*out = (KpStrategyKind)i;
+			return true;
+		}
+	return false;
+}
+
+/* The configuration: the scenario's explore line, then the options over it. */
+typedef struct {
+	gchar *strategy;
+	gint preemptions;
+	gboolean no_reduce;
+	gint64 runs;
+	gint64 seed;
+	gdouble time;
+	gint depth;
+	gint jobs;
+	gboolean estimate;
+} Options;
+
+static bool configure(const KpScenario *sc, const Options *o, KpExploreConfig *cfg)
+{
+	const KpExplore *x = &sc->explore;
+	bool same;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (o->strategy) {
+		if (!parse_strategy(o->strategy, &cfg->strategy)) {
+			fprintf(stderr, "kpsim explore: unknown strategy '%s' (dfs, random, pct)\n",
+				o->strategy);
+			return false;
+		}
+	} else {
+		cfg->strategy = x->kind == KP_EXPLORE_RANDOM ? KP_STRATEGY_RANDOM :
+				x->kind == KP_EXPLORE_PCT ? KP_STRATEGY_PCT : KP_STRATEGY_DFS;
+	}
+	same = (cfg->strategy == KP_STRATEGY_DFS && x->kind == KP_EXPLORE_DFS) ||
+	       (cfg->strategy == KP_STRATEGY_RANDOM && x->kind == KP_EXPLORE_RANDOM) ||
+	       (cfg->strategy == KP_STRATEGY_PCT && x->kind == KP_EXPLORE_PCT);
+	cfg->preemptions = o->preemptions >= 0 ? o->preemptions :
+			   same ? x->preemptions : -1;
+	cfg->reduce = !o->no_reduce && !(same && x->no_reduce);
+	cfg->runs = o->runs > 0 ? (uint64_t)o->runs :
+		    same ? x->runs :
+		    cfg->strategy == KP_STRATEGY_DFS ? 0 : KP_EXPLORE_DEFAULT_RUNS;
+	cfg->seed = o->seed >= 0 ? (uint64_t)o->seed : x->has_seed ? x->seed : 0;
+	cfg->depth = o->depth > 0 ? (unsigned)o->depth :
+		     same ? x->depth : KP_EXPLORE_DEFAULT_DEPTH;
+	cfg->time = o->time;
+	cfg->jobs = (unsigned)o->jobs;
+	return true;
+}
+
+static void print_header(const KpScenario *sc, const KpExploreConfig *cfg)
+{
+	printf("explore %s: strategy %s", sc->path, strategy_names[cfg->strategy]);
+	if (cfg->strategy == KP_STRATEGY_DFS) {
+		if (cfg->preemptions >= 0)
+			printf(", preemptions %d", cfg->preemptions);
+		else
+			printf(", preemptions unbounded");
+		printf(", reduction %s", cfg->reduce ? "sleep sets" : "off");
+		if (cfg->runs)
+			printf(", runs %" PRIu64, cfg->runs);
+	} else {
+		printf(", runs %" PRIu64 ", seed %" PRIu64, cfg->runs, cfg->seed);
+	}
+	if (cfg->strategy == KP_STRATEGY_PCT) {
+		unsigned n = sc->n_cpus + 1;
+		double bound = 1.0 / n;
+
+		for (unsigned i = 1; i < cfg->depth; i++)
+			bound /= (double)cfg->pct_steps;
+
+		printf(", depth %u, n %u (vCPUs + tick), k %" PRIu64
+		       ": a depth-%u bug is found by each run with probability >= "
+		       "1/(n*k^(d-1)) = %.3g",
+		       cfg->depth, n, cfg->pct_steps, cfg->depth, bound);
+	}
+	if (cfg->time > 0)
+		printf(", time %gs", cfg->time);
+	printf(", jobs %u\n", cfg->jobs);
+	fflush(stdout);
+}
+
+static void print_summary(const KpScenario *sc, const KpExploreConfig *cfg,
+			  const KpExploreResult *r, double estimate)
+{
+	uint64_t failing = 0;
+
+	for (unsigned i = 0; i < r->failures->len; i++)
+		failing += ((KpExploreFailure *)r->failures->pdata[i])->count;
+	printf("executions: %" PRIu64 " in %.2fs (%.0f/s)\n", r->executions, r->elapsed,
+	       r->elapsed > 0 ? (double)r->executions / r->elapsed : 0);
+	if (cfg->strategy == KP_STRATEGY_DFS)
+		printf("pruned executions (sleep-set blocked): %" PRIu64 "\n", r->pruned);
+	printf("distinct final states: %" PRIu64 "\n", r->states);
+	printf("failures: %u group%s, %" PRIu64 " failing execution%s\n", r->failures->len,
+	       r->failures->len == 1 ? "" : "s", failing, failing == 1 ? "" : "s");
+	for (unsigned i = 0; i < r->failures->len; i++) {
+		const KpExploreFailure *f = r->failures->pdata[i];
+
+		printf("  %s: %" PRIu64 " execution%s\n    %s\n", f->key, f->count,
+		       f->count == 1 ? "" : "s", f->message);
+		if (f->schedule)
+			printf("    replay: kpsim replay %s --schedule %s\n", sc->path, f->schedule);
+	}
+	kp_print_transitions(&r->transitions, stdout);
+	if (cfg->strategy != KP_STRATEGY_DFS)
+		printf("exploration: %s\n", r->budget_ended ? "the time budget ended it" :
+				"every run done");
+	else if (r->complete)
+		printf("exploration: complete\n");
+	else if (estimate > 0)
+		printf("exploration: incomplete: the budget ended after %" PRIu64
+		       " executions of an estimated %.3g (unreduced tree)\n",
+		       r->executions, estimate);
+	else
+		printf("exploration: incomplete: the budget ended after %" PRIu64 " executions\n",
+		       r->executions);
+}
+
+int kp_cmd_explore(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) oc =
+		g_option_context_new("FILE - explore the executions of a scenario");
+	g_autoptr(GError) err = NULL;
+	Options o = { .preemptions = -1, .runs = -1, .seed = -1, .depth = 0, .jobs = 1 };
+	GOptionEntry entries[] = {
+		{ "strategy", 0, 0, G_OPTION_ARG_STRING, &o.strategy,
+		  "dfs, random or pct (default: the file's explore line, else dfs)", "S" },
+		{ "preemptions", 'p', 0, G_OPTION_ARG_INT, &o.preemptions,
+		  "dfs: at most K preemptions per execution (default: unbounded)", "K" },
+		{ "no-reduce", 0, 0, G_OPTION_ARG_NONE, &o.no_reduce,
+		  "dfs: no partial-order reduction (sleep sets)", NULL },
+		{ "runs", 'n', 0, G_OPTION_ARG_INT64, &o.runs,
+		  "random, pct: executions; dfs: stop after N executions", "N" },
+		{ "seed", 's', 0, G_OPTION_ARG_INT64, &o.seed,
+		  "random, pct: run i uses seed S+i (default: the file's, else 0)", "S" },
+		{ "time", 't', 0, G_OPTION_ARG_DOUBLE, &o.time, "stop after T seconds", "T" },
+		{ "depth", 'd', 0, G_OPTION_ARG_INT, &o.depth, "pct: the bug depth d (default 3)",
+		  "d" },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "N worker processes", "N" },
+		{ "estimate", 'e', 0, G_OPTION_ARG_NONE, &o.estimate,
+		  "dfs: first estimate the executions and the time (Knuth's estimator)", NULL },
+		{ NULL },
+	};
+	g_autoptr(KpScenario) sc = NULL;
+	KpExploreConfig cfg;
+	KpExploreResult r;
+	ProgressState ps = { 0 };
+	int rc;
+
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_set_description(
+		oc, "Prints a header line, a progress line on stderr when it is a terminal, and a\n"
+		    "summary: executions, distinct final states, failures grouped by invariant and\n"
+		    "location with the command that replays each, and the probe state transitions\n"
+		    "seen.  Exit status: 0 every execution passed, 1 a failure, 2 bad input,\n"
+		    "3 internal error, 4 the budget ended before a dfs exploration was complete.\n");
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "kpsim explore: %s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "kpsim explore: give exactly one scenario file\n");
+		g_free(o.strategy);
+		return KP_EXIT_USAGE;
+	}
+	if (o.jobs < 1 || o.jobs > 256 || o.preemptions < -1 || o.time < 0 || o.depth < 0 ||
+	    o.depth > 64 || o.runs == 0 || o.runs < -1 || o.seed < -1) {
+		fprintf(stderr, "kpsim explore: out of range: --jobs 1..256, --preemptions >= 0, "
+				"--runs >= 1, --seed >= 0, --time >= 0, --depth 1..64\n");
+		g_free(o.strategy);
+		return KP_EXIT_USAGE;
+	}
+	sc = kp_scenario_load(argv[1], &err);
+	if (!sc) {
+		fprintf(stderr, "%s\n", err->message);
+		g_free(o.strategy);
+		return KP_EXIT_USAGE;
+	}
+	if (!configure(sc, &o, &cfg)) {
+		g_free(o.strategy);
+		return KP_EXIT_USAGE;
+	}
+	g_free(o.strategy);
+	if (cfg.strategy == KP_STRATEGY_PCT)
+		cfg.pct_steps = MAX(kp_explore_first_steps(sc), 1);
+	print_header(sc, &cfg);
+	if (o.estimate) {
+		if (cfg.strategy == KP_STRATEGY_DFS) {
+			ps.estimate = kp_explore_estimate(sc, cfg.preemptions, cfg.seed,
+							  ESTIMATE_PROBES, &ps.sec_per_exec);
+			printf("estimate: %.3g executions without reduction (Knuth, %u random "
+			       "paths), about %.3g s at %.3g ms each on one job\n",
+			       ps.estimate, ESTIMATE_PROBES, ps.estimate * ps.sec_per_exec,
+			       ps.sec_per_exec * 1e3);
+		} else {
+			ps.estimate = (double)cfg.runs;
+			printf("estimate: %" PRIu64 " executions\n", cfg.runs);
+		}
+		fflush(stdout);
+	}
+	/* Random and pct know their total; the ETA follows from the rate. */
+	if (cfg.strategy != KP_STRATEGY_DFS)
+		ps.estimate = (double)cfg.runs;
+	/* A progress line only for a person watching. */
+	if (isatty(STDERR_FILENO)) {
+		cfg.progress = show_progress;
+		cfg.progress_user = &ps;
+	}
+	kp_explore(sc, &cfg, &r);
+	if (ps.printed)
+		fprintf(stderr, "\n");
+	if (r.input_error) {
+		fprintf(stderr, "%s\n", r.input_error);
+		kp_explore_result_clear(&r);
+		return KP_EXIT_USAGE;
+	}
+	if (r.internal_error) {
+		fprintf(stderr, "kpsim explore: internal error: %s\n", r.internal_error);
+		kp_explore_result_clear(&r);
+		return KP_EXIT_INTERNAL;
+	}
+	if (cfg.strategy == KP_STRATEGY_DFS && !r.complete && ps.estimate <= 0)
+		ps.estimate = kp_explore_estimate(sc, cfg.preemptions, cfg.seed, ESTIMATE_PROBES,
+						  &ps.sec_per_exec);
+	print_summary(sc, &cfg, &r, ps.estimate);
+	if (r.failures->len)
+		rc = KP_EXIT_FAIL;
+	else if (cfg.strategy == KP_STRATEGY_DFS && !r.complete)
+		rc = KP_EXIT_BUDGET;
+	else
+		rc = KP_EXIT_PASS;
+	kp_explore_result_clear(&r);
+	return rc;
+}

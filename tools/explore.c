@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The exploration driver.  A worker runs its share of the executions and collects what
+ * it saw in an aggregate; with --jobs N the workers are forked processes that send their
+ * aggregates to the parent through pipes, otherwise the one worker is this process and
+ * fills the result directly.  Which executions belong to which worker depends only on the
+ * worker's index (run i on worker i mod N; for dfs, subtrees numbered in search order), so
+ * the failures found do not depend on how the work was spread.
+ *
+ * The host clock is read here, between runs, for the progress line and the --time
+ * budget; never inside a run.
+ */
+#include "tools/explore.h"
+
+#include "sim/explore.h"
+#include "sim/rng.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Branching levels above the subtrees dfs workers share out (with --jobs > 1). */
+#define DFS_SPLIT_LEVEL 3
+/* How often a forked worker reports its progress. */
+#define FLUSH_SECONDS 0.25
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the aggregate ---- */
+
+typedef struct {
+	uint64_t executions, pruned, failing;
+	GHashTable *states;	/* uint64_t * -> itself */
+	GArray *new_states;	/* uint64_t, not yet sent to the parent */
+	GHashTable *failures;	/* key -> KpExploreFailure * */
+	KpTransitions transitions;
+	bool *sometimes;
+	unsigned n_expects;
+	bool complete, budget_ended;
+	char *input_error, *internal_error;
+} Agg;
+
+static void failure_free(gpointer p)
+{
+	KpExploreFailure *f = p;
+
+	g_free(f->key);
+	g_free(f->message);
+	g_free(f->schedule);
+	g_free(f);
+}
+
+static void agg_init(Agg *a, unsigned n_expects)
+{
+	memset(a, 0, sizeof(*a));
+	a->states = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	a->new_states = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	a->failures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, failure_free);
+	a->n_expects = n_expects;
+	a->sometimes = g_new0(bool, n_expects ? n_expects : 1);
+}
+
+static void agg_fini(Agg *a)
+{
+	g_hash_table_destroy(a->states);
+	g_array_free(a->new_states, TRUE);
+	g_hash_table_destroy(a->failures);
+	g_free(a->sometimes);
+	g_free(a->input_error);
+	g_free(a->internal_error);
+}
+
+static void agg_state(Agg *a, uint64_t h, bool track_new)
+{
+	uint64_t *k;
+
+	if (g_hash_table_contains(a->states, &h))
+		return;
+	k = g_new(uint64_t, 1);
+	*k = h;
+	g_hash_table_add(a->states, k);
+	if (track_new)
+		g_array_append_val(a->new_states, h);
+}
+
+/* Keep the failure of a group that comes first in the search. */
+static void agg_failure(Agg *a, const char *key, uint64_t order, uint64_t count,
+			const char *message, const char *schedule)
+{
+	KpExploreFailure *f = g_hash_table_lookup(a->failures, key);
+
+	if (!f) {
+		f = g_new0(KpExploreFailure, 1);
+		f->key = g_strdup(key);
+		f->order = UINT64_MAX;
+		g_hash_table_insert(a->failures, f->key, f);
+	}
+	f->count += count;
+	if (order < f->order) {
+		f->order = order;
+		g_free(f->message);
+		g_free(f->schedule);
+		f->message = g_strdup(message);
+		f->schedule = g_strdup(schedule);
+	}
+}
+
+/* ---- one worker ---- */
+
+typedef struct {
+	const KpScenario *sc;
+	const KpExploreConfig *cfg;
+	unsigned worker, n_workers;
+	double start, deadline;		/* deadline 0: none */
+	Agg *agg;
+	/* Forked: the pipe to the parent; in this process: the progress callback. */
+	int fd;
+	double last_report;
+} Worker;
+
+static void send_progress(Worker *w);
+
+/* Judge and record a whole execution. */
+static void record(Worker *w, KpExec *x, uint64_t order)
+{
+	Agg *a = w->agg;
+	g_autoptr(GString) msg = g_string_new(NULL);
+	g_autoptr(GString) key = g_string_new(NULL);
+	bool pass = kp_exec_judge(x, msg, key);
+
+	a->executions++;
+	agg_state(a, kp_exec_state_hash(x, pass, pass ? NULL : key->str), w->fd >= 0);
+	kp_exec_add_transitions(x, &a->transitions);
+	if (!pass) {
+		KpExploreFailure *f = g_hash_table_lookup(a->failures, key->str);
+		g_autofree char *sched = NULL;
+
+		a->failing++;
+		/* The schedule is only worth encoding for a new group's first execution. */
+		if (!f || order < f->order)
+			sched = kp_exec_schedule(x);
+		agg_failure(a, key->str, order, 1, msg->str, sched);
+	}
+}
+
+/* Between runs: the time budget and the progress report.  False: stop now. */
+static bool tick(Worker *w)
+{
+	double t;
+
+	t = now_s();
+	if (t - w->last_report >= (w->fd >= 0 ? FLUSH_SECONDS : 1.0)) {
+		w->last_report = t;
+		if (w->fd >= 0) {
+			send_progress(w);
+		} else if (w->cfg->progress) {
+			KpExploreProgress p = {
+				.executions = w->agg->executions, .pruned = w->agg->pruned,
+				.states = g_hash_table_size(w->agg->states),
+				.failures = w->agg->failing, .elapsed = t - w->start,
+			};
+
+			w->cfg->progress(&p, w->cfg->progress_user);
+		}
+	}
+	if (w->deadline && t >= w->deadline) {
+		w->agg->budget_ended = true;
+		return false;
+	}
+	return true;
+}
+
+static bool run_one(Worker *w, KpExec *x, SimStrategy *s, SimEnd *end)
+{
+	g_autoptr(GError) err = NULL;
+
+	*end = kp_exec_run(x, s, &err);
+	if (*end == SIM_END_NONE) {
+		w->agg->input_error = g_strdup_printf("%s: %s", w->sc->path, err->message);
+		return false;
+	}
+	if (*end == SIM_END_DIVERGED) {
+		w->agg->internal_error = g_strdup(
+			"an execution did not repeat when replayed: the engine is not deterministic");
+		return false;
+	}
+	return true;
+}
+
+static void work_sampling(Worker *w, KpExec *x)
+{
+	const KpExploreConfig *cfg = w->cfg;
+	SimPctConfig pc = {
+		.n_vcpus = w->sc->n_cpus, .depth = cfg->depth,
+		.steps = cfg->pct_steps ? cfg->pct_steps : 1,
+	};
+	SimStrategy *s = cfg->strategy == KP_STRATEGY_PCT ? sim_strategy_pct_new(&pc, cfg->seed)
+							 : sim_strategy_random_new(cfg->seed);
+
+	for (uint64_t i = w->worker; i < cfg->runs; i += w->n_workers) {
+		SimEnd end;
+
+		if (!tick(w))
+			break;
+		if (cfg->strategy == KP_STRATEGY_PCT)
+			sim_strategy_pct_reseed(s, cfg->seed + i);
+		else
+			sim_strategy_random_reseed(s, cfg->seed + i);
+		if (!run_one(w, x, s, &end))
+			break;
+		record(w, x, i);
+	}
+	sim_strategy_free(s);
+}
+
+static void work_dfs(Worker *w, KpExec *x)
+{
+	const KpExploreConfig *cfg = w->cfg;
+	SimDfsConfig dc = {
+		.preemptions = cfg->preemptions, .reduce = cfg->reduce,
+		.split_level = w->n_workers > 1 ? DFS_SPLIT_LEVEL : 0,
+		.worker = w->worker, .n_workers = w->n_workers,
+	};
+	SimStrategy *s = sim_strategy_dfs_new(&dc);
+	uint64_t share = 0;
+
+	if (cfg->runs)
+		share = cfg->runs / w->n_workers + (w->worker < cfg->runs % w->n_workers);
+	for (;;) {
+		SimEnd end;
+
+		if (cfg->runs && w->agg->executions >= share) {
+			w->agg->budget_ended = true;
+			break;
+		}
+		if (!tick(w) || !run_one(w, x, s, &end))
+			break;
+		switch (sim_strategy_dfs_last(s)) {
+		case SIM_DFS_RUN_COUNTS:
+			record(w, x, w->agg->executions * w->n_workers + w->worker);
+			break;
+		case SIM_DFS_RUN_PRUNED:
+			w->agg->pruned++;
+			break;
+		case SIM_DFS_RUN_SKIPPED:
+			break;
+		}
+		if (!sim_strategy_dfs_advance(s)) {
+			w->agg->complete = true;
+			break;
+		}
+	}
+	sim_strategy_free(s);
+}
+
+static void work(Worker *w)
+{
+	KpExec *x = kp_exec_new(w->sc);
+
+	w->start = now_s();
+	w->last_report = w->start;
+	if (w->cfg->time > 0)
+		w->deadline = w->start + w->cfg->time;
+	if (w->cfg->strategy == KP_STRATEGY_DFS)
+		work_dfs(w, x);
+	else
+		work_sampling(w, x);
+	memcpy(w->agg->sometimes, kp_exec_sometimes(x),
+	       w->sc->n_expects * sizeof(bool));
+	kp_exec_free(x);
+}
+
+/* ---- the pipe between a forked worker and the parent ---- */
+
+enum {
+	MSG_PROGRESS = 'P',	/* u64 executions, pruned, failing, n; n u64 new states */
+	MSG_FAILURE = 'F',	/* u64 order, count; key, message, schedule (NUL-ended) */
+	MSG_END = 'E',		/* transitions, flags, sometimes, input and internal errors */
+};
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t k = write(fd, b, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		b += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static void send_msg(Worker *w, char type, GByteArray *body)
+{
+	uint8_t head[5];
+	uint32_t len = body->len;
+
+	head[0] = (uint8_t)type;
+	memcpy(head + 1, &len, sizeof(len));
+	if (!write_all(w->fd, head, sizeof(head)) || !write_all(w->fd, body->data, body->len))
+		_exit(3);
+}
+
+static void put_u64(GByteArray *b, uint64_t v)
+{
+	g_byte_array_append(b, (const uint8_t *)&v, sizeof(v));
+}
+
+static void put_str(GByteArray *b, const char *s)
+{
+	s = s ? s : "";
+	g_byte_array_append(b, (const uint8_t *)s, (guint)strlen(s) + 1);
+}
+
+static void send_progress(Worker *w)
+{
+	Agg *a = w->agg;
+	GByteArray *b = g_byte_array_new();
+
+	put_u64(b, a->executions);
+	put_u64(b, a->pruned);
+	put_u64(b, a->failing);
+	put_u64(b, a->new_states->len);
+	g_byte_array_append(b, (const uint8_t *)a->new_states->data,
+			    a->new_states->len * (guint)sizeof(uint64_t));
+	g_array_set_size(a->new_states, 0);
+	send_msg(w, MSG_PROGRESS, b);
+	g_byte_array_free(b, TRUE);
+}
+
+static void send_end(Worker *w)
+{
+	Agg *a = w->agg;
+	GByteArray *b = g_byte_array_new();
+	GHashTableIter it;
+	gpointer v;
+
+	send_progress(w);
+	g_hash_table_iter_init(&it, a->failures);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const KpExploreFailure *f = v;
+
+		g_byte_array_set_size(b, 0);
+		put_u64(b, f->order);
+		put_u64(b, f->count);
+		put_str(b, f->key);
+		put_str(b, f->message);
+		put_str(b, f->schedule);
+		send_msg(w, MSG_FAILURE, b);
+	}
+	g_byte_array_set_size(b, 0);
+	g_byte_array_append(b, (const uint8_t *)&a->transitions, sizeof(a->transitions));
+	put_u64(b, (uint64_t)a->complete | (uint64_t)a->budget_ended << 1 |
+			   (uint64_t)(a->input_error != NULL) << 2 |
+			   (uint64_t)(a->internal_error != NULL) << 3);
+	for (unsigned i = 0; i < a->n_expects; i++)
+		g_byte_array_append(b, (const uint8_t *)&a->sometimes[i], 1);
+	put_str(b, a->input_error);
+	put_str(b, a->internal_error);
+	send_msg(w, MSG_END, b);
+	g_byte_array_free(b, TRUE);
+}
+
+/* What the parent knows of one forked worker. */
+typedef struct {
+	pid_t pid;
+	int fd;
+	GByteArray *buf;
+	uint64_t executions, pruned, failing;
+	bool ended;
+} Child;
+
+static uint64_t get_u64(const uint8_t **p)
+{
+	uint64_t v;
+
+	memcpy(&v, *p, sizeof(v));
+	*p += sizeof(v);
+	return v;
+}
+
+static const char *get_str(const uint8_t **p, const uint8_t *end)
+{
+	const char *s = (const char *)*p;
+	size_t n = strnlen(s, (size_t)(end - *p));
+
+	*p += n + 1;
+	return s;
+}
+
+static void take_msg(Agg *a, Child *c, uint8_t type, const uint8_t *p, const uint8_t *end)
+{
+	uint64_t order, count, flags, n;
+	const char *key, *msg, *sched, *ierr, *xerr;
+
+	switch (type) {
+	case MSG_PROGRESS:
+		c->executions = get_u64(&p);
+		c->pruned = get_u64(&p);
+		c->failing = get_u64(&p);
+		n = get_u64(&p);
+		for (uint64_t i = 0; i < n && p + 8 <= end; i++)
+			agg_state(a, get_u64(&p), false);
+		break;
+	case MSG_FAILURE:
+		order = get_u64(&p);
+		count = get_u64(&p);
+		key = get_str(&p, end);
+		msg = get_str(&p, end);
+		sched = get_str(&p, end);
+		agg_failure(a, key, order, count, msg, *sched ? sched : NULL);
+		break;
+	case MSG_END:
+		for (unsigned i = 0; i < KP_ST_COUNT; i++)
+			for (unsigned j = 0; j < KP_ST_COUNT; j++)
+				a->transitions.count[i][j] += get_u64(&p);
+		flags = get_u64(&p);
+		a->budget_ended |= (flags & 2) != 0;
+		if (!(flags & 1))
+			a->complete = false;
+		for (unsigned i = 0; i < a->n_expects; i++)
+			a->sometimes[i] |= *p++ != 0;
+		ierr = get_str(&p, end);
+		xerr = get_str(&p, end);
+		if ((flags & 4) && !a->input_error)
+			a->input_error = g_strdup(ierr);
+		if ((flags & 8) && !a->internal_error)
+			a->internal_error = g_strdup(xerr);
+		c->ended = true;
+		break;
+	}
+}
+
+/* Parse every whole message in the child's buffer. */
+static void drain(Agg *a, Child *c)
+{
+	size_t used = 0;
+
+	while (c->buf->len - used >= 5) {
+		uint32_t len;
+		const uint8_t *m = c->buf->data + used;
+
+		memcpy(&len, m + 1, sizeof(len));
+		if (c->buf->len - used < 5 + (size_t)len)
+			break;
+		take_msg(a, c, m[0], m + 5, m + 5 + len);
+		used += 5 + len;
+	}
+	g_byte_array_remove_range(c->buf, 0, (guint)used);
+}
+
+static void parent_progress(const KpExploreConfig *cfg, Agg *a, Child *cs, unsigned n,
+			    double start)
+{
+	KpExploreProgress p = { .states = g_hash_table_size(a->states),
+				.elapsed = now_s() - start };
+
+	for (unsigned i = 0; i < n; i++) {
+		p.executions += cs[i].executions;
+		p.pruned += cs[i].pruned;
+		p.failures += cs[i].failing;
+	}
+	if (cfg->progress)
+		cfg->progress(&p, cfg->progress_user);
+}
+
+static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
+{
+	unsigned n = cfg->jobs;
+	Child *cs = g_new0(Child, n);
+	struct pollfd *pfd = g_new0(struct pollfd, n);
+	double start = now_s(), last = start;
+	unsigned open_fds = 0;
+
+	a->complete = cfg->strategy == KP_STRATEGY_DFS;
+	fflush(stdout);
+	fflush(stderr);
+	for (unsigned i = 0; i < n; i++) {
+		int fds[2];
+
+		cs[i].fd = -1;
+		if (pipe(fds) < 0)
+			break;
+		cs[i].pid = fork();
+		if (cs[i].pid == 0) {
+			Agg mine;
+			Worker w = { .sc = sc, .cfg = cfg, .worker = i, .n_workers = n,
+				     .agg = &mine, .fd = fds[1] };
+
+			close(fds[0]);
+			for (unsigned j = 0; j < i; j++)
+				if (cs[j].fd >= 0)
+					close(cs[j].fd);
+			agg_init(&mine, sc->n_expects);
+			work(&w);
+			send_end(&w);
+			close(fds[1]);
+			_exit(0);
+		}
+		close(fds[1]);
+		if (cs[i].pid < 0) {
+			close(fds[0]);
+			break;
+		}
+		cs[i].fd = fds[0];
+		cs[i].buf = g_byte_array_new();
+		open_fds++;
+	}
+	while (open_fds) {
+		unsigned k = 0;
+		double t;
+
+		for (unsigned i = 0; i < n; i++)
+			if (cs[i].fd >= 0)
+				pfd[k++] = (struct pollfd){ .fd = cs[i].fd, .events = POLLIN };
+		if (poll(pfd, k, 250) < 0 && errno != EINTR)
+			break;
+		for (unsigned i = 0, j = 0; i < n; i++) {
+			uint8_t chunk[65536];
+			ssize_t got;
+
+			if (cs[i].fd < 0)
+				continue;
+			if (!(pfd[j++].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(cs[i].fd, chunk, sizeof(chunk));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				close(cs[i].fd);
+				cs[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			g_byte_array_append(cs[i].buf, chunk, (guint)got);
+			drain(a, &cs[i]);
+		}
+		t = now_s();
+		if (t - last >= 1.0) {
+			last = t;
+			parent_progress(cfg, a, cs, n, start);
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int status = 0;
+
+		if (cs[i].pid > 0 && waitpid(cs[i].pid, &status, 0) == cs[i].pid &&
+		    (!WIFEXITED(status) || WEXITSTATUS(status) != 0) && !a->internal_error)
+			a->internal_error = g_strdup_printf("worker %u ended abnormally", i);
+		if (!cs[i].ended && !a->internal_error)
+			a->internal_error = g_strdup_printf("worker %u did not report", i);
+		a->executions += cs[i].executions;
+		a->pruned += cs[i].pruned;
+		a->failing += cs[i].failing;
+		if (cs[i].buf)
+			g_byte_array_free(cs[i].buf, TRUE);
+	}
+	g_free(cs);
+	g_free(pfd);
+}
+
+/* ---- entry points ---- */
+
+static gint by_key(gconstpointer a, gconstpointer b)
+{
+	const KpExploreFailure *x = *(KpExploreFailure *const *)a;
+	const KpExploreFailure *y = *(KpExploreFailure *const *)b;
+
+	return strcmp(x->key, y->key);
+}
+
+void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResult *res)
+{
+	Agg a;
+	double start = now_s();
+	GHashTableIter it;
+	gpointer v;
+
+	assert(cfg->jobs >= 1);
+	assert(cfg->strategy != KP_STRATEGY_PCT || cfg->depth >= 1);
+	memset(res, 0, sizeof(*res));
+	agg_init(&a, sc->n_expects);
+	if (cfg->jobs == 1) {
+		Worker w = { .sc = sc, .cfg = cfg, .worker = 0, .n_workers = 1, .agg = &a,
+			     .fd = -1 };
+
+		work(&w);
+	} else {
+		run_forked(sc, cfg, &a);
+	}
+	/* `expect sometimes` is judged over everything explored. */
+	for (unsigned i = 0; i < sc->n_expects && !a.input_error && !a.internal_error; i++)
+		if (sc->expects[i].kind == KP_EXPECT_SOMETIMES && !a.sometimes[i]) {
+			g_autofree char *key = g_strdup_printf("expectation %s:%d", sc->path,
+							       sc->expects[i].line);
+			g_autofree char *msg = g_strdup_printf(
+				"%s:%d: expectation never held in %" G_GUINT64_FORMAT
+				" execution%s", sc->path, sc->expects[i].line, a.executions,
+				a.executions == 1 ? "" : "s");
+
+			agg_failure(&a, key, UINT64_MAX - 1, 1, msg, NULL);
+		}
+	res->executions = a.executions;
+	res->pruned = a.pruned;
+	res->states = g_hash_table_size(a.states);
+	res->transitions = a.transitions;
+	res->complete = a.complete && !a.input_error && !a.internal_error;
+	res->budget_ended = a.budget_ended;
+	res->input_error = g_steal_pointer(&a.input_error);
+	res->internal_error = g_steal_pointer(&a.internal_error);
+	res->failures = g_ptr_array_new_with_free_func(failure_free);
+	g_hash_table_iter_init(&it, a.failures);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		g_ptr_array_add(res->failures, v);
+		g_hash_table_iter_steal(&it);
+	}
+	g_ptr_array_sort(res->failures, by_key);
+	agg_fini(&a);
+	res->elapsed = now_s() - start;
+}
+
+void kp_explore_result_clear(KpExploreResult *res)
+{
+	if (res->failures)
+		g_ptr_array_free(res->failures, TRUE);
+	g_free(res->input_error);
+	g_free(res->internal_error);
+	memset(res, 0, sizeof(*res));
+}
+
+uint64_t kp_explore_first_steps(const KpScenario *sc)
+{
+	KpExec *x = kp_exec_new(sc);
+	SimStrategy *s = sim_strategy_first_new();
+	g_autoptr(GError) err = NULL;
+	uint64_t steps = 0;
+
+	if (kp_exec_run(x, s, &err) != SIM_END_NONE)
+		steps = kp_exec_steps(x);
+	sim_strategy_free(s);
+	kp_exec_free(x);
+	return steps;
+}
+
+double kp_explore_estimate(const KpScenario *sc, int preemptions, uint64_t seed,
+			   unsigned probes, double *seconds_per_exec)
+{
+	KpExec *x = kp_exec_new(sc);
+	SimStrategy *s = sim_strategy_dfs_probe_new(preemptions, seed);
+	double sum = 0, t0 = now_s();
+	unsigned done = 0;
+
+	assert(probes > 0);
+	for (unsigned i = 0; i < probes; i++) {
+		g_autoptr(GError) err = NULL;
+
+		sim_strategy_dfs_probe_reseed(s, seed + i);
+		if (kp_exec_run(x, s, &err) == SIM_END_NONE)
+			break;
+		sum += sim_strategy_dfs_probe_estimate(s);
+		done++;
+	}
+	*seconds_per_exec = done ? (now_s() - t0) / done : 0;
+	sim_strategy_free(s);
+	kp_exec_free(x);
+	return done ? sum / done : 0;
+}
