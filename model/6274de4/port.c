@@ -453,11 +453,15 @@ static void snap_slots(struct kprobe_insn_cache *c, bool optinsn, KpSnapshot *ou
 	int i;
 
 	list_for_each_entry(kip, struct kprobe_insn_page, &c->pages, list) {
-		for (i = 0; i < slots_per_page(c); i++) {
+		/* Only used and dirty slots are of interest: stop once all are seen. */
+		int left = kip->nused;	/* dirty slots stay counted until collected */
+
+		for (i = 0; i < slots_per_page(c) && left > 0; i++) {
 			KpSnapSlot *slot;
 
 			if (kip->slot_used[i] == SLOT_CLEAN)
 				continue;
+			left--;
 			if (out->n_slots == KP_SNAP_MAX_SLOTS)
 				return;
 			slot = &out->slots[out->n_slots++];
