@@ -27,7 +27,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: kpsim [--help] [--version] COMMAND [ARGS...]\n\n"
 		     "A deterministic simulator of the Linux kprobes state machine "
-		     "(port of 6274de4984a6).\n\nCommands:\n");
+		     "(ports of 6274de4984a6 and of its parent).\n\nCommands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`kpsim COMMAND --help` describes each command.\n"
