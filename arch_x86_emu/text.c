@@ -69,6 +69,7 @@ struct EmuText {
 	GPtrArray *regions;		/* Region *; the index is the region id */
 	GArray *syms;			/* Sym, sorted by address */
 	GArray *writes;			/* WriteRec */
+	GArray *touched;		/* EmuTextRange: every text write, once each */
 	GArray *extable;		/* uint64_t: scenario additions */
 	GArray *reserved[EMU_RSV_KINDS];	/* OwnRange: scenario additions */
 	int scenario_region;		/* -1 until the first scenario function */
@@ -245,6 +246,7 @@ EmuText *emu_text_new(SimCtx *ctx, const EmuImage *img)
 	t->regions = g_ptr_array_new_with_free_func(region_destroy);
 	t->syms = g_array_new(FALSE, FALSE, sizeof(Sym));
 	t->writes = g_array_new(FALSE, FALSE, sizeof(WriteRec));
+	t->touched = g_array_new(FALSE, FALSE, sizeof(EmuTextRange));
 	t->extable = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	for (unsigned k = 0; k < EMU_RSV_KINDS; k++)
 		t->reserved[k] = g_array_new(FALSE, FALSE, sizeof(OwnRange));
@@ -263,6 +265,7 @@ void emu_text_free(EmuText *t)
 		g_free(g_array_index(t->syms, Sym, i).name);
 	g_array_free(t->syms, TRUE);
 	g_array_free(t->writes, TRUE);
+	g_array_free(t->touched, TRUE);
 	g_array_free(t->extable, TRUE);
 	for (unsigned k = 0; k < EMU_RSV_KINDS; k++) {
 		for (unsigned i = 0; i < t->reserved[k]->len; i++)
@@ -339,6 +342,30 @@ static void forget_writes_in(EmuText *t, const Region *r)
 		if (region_contains(r, w->addr))
 			g_array_remove_index(t->writes, i);
 	}
+	for (unsigned i = t->touched->len; i-- > 0;)
+		if (region_contains(r, g_array_index(t->touched, EmuTextRange, i).addr))
+			g_array_remove_index(t->touched, i);
+}
+
+/* Remember that [addr, addr + len) was written (each range once). */
+static void touch(EmuText *t, uint64_t addr, size_t len)
+{
+	EmuTextRange rg = { .addr = addr, .len = (uint32_t)len };
+
+	for (unsigned i = 0; i < t->touched->len; i++) {
+		const EmuTextRange *o = &g_array_index(t->touched, EmuTextRange, i);
+
+		if (o->addr == addr && o->len == len)
+			return;
+	}
+	g_array_append_val(t->touched, rg);
+}
+
+size_t emu_text_touched(const EmuText *t, const EmuTextRange **ranges)
+{
+	assert(t != NULL && ranges != NULL);
+	*ranges = (const EmuTextRange *)(const void *)t->touched->data;
+	return t->touched->len;
 }
 
 /*
@@ -876,6 +903,7 @@ static void apply_write(EmuText *t, unsigned ri, uint64_t addr, const uint8_t *b
 			 (unsigned long long)addr);
 	if (!is_slot_kind(r->kind)) {
 		track_write(t, r, addr, len);
+		touch(t, addr, len);
 		sim_costs_text_written(t->ctx, len);
 	}
 	SIM_TRACE(t->ctx, SIM_EV_USER, "text-write", sim_trace_intern(t->ctx, r->name),

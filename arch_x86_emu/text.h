@@ -200,6 +200,17 @@ bool emu_text_jump_label_reserved(const EmuText *t, uint64_t start, uint64_t end
 
 /* Current bytes; false (buf unspecified) if any byte is not in a live region. */
 bool emu_text_read(const EmuText *t, uint64_t addr, void *buf, size_t len);
+
+/*
+ * Every range of kernel, module or scenario text written since it was mapped (each
+ * distinct range once; a region's are forgotten when it is freed): the only bytes that
+ * can differ from the image's.
+ */
+typedef struct {
+	uint64_t addr;
+	uint32_t len;
+} EmuTextRange;
+size_t emu_text_touched(const EmuText *t, const EmuTextRange **ranges);
 /* Original bytes of image and scenario text, whatever the region's state; false for
  * slot pages and unknown addresses. */
 bool emu_text_read_orig(const EmuText *t, uint64_t addr, void *buf, size_t len);

@@ -29,7 +29,7 @@ void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
 
 void kp_world_fini(KpWorld *w)
 {
-	g_free(w->check);
+	kp_check_free(w);
 	g_free(w->hits);
 	g_free(w->probes);
 	g_free(w->user);

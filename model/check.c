@@ -18,7 +18,11 @@
 #include <string.h>
 
 typedef struct KpCheckState {
-	KpSnapshot snap;
+	/*
+	 * Not zeroed: it is large (room for every probe of a run) and the port resets what
+	 * it fills, so clearing it for every run would cost more than the run.
+	 */
+	KpSnapshot *snap;
 	uint64_t checked_gen;	/* env->gen at the last full check */
 	bool checked_valid;
 	/* Installed jumps the checker has seen written: T3 judges writes against them. */
@@ -32,8 +36,11 @@ typedef struct KpCheckState {
 
 static KpCheckState *state_of(KpWorld *w)
 {
-	if (!w->check)
+	if (!w->check) {
 		w->check = g_new0(KpCheckState, 1);
+		w->check->snap = g_malloc(sizeof(KpSnapshot));
+		kp_snapshot_reset(w->check->snap);
+	}
 	return w->check;
 }
 
@@ -65,8 +72,8 @@ static const KpSnapshot *take_snapshot(KpWorld *w)
 	KpCheckState *cs = state_of(w);
 
 	/* The port resets what it fills; the rest of the arrays is never read. */
-	w->env->model->snapshot(w->env, &cs->snap);
-	return &cs->snap;
+	w->env->model->snapshot(w->env, cs->snap);
+	return cs->snap;
 }
 
 static const char *where(KpWorld *w, uint64_t addr, char *buf, size_t size)
@@ -317,17 +324,12 @@ static void check_entry_text(KpWorld *w, const KpSnapshot *s, const KpSnapEntry 
 /* Bytes differ from the original only where a hashed probe owns them (T1). */
 static void check_text_ownership(KpWorld *w, const KpSnapshot *s)
 {
-	EmuText *t = w->env->text;
+	const EmuTextRange *ranges;
+	size_t n = emu_text_touched(w->env->text, &ranges);
 
-	for (unsigned r = 0; r < emu_text_n_regions(t); r++) {
-		EmuTextRegionInfo ri;
-
-		emu_text_region_info(t, r, &ri);
-		/* kernel, module and scenario text; slot pages are not judged here */
-		if (ri.state != EMU_TEXT_LIVE || ri.kind == EMU_TEXT_SLOT_INSN ||
-		    ri.kind == EMU_TEXT_SLOT_OPT)
-			continue;
-		for (uint64_t a = ri.base; a < ri.base + ri.size; a++) {
+	/* Kernel, module and scenario text (not slot pages): only written bytes can differ. */
+	for (size_t r = 0; r < n; r++) {
+		for (uint64_t a = ranges[r].addr; a < ranges[r].addr + ranges[r].len; a++) {
 			uint8_t now, orig;
 			const KpSnapEntry *owner = NULL;
 			char at[96];
@@ -390,6 +392,11 @@ static void step_hook(SimCtx *ctx, void *user)
 
 	(void)ctx;
 	if (ended(w) || (cs->checked_valid && cs->checked_gen == w->env->gen))
+		return;
+	/* Inside the locks with no op being freed, a snapshot has nothing to give. */
+	if ((sim_mutex_is_locked(&w->env->text_mutex) ||
+	     w->env->model->kprobe_mutex_locked(w->env)) &&
+	    !w->env->model->optimizer_freeing(w->env))
 		return;
 	s = take_snapshot(w);
 	kp_track_freeing(&w->track, &w->transitions, s);
@@ -476,11 +483,20 @@ static void write_hook(EmuText *t, const EmuTextWrite *wr, void *user)
 	}
 }
 
+void kp_check_free(KpWorld *w)
+{
+	if (!w->check)
+		return;
+	g_free(w->check->snap);
+	g_free(w->check);
+	w->check = NULL;
+}
+
 void kp_check_install(KpWorld *w)
 {
-	KpCheckState *cs = state_of(w);
-
-	memset(cs, 0, sizeof(*cs));
+	/* A fresh state for the run (state_of() makes it). */
+	kp_check_free(w);
+	state_of(w);
 	sim_set_step_hook(w->env->ctx, step_hook, w);
 	emu_text_set_write_hook(w->env->text, write_hook, w);
 	kp_hits_install(w);

@@ -15,6 +15,8 @@
 
 /* Install the per-step, per-write and per-fetch checks for this run. */
 void kp_check_install(KpWorld *w);
+/* Release the checker's state of a run (kp_world_fini does). */
+void kp_check_free(KpWorld *w);
 /* H2's pass accounting alone (hits.c); kp_check_install includes it. */
 void kp_hits_install(KpWorld *w);
 /* H1 at a pre handler call (hits.c). */

@@ -93,6 +93,13 @@ struct KpModel {
 
 	/* The port's state as the checker sees it (probes by their KpProbe id). */
 	void (*snapshot)(KpEnv *env, KpSnapshot *out);
+	/*
+	 * Cheap questions that let the checker skip a snapshot that would show nothing to
+	 * judge: is kprobe_mutex held by anyone, and is an op on an optimizer's local
+	 * free list (KP_SNAP_LIST_FREEING entries)?
+	 */
+	bool (*kprobe_mutex_locked)(KpEnv *env);
+	bool (*optimizer_freeing)(KpEnv *env);
 };
 
 /* kernel/kprobes.c at 6274de4984a6 "kprobes: Support delayed unoptimizing" */

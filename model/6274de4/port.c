@@ -362,6 +362,23 @@ static bool port_kprobe_mutex_held(KpEnv *env)
 	return sim_mutex_held_by_current(env->ctx, &st->kprobe_mutex.m);
 }
 
+static bool port_kprobe_mutex_locked(KpEnv *env)
+{
+	struct kp_state_6274de4 *st = env->port;
+
+	return mutex_is_locked(&st->kprobe_mutex);
+}
+
+static bool port_optimizer_freeing(KpEnv *env)
+{
+	struct kp_state_6274de4 *st = env->port;
+
+	for (unsigned i = 0; i < NR_CPUS; i++)
+		if (st->optimizer_free_list[i] && !list_empty(st->optimizer_free_list[i]))
+			return true;
+	return false;
+}
+
 /* ---- the snapshot the checker judges (model/snapshot.h) ---- */
 
 /* The KpProbe id of a probe object of this run, -1 for anything else (an aggregate). */
@@ -551,4 +568,6 @@ const KpModel kp_model_6274de4 = {
 	.kprobe_running = port_kprobe_running,
 	.kprobe_mutex_held = port_kprobe_mutex_held,
 	.snapshot = port_snapshot,
+	.kprobe_mutex_locked = port_kprobe_mutex_locked,
+	.optimizer_freeing = port_optimizer_freeing,
 };
