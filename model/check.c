@@ -23,6 +23,9 @@ typedef struct KpCheckState {
 	 * it fills, so clearing it for every run would cost more than the run.
 	 */
 	KpSnapshot *snap;
+	/* The live objects M2 and the leak check look at; grown as needed, kept for the run. */
+	SimAllocInfo *live;
+	size_t live_cap;
 	uint64_t checked_gen;	/* env->gen at the last full check */
 	bool checked_valid;
 	/* Installed jumps the checker has seen written: T3 judges writes against them. */
@@ -488,6 +491,7 @@ void kp_check_free(KpWorld *w)
 	if (!w->check)
 		return;
 	g_free(w->check->snap);
+	g_free(w->check->live);
 	g_free(w->check);
 	w->check = NULL;
 }
@@ -744,16 +748,23 @@ static void check_progress(KpWorld *w, const KpSnapshot *s)
 
 static void check_memory(KpWorld *w, const KpSnapshot *s)
 {
-	SimAllocInfo live[256];
-	size_t n_live = sim_alloc_live(w->env->ctx, live, 256);
+	KpCheckState *cs = state_of(w);
+	size_t n_live = sim_alloc_live_count(w->env->ctx);
+	SimAllocInfo *live;
 	unsigned ops = 0, hashed_aggr = 0;
 	bool any_registered = false, kretprobes = false;
 	char at[96];
 
+	if (n_live > cs->live_cap) {
+		cs->live_cap = n_live * 2;
+		cs->live = g_renew(SimAllocInfo, cs->live, cs->live_cap);
+	}
+	live = cs->live;
+	n_live = sim_alloc_live(w->env->ctx, live, n_live);
 	for (unsigned id = 0; id < w->n_probes; id++)
 		kretprobes |= w->user[id].registered &&
 			      w->probes[id]->spec.kind == KP_PROBE_KRETPROBE;
-	for (size_t i = 0; i < n_live && i < 256; i++) {
+	for (size_t i = 0; i < n_live; i++) {
 		if (strstr(live[i].type, "optimized_kprobe")) {
 			ops++;
 		} else if (strstr(live[i].type, "KPROBE_INSN_PAGE_SIZE")) {
