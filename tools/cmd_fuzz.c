@@ -97,6 +97,8 @@ int kp_cmd_fuzz(int argc, char **argv)
 	cfg.strategy = strategy && !strcmp(strategy, "pct") ? KP_STRATEGY_PCT : KP_STRATEGY_RANDOM;
 	cfg.command = command;
 	cfg.progress = isatty(STDERR_FILENO);
+	cfg.crash_run = g_getenv("KPSIM_FUZZ_CRASH_RUN") ?
+		g_ascii_strtoull(g_getenv("KPSIM_FUZZ_CRASH_RUN"), NULL, 10) : UINT64_MAX;
 	printf("fuzz: model %s, seed %" PRIu64 ", ", cfg.model, cfg.seed);
 	if (runs > 0)
 		printf("runs %" PRIu64, cfg.runs);

@@ -93,7 +93,7 @@ static void send_fields(int fd, const char *const *fields, unsigned n)
 
 typedef struct {
 	const KpFuzzConfig *cfg;
-	uint64_t lo, hi;	/* the chunk */
+	uint64_t start, hi;	/* its runs: start, start + N, ... below hi */
 	unsigned worker, n_workers;
 	double deadline;	/* 0: none */
 	int fd;
@@ -112,6 +112,8 @@ static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
 	bool discarded = false, failed;
 	char idx[32], execs[32];
 
+	if (i == cfg->crash_run)
+		abort();
 	kp_fuzz_generate(cfg->seed, i, cfg->model, &c);
 	sc = kp_scenario_parse("generated", c.text, strlen(c.text), NULL);
 	if (cfg->strategy == KP_STRATEGY_PCT)
@@ -150,7 +152,7 @@ static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
 static void worker_main(const Worker *w)
 {
 	g_autoptr(GHashTable) sent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	uint64_t i = w->lo + (w->worker + w->n_workers - w->lo % w->n_workers) % w->n_workers;
+	uint64_t i = w->start;
 	char next[32];
 
 	for (; i < w->hi; i += w->n_workers) {
@@ -182,6 +184,12 @@ static void finding_free(gpointer p)
 	g_free(f);
 }
 
+/* A run that killed its worker: the model crashed on it. */
+typedef struct {
+	uint64_t index;
+	int signal;
+} Crash;
+
 typedef struct {
 	const KpFuzzConfig *cfg;
 	FILE *out;
@@ -190,6 +198,7 @@ typedef struct {
 	GHashTable *known_files;	/* file names in the output directory */
 	GHashTable *chunk;	/* key -> Finding *, this chunk */
 	GArray *failed_runs;	/* uint64_t, this chunk */
+	GArray *crashes;	/* Crash, this chunk */
 	double start, last_progress;
 } Campaign;
 
@@ -238,9 +247,19 @@ static void take(Campaign *c, char **f, unsigned n, uint64_t *next)
 	}
 }
 
-/* Parse every whole frame in buf. */
-static void drain(Campaign *c, GByteArray *buf, uint64_t *next)
+/* One worker slot of a chunk: the process now doing it and what it reported. */
+typedef struct {
+	pid_t pid;
+	int fd;
+	GByteArray *buf;
+	uint64_t start;		/* the first run of the current process */
+	int64_t last;		/* the last run it reported, -1: none */
+} Slot;
+
+/* Parse every whole frame in the slot's buffer. */
+static void drain(Campaign *c, Slot *s, uint64_t *next)
 {
+	GByteArray *buf = s->buf;
 	size_t used = 0;
 
 	while (buf->len - used >= 4) {
@@ -255,100 +274,160 @@ static void drain(Campaign *c, GByteArray *buf, uint64_t *next)
 			fields[n++] = (char *)buf->data + p;
 			p += strlen((char *)buf->data + p) + 1;
 		}
-		if (n)
+		if (n) {
 			take(c, fields, n, next);
+			if (!strcmp(fields[0], "R") && n > 1)
+				s->last = (int64_t)g_ascii_strtoull(fields[1], NULL, 10);
+		}
 		used += 4 + len;
 	}
 	g_byte_array_remove_range(buf, 0, (guint)used);
+}
+
+/* Fork the process of slot w, doing its runs from `start`.  False if it could not. */
+static bool spawn(Campaign *c, Slot *slots, unsigned w, uint64_t start, uint64_t hi,
+		  double deadline)
+{
+	unsigned n = c->cfg->jobs;
+	Slot *s = &slots[w];
+	int p[2];
+
+	fflush(stdout);
+	fflush(stderr);
+	fflush(c->out);
+	if (pipe(p) < 0)
+		return false;
+	s->pid = fork();
+	if (s->pid == 0) {
+		Worker wk = { .cfg = c->cfg, .start = start, .hi = hi, .worker = w,
+			      .n_workers = n, .deadline = deadline, .fd = p[1] };
+
+		close(p[0]);
+		for (unsigned j = 0; j < n; j++)
+			if (slots[j].fd >= 0)
+				close(slots[j].fd);
+		worker_main(&wk);
+		close(p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	if (s->pid < 0) {
+		close(p[0]);
+		return false;
+	}
+	s->fd = p[0];
+	s->start = start;
+	s->last = -1;
+	if (!s->buf)
+		s->buf = g_byte_array_new();
+	g_byte_array_set_size(s->buf, 0);
+	return true;
+}
+
+/*
+ * The slot's process is gone.  If the model crashed it, the run after the last one it
+ * reported is a crash: record it and go on with the slot's next run in a new process.
+ * Returns true when a new process took over.
+ */
+static bool reap(Campaign *c, Slot *slots, unsigned w, uint64_t hi, double deadline)
+{
+	Slot *s = &slots[w];
+	unsigned n = c->cfg->jobs;
+	int status = 0;
+	uint64_t crashed;
+
+	if (waitpid(s->pid, &status, 0) != s->pid)
+		status = 0;
+	s->pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return false;
+	if (!WIFSIGNALED(status)) {
+		if (!c->res->error)
+			c->res->error = g_strdup_printf("fuzz worker %u ended abnormally", w);
+		return false;
+	}
+	crashed = s->last >= 0 ? (uint64_t)s->last + n : s->start;
+	if (crashed >= hi)
+		return false;
+	{
+		Crash cr = { .index = crashed, .signal = WTERMSIG(status) };
+
+		g_array_append_val(c->crashes, cr);
+	}
+	c->res->runs++;
+	c->res->failures++;
+	g_array_append_val(c->failed_runs, crashed);
+	if (crashed + n >= hi)
+		return false;
+	if (!spawn(c, slots, w, crashed + n, hi, deadline)) {
+		if (!c->res->error)
+			c->res->error = g_strdup("cannot start a fuzz worker");
+		return false;
+	}
+	return true;
 }
 
 /* Run [lo, hi) in forked workers; returns the first run index not done. */
 static uint64_t run_chunk(Campaign *c, uint64_t lo, uint64_t hi, double deadline)
 {
 	unsigned n = c->cfg->jobs;
-	pid_t *pids = g_new0(pid_t, n);
-	int *fds = g_new0(int, n);
-	GByteArray **bufs = g_new0(GByteArray *, n);
+	Slot *slots = g_new0(Slot, n);
 	struct pollfd *pfd = g_new0(struct pollfd, n);
 	uint64_t next = hi;
 	unsigned open_fds = 0;
 
-	fflush(stdout);
-	fflush(stderr);
-	fflush(c->out);
+	for (unsigned w = 0; w < n; w++)
+		slots[w].fd = -1;
 	for (unsigned w = 0; w < n; w++) {
-		int p[2];
+		/* Slot w's first run: the first index of the chunk that is w mod n. */
+		uint64_t first = lo + (w + n - lo % n) % n;
 
-		fds[w] = -1;
-		if (pipe(p) < 0) {
+		if (!spawn(c, slots, w, first, hi, deadline)) {
 			next = lo;
+			if (!c->res->error)
+				c->res->error = g_strdup("cannot start a fuzz worker");
 			break;
 		}
-		pids[w] = fork();
-		if (pids[w] == 0) {
-			Worker wk = { .cfg = c->cfg, .lo = lo, .hi = hi, .worker = w,
-				      .n_workers = n, .deadline = deadline, .fd = p[1] };
-
-			close(p[0]);
-			for (unsigned j = 0; j < w; j++)
-				if (fds[j] >= 0)
-					close(fds[j]);
-			worker_main(&wk);
-			close(p[1]);
-			_exit(0);
-		}
-		close(p[1]);
-		if (pids[w] < 0) {
-			close(p[0]);
-			next = lo;
-			break;
-		}
-		fds[w] = p[0];
-		bufs[w] = g_byte_array_new();
 		open_fds++;
 	}
 	while (open_fds) {
 		unsigned k = 0;
 
 		for (unsigned w = 0; w < n; w++)
-			if (fds[w] >= 0)
-				pfd[k++] = (struct pollfd){ .fd = fds[w], .events = POLLIN };
+			if (slots[w].fd >= 0)
+				pfd[k++] = (struct pollfd){ .fd = slots[w].fd, .events = POLLIN };
 		if (poll(pfd, k, 250) < 0 && errno != EINTR)
 			break;
 		for (unsigned w = 0, j = 0; w < n; w++) {
 			uint8_t chunk[65536];
 			ssize_t got;
 
-			if (fds[w] < 0)
+			if (slots[w].fd < 0)
 				continue;
 			if (!(pfd[j++].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			got = read(fds[w], chunk, sizeof(chunk));
+			got = read(slots[w].fd, chunk, sizeof(chunk));
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got <= 0) {
-				close(fds[w]);
-				fds[w] = -1;
-				open_fds--;
+				close(slots[w].fd);
+				slots[w].fd = -1;
+				if (!reap(c, slots, w, hi, deadline))
+					open_fds--;
 				continue;
 			}
-			g_byte_array_append(bufs[w], chunk, (guint)got);
-			drain(c, bufs[w], &next);
+			g_byte_array_append(slots[w].buf, chunk, (guint)got);
+			drain(c, &slots[w], &next);
 		}
 		progress(c, false);
 	}
 	for (unsigned w = 0; w < n; w++) {
-		int status = 0;
-
-		if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w] &&
-		    (!WIFEXITED(status) || WEXITSTATUS(status) != 0) && !c->res->error)
-			c->res->error = g_strdup_printf("fuzz worker %u ended abnormally", w);
-		if (bufs[w])
-			g_byte_array_free(bufs[w], TRUE);
+		if (slots[w].pid > 0)
+			reap(c, slots, w, hi, 0);
+		if (slots[w].buf)
+			g_byte_array_free(slots[w].buf, TRUE);
 	}
-	g_free(pids);
-	g_free(fds);
-	g_free(bufs);
+	g_free(slots);
 	g_free(pfd);
 	return next;
 }
@@ -498,6 +577,50 @@ static void write_finding(Campaign *c, const char *key, const Finding *f)
 	fprintf(c->out, "  new signature %s: %s\n", key, name);
 }
 
+/*
+ * A run the model crashed on: kept as generated, with the explore line that crashes it
+ * (`kpsim run FILE` reproduces the crash), as signature "crash (signal N)".
+ */
+static void write_crash(Campaign *c, const char *key, const Crash *cr)
+{
+	const KpFuzzConfig *cfg = c->cfg;
+	KpFuzzCase fc;
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *name = g_strdup_printf("crash-signal-%d.kps", cr->signal);
+	g_autofree char *path = NULL;
+	g_autoptr(GError) err = NULL;
+	uint64_t s = run_seed(cfg->seed, cr->index);
+
+	g_hash_table_insert(c->known, g_strdup(key), g_strdup(cfg->out_dir ? name : "-"));
+	if (!cfg->out_dir) {
+		fprintf(c->out, "  new signature %s\n", key);
+		return;
+	}
+	kp_fuzz_generate(cfg->seed, cr->index, cfg->model, &fc);
+	g_string_append_printf(text, "# Found by kpsim fuzz: seed %" PRIu64 ", run %" PRIu64
+			       ", %u %s schedules per run.\n# Signature: %s\n# Parameters: %s\n"
+			       "# Command: kpsim %s\n# The process died: not minimized; the "
+			       "explore line below repeats the run.\n%s", cfg->seed, cr->index,
+			       cfg->schedules, strategy_name(cfg->strategy), key, fc.params,
+			       cfg->command, fc.text);
+	if (cfg->strategy == KP_STRATEGY_PCT)
+		g_string_append_printf(text, "explore pct runs %u depth %u seed %" PRIu64 "\n",
+				       cfg->schedules, KP_EXPLORE_DEFAULT_DEPTH, s);
+	else
+		g_string_append_printf(text, "explore random runs %u seed %" PRIu64 "\n",
+				       cfg->schedules, s);
+	kp_fuzz_case_clear(&fc);
+	path = g_build_filename(cfg->out_dir, name, NULL);
+	if (!kp_write_file(path, text->str, &err)) {
+		if (!c->res->error)
+			c->res->error = g_strdup(err->message);
+		return;
+	}
+	g_hash_table_add(c->known_files, g_strdup(name));
+	g_ptr_array_add(c->res->new_files, g_strdup(name));
+	fprintf(c->out, "  new signature %s: %s\n", key, name);
+}
+
 static gint cmp_u64(gconstpointer a, gconstpointer b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -522,11 +645,35 @@ static void merge_chunk(Campaign *c)
 		uint64_t idx = g_array_index(c->failed_runs, uint64_t, i);
 		KpFuzzCase fc;
 
+		int sig = 0;
+
+		for (unsigned j = 0; j < c->crashes->len; j++)
+			if (g_array_index(c->crashes, Crash, j).index == idx)
+				sig = g_array_index(c->crashes, Crash, j).signal;
 		kp_fuzz_generate(c->cfg->seed, idx, c->cfg->model, &fc);
-		fprintf(c->out, "failing run: seed %" PRIu64 " run %" PRIu64 ": %s\n", c->cfg->seed,
+		fprintf(c->out, "failing run: seed %" PRIu64 " run %" PRIu64 ": %s", c->cfg->seed,
 			idx, fc.params);
+		if (sig)
+			fprintf(c->out, " (the model crashed: signal %d)", sig);
+		fprintf(c->out, "\n");
 		kp_fuzz_case_clear(&fc);
 	}
+	/* Crashes by run index: the first of each signal is the one written. */
+	for (unsigned i = 0; i < c->crashes->len; i++) {
+		const Crash *cr = &g_array_index(c->crashes, Crash, i);
+		g_autofree char *key = g_strdup_printf("crash (signal %d)", cr->signal);
+		const Crash *first = cr;
+
+		for (unsigned j = 0; j < c->crashes->len; j++) {
+			const Crash *o = &g_array_index(c->crashes, Crash, j);
+
+			if (o->signal == cr->signal && o->index < first->index)
+				first = o;
+		}
+		if (first == cr && !g_hash_table_contains(c->known, key))
+			write_crash(c, key, cr);
+	}
+	g_array_set_size(c->crashes, 0);
 	g_hash_table_iter_init(&it, c->chunk);
 	while (g_hash_table_iter_next(&it, &k, NULL))
 		g_ptr_array_add(keys, k);
@@ -556,6 +703,7 @@ void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 	c.known_files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.chunk = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, finding_free);
 	c.failed_runs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	c.crashes = g_array_new(FALSE, FALSE, sizeof(Crash));
 	c.start = c.last_progress = now_s();
 	if (cfg->out_dir) {
 		if (g_mkdir_with_parents(cfg->out_dir, 0777) < 0 ||
@@ -609,6 +757,7 @@ out:
 	g_hash_table_destroy(c.known_files);
 	g_hash_table_destroy(c.chunk);
 	g_array_free(c.failed_runs, TRUE);
+	g_array_free(c.crashes, TRUE);
 }
 
 void kp_fuzz_result_clear(KpFuzzResult *res)

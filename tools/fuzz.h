@@ -24,11 +24,16 @@ typedef struct {
 	KpStrategyKind strategy;	/* random or pct */
 	const char *command;	/* the command line, for the findings' headers */
 	bool progress;		/* a progress line on stderr */
+	/*
+	 * Tests only: the worker doing this run index aborts, as if the model had crashed
+	 * (UINT64_MAX: none).  Set from KPSIM_FUZZ_CRASH_RUN.
+	 */
+	uint64_t crash_run;
 } KpFuzzConfig;
 
 typedef struct {
 	uint64_t first_run, next_run;	/* this invocation did [first_run, next_run) */
-	uint64_t runs, executions, failures, discarded;
+	uint64_t runs, executions, failures, discarded;	/* failures include crashes */
 	GPtrArray *signatures;	/* char *: every signature known, sorted */
 	GPtrArray *files;	/* char *: the file of each ("-" without an output directory) */
 	GPtrArray *new_files;	/* char *: files written by this invocation */
