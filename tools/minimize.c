@@ -181,15 +181,11 @@ typedef struct {
  * Print `sc` without a schedule and parse it back under the original path, its
  * expectations renumbered to their original lines.  NULL when the print does not parse.
  */
-static KpScenario *reparse(const char *path, KpScenario *sc, const int *orig_line)
+static KpScenario *reparse(const char *path, const KpScenario *sc, const int *orig_line)
 {
-	const char *sched = sc->schedule;
-	g_autofree char *text = NULL;
+	g_autofree char *text = kp_scenario_to_text_with_schedule(sc, NULL);
 	KpScenario *out;
 
-	sc->schedule = NULL;
-	text = kp_scenario_to_text(sc);
-	sc->schedule = sched;
 	out = kp_scenario_parse(path, text, strlen(text), NULL);
 	if (out)
 		for (unsigned i = 0; i < out->n_expects; i++)
@@ -531,7 +527,6 @@ void kp_minimize(const KpScenario *sc, const char *key, const char *schedule,
 	g_autofree char *found_schedule = NULL;
 	int lines[KP_SCENARIO_MAX_EXPECTS] = { 0 };
 	KpScenario *start;
-	const char *sched;
 
 	memset(res, 0, sizeof(*res));
 	res->before = kp_scenario_size(sc);
@@ -546,7 +541,7 @@ void kp_minimize(const KpScenario *sc, const char *key, const char *schedule,
 	m.key = key;
 	for (unsigned i = 0; i < sc->n_expects; i++)
 		lines[i] = sc->expects[i].line;
-	start = reparse(sc->path, (KpScenario *)sc, lines);
+	start = reparse(sc->path, sc, lines);
 	if (!start) {
 		res->status = KP_MINIMIZE_INTERNAL;
 		res->error = g_strdup("the scenario does not print back to itself");
@@ -566,10 +561,7 @@ void kp_minimize(const KpScenario *sc, const char *key, const char *schedule,
 			m.cur.schedule = simpler;
 		}
 	}
-	sched = m.cur.sc->schedule;
-	m.cur.sc->schedule = m.cur.schedule;
-	res->text = kp_scenario_to_text(m.cur.sc);
-	m.cur.sc->schedule = sched;
+	res->text = kp_scenario_to_text_with_schedule(m.cur.sc, m.cur.schedule);
 	res->after = kp_scenario_size(m.cur.sc);
 	res->key = g_strdup(key);
 	res->schedule = g_steal_pointer(&m.cur.schedule);

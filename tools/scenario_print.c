@@ -217,7 +217,7 @@ static void print_explore(GString *out, const KpExplore *x)
 	g_string_append_c(out, '\n');
 }
 
-void kp_scenario_print(const KpScenario *sc, GString *out)
+static void print_with_schedule(const KpScenario *sc, const char *schedule, GString *out)
 {
 	const KpScript *s = &sc->script;
 
@@ -245,14 +245,24 @@ void kp_scenario_print(const KpScenario *sc, GString *out)
 		print_expect(out, sc, &sc->expects[i]);
 	if (sc->explore.line)
 		print_explore(out, &sc->explore);
-	if (sc->schedule)
-		g_string_append_printf(out, "schedule %s\n", sc->schedule);
+	if (schedule)
+		g_string_append_printf(out, "schedule %s\n", schedule);
+}
+
+void kp_scenario_print(const KpScenario *sc, GString *out)
+{
+	print_with_schedule(sc, sc->schedule, out);
 }
 
 char *kp_scenario_to_text(const KpScenario *sc)
 {
+	return kp_scenario_to_text_with_schedule(sc, sc->schedule);
+}
+
+char *kp_scenario_to_text_with_schedule(const KpScenario *sc, const char *schedule)
+{
 	GString *out = g_string_new(NULL);
 
-	kp_scenario_print(sc, out);
+	print_with_schedule(sc, schedule, out);
 	return g_string_free(out, FALSE);
 }

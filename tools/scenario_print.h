@@ -14,5 +14,7 @@
 void kp_scenario_print(const KpScenario *sc, GString *out);
 /* The same, as a newly allocated string. */
 char *kp_scenario_to_text(const KpScenario *sc);
+/* The same with `schedule` (NULL: none) in place of the scenario's own. */
+char *kp_scenario_to_text_with_schedule(const KpScenario *sc, const char *schedule);
 
 #endif

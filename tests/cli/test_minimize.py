@@ -126,3 +126,20 @@ def test_out_to_a_device_is_written_not_replaced(kpsim, tmp_path):
     src = stripped(tmp_path, CORPUS[0])
     kpsim("minimize", src, "--out", "/dev/null", check=0)
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_removing_a_probe_renumbers_the_rest(kpsim, tmp_path):
+    # a goes (with its share of the batch and its expectation); b's expectation still fails.
+    src = tmp_path / "two.kps"
+    src.write_text("cpus 1\nprobe a at f_small+0\nprobe b at f_medium+0\n"
+                   "task t0 on cpu0:\n    register a b -> 0\n    call f_small\n"
+                   "    call f_medium times 3\n    unregister a\n"
+                   "expect end a.hits >= 0\nexpect end b.hits <= 1\n")
+    out = tmp_path / "min.kps"
+    proc = kpsim("minimize", str(src), "--out", str(out), check=0)
+    assert f"expectation {src}:10" in proc.stdout
+    text = out.read_text()
+    assert "probe a " not in text and "probe b at f_medium" in text
+    assert "    register b\n" in text and "expect end b.hits <= 1\n" in text
+    assert size(str(out)) == (2, 1, 1)
+    kpsim("replay", str(out), check=1)
