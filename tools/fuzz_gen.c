@@ -151,10 +151,13 @@ static void gen_probe(Gen *g, unsigned i, const Point *p)
 		if (chance(r, 30))
 			g_string_append(g->out, chance(r, 50) ? " no-pre" : " pre-returns 1");
 	} else {
-		bool no_pre = chance(r, 10);
-
+		/*
+		 * No `pre-returns 1` here: a kprobe pre handler that returns 1 says it changed
+		 * the IP and re-enabled preemption itself, which these handlers do not; the run
+		 * would resume inside the int3 with preemption off, a misuse and not a finding.
+		 */
 		g->kind[i] = 'k';
-		if (no_pre)
+		if (chance(r, 10))
 			g_string_append(g->out, " no-pre");
 		if (chance(r, 35))
 			g_string_append(g->out, " post");
@@ -162,8 +165,6 @@ static void gen_probe(Gen *g, unsigned i, const Point *p)
 			g_string_append(g->out, chance(r, 50) ? " fault" : " fault fault-returns 1");
 		if (chance(r, 15))
 			g_string_append(g->out, chance(r, 50) ? " break" : " break break-returns 1");
-		if (!no_pre && chance(r, 10))
-			g_string_append(g->out, " pre-returns 1");
 	}
 	if (chance(r, 10))
 		g_string_append(g->out, " disabled");
