@@ -12,6 +12,7 @@
 #include "tools/fuzz.h"
 
 #include "sim/rng.h"
+#include "tools/fuzz_dir.h"
 #include "tools/fuzz_gen.h"
 #include "tools/minimize.h"
 #include "tools/write_file.h"
@@ -27,7 +28,6 @@
 
 /* Runs per chunk: small enough that a stop loses little, large enough to pay the forks. */
 #define CHUNK_RUNS 64
-#define STATE_FILE "fuzz-state"
 
 static double now_s(void)
 {
@@ -432,81 +432,11 @@ static uint64_t run_chunk(Campaign *c, uint64_t lo, uint64_t hi, double deadline
 	return next;
 }
 
-/* ---- the output directory ---- */
-
+/* The state file's key of this campaign configuration. */
 static char *state_key(const KpFuzzConfig *cfg)
 {
 	return g_strdup_printf("model %s strategy %s schedules %u seed %" PRIu64, cfg->model,
 			       strategy_name(cfg->strategy), cfg->schedules, cfg->seed);
-}
-
-/* The state file: one "KEY next N" line per campaign configuration. */
-static uint64_t read_state(const KpFuzzConfig *cfg, GPtrArray *lines)
-{
-	g_autofree char *path = g_build_filename(cfg->out_dir, STATE_FILE, NULL);
-	g_autofree char *text = NULL;
-	g_autofree char *key = state_key(cfg);
-	g_auto(GStrv) split = NULL;
-	uint64_t next = 0;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
-	split = g_strsplit(text, "\n", -1);
-	for (char **l = split; *l; l++) {
-		size_t kl = strlen(key);
-
-		if (!**l || (*l)[0] == '#')
-			continue;
-		if (!strncmp(*l, key, kl) && g_str_has_prefix(*l + kl, " next "))
-			next = g_ascii_strtoull(*l + kl + 6, NULL, 10);
-		else
-			g_ptr_array_add(lines, g_strdup(*l));
-	}
-	return next;
-}
-
-static bool write_state(const KpFuzzConfig *cfg, GPtrArray *others, uint64_t next,
-			GError **error)
-{
-	g_autofree char *path = g_build_filename(cfg->out_dir, STATE_FILE, NULL);
-	g_autofree char *key = state_key(cfg);
-	g_autoptr(GString) s = g_string_new("# kpsim fuzz: the next run index of each campaign\n");
-
-	for (unsigned i = 0; i < others->len; i++)
-		g_string_append_printf(s, "%s\n", (char *)others->pdata[i]);
-	g_string_append_printf(s, "%s next %" PRIu64 "\n", key, next);
-	return kp_write_file(path, s->str, error);
-}
-
-/* Findings already in the directory: their "# Signature:" lines. */
-static void read_findings(Campaign *c)
-{
-	g_autoptr(GDir) d = g_dir_open(c->cfg->out_dir, 0, NULL);
-	const char *name;
-
-	if (!d)
-		return;
-	while ((name = g_dir_read_name(d))) {
-		g_autofree char *path = NULL;
-		g_autofree char *text = NULL;
-		const char *sig;
-
-		if (!g_str_has_suffix(name, ".kps") || name[0] == '.')
-			continue;
-		g_hash_table_add(c->known_files, g_strdup(name));
-		path = g_build_filename(c->cfg->out_dir, name, NULL);
-		if (!g_file_get_contents(path, &text, NULL, NULL))
-			continue;
-		sig = strstr(text, "# Signature: ");
-		if (sig) {
-			const char *end = strchr(sig, '\n');
-			g_autofree char *key = g_strndup(sig + 13, end ? (size_t)(end - sig - 13)
-								 : strlen(sig + 13));
-
-			if (!g_hash_table_contains(c->known, key))
-				g_hash_table_insert(c->known, g_steal_pointer(&key), g_strdup(name));
-		}
-	}
 }
 
 /* ---- one new signature ---- */
@@ -621,6 +551,14 @@ static void write_crash(Campaign *c, const char *key, const Crash *cr)
 	fprintf(c->out, "  new signature %s: %s\n", key, name);
 }
 
+static bool write_state(const KpFuzzConfig *cfg, GPtrArray *others, uint64_t next,
+			GError **error)
+{
+	g_autofree char *key = state_key(cfg);
+
+	return kp_fuzz_state_write(cfg->out_dir, key, others, next, error);
+}
+
 static gint cmp_u64(gconstpointer a, gconstpointer b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -713,8 +651,10 @@ void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 			res->bad_dir = true;
 			goto out;
 		}
-		next = read_state(cfg, others);
-		read_findings(&c);
+		g_autofree char *key = state_key(cfg);
+
+		next = kp_fuzz_state_read(cfg->out_dir, key, others);
+		kp_fuzz_dir_findings(cfg->out_dir, c.known, c.known_files);
 	}
 	res->first_run = res->next_run = next;
 	if (cfg->time > 0)
