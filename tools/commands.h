@@ -18,6 +18,8 @@ int kp_cmd_compare(int argc, char **argv);
 int kp_cmd_explore(int argc, char **argv);
 int kp_cmd_invariants(int argc, char **argv);
 int kp_cmd_models(int argc, char **argv);
+int kp_cmd_minimize(int argc, char **argv);
+int kp_cmd_fuzz(int argc, char **argv);
 
 /* The port named `name` ("6274de4"), or NULL. */
 struct KpModel;

@@ -15,6 +15,8 @@ typedef struct {
 static const KpCommand commands[] = {
 	{ "run", kp_cmd_run, "run scenario files (or directories of them) and judge them" },
 	{ "explore", kp_cmd_explore, "explore a scenario's executions: dfs, random or pct" },
+	{ "fuzz", kp_cmd_fuzz, "explore generated scenarios; write each new failure, minimized" },
+	{ "minimize", kp_cmd_minimize, "make a failing scenario smaller, its failing schedule embedded" },
 	{ "replay", kp_cmd_replay, "run one execution of a scenario and print its full trace" },
 	{ "compare", kp_cmd_compare, "run a scenario on two ports and show the differences" },
 	{ "demo", kp_cmd_demo, "run the bundled engine demo workload and print its trace" },

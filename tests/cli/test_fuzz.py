@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""kpsim fuzz: determinism from the seed, --jobs, resume, findings that replay, exit codes."""
+import os
+import re
+import stat
+
+import pytest
+
+RUNS = 120
+
+
+def summary(stdout):
+    """The summary's signature lines: {signature: file}."""
+    sigs = {}
+    tail = stdout.split("\nsignatures: ", 1)[1]
+    for line in tail.splitlines()[1:]:
+        m = re.match(r"  (.*): (\S+)$", line)
+        if m:
+            sigs[m.group(1)] = m.group(2)
+    return sigs
+
+
+def failing_runs(stdout):
+    return re.findall(r"^failing run: seed \d+ run (\d+): ", stdout, re.M)
+
+
+def kps_files(d):
+    return sorted(p for p in os.listdir(d) if p.endswith(".kps"))
+
+
+@pytest.fixture(scope="module")
+def reference(kpsim_path, tmp_path_factory):
+    """One campaign of RUNS runs, seed 1, one job, with an output directory."""
+    import subprocess
+    d = tmp_path_factory.mktemp("ref")
+    proc = subprocess.run([kpsim_path, "fuzz", "--seed", "1", "--runs", str(RUNS), "--out",
+                           str(d)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    return d, proc.stdout
+
+
+def test_findings_replay(kpsim, reference):
+    d, out = reference
+    sigs = summary(out)
+    assert sigs and sorted(sigs.values()) == kps_files(d)
+    for sig, name in sigs.items():
+        text = (d / name).read_text()
+        assert f"# Signature: {sig}\n" in text
+        assert re.search(r"^# Found by kpsim fuzz: seed 1, run \d+", text, re.M)
+        assert "# Parameters: cpus=" in text
+        assert "# Command: kpsim fuzz --seed 1" in text
+        assert re.search(r"^schedule S1:", text, re.M)
+        kpsim("replay", str(d / name), check=1)
+        # The embedded schedule fails with the file's signature.
+        again = kpsim("minimize", str(d / name), check=0)
+        assert f": {sig}.\n" in again.stdout
+
+
+def test_same_seed_same_signatures(kpsim, reference, tmp_path):
+    _, out = reference
+    again = kpsim("fuzz", "--seed", "1", "--runs", str(RUNS), check=1)
+    assert set(summary(again.stdout)) == set(summary(out))
+    assert failing_runs(again.stdout) == failing_runs(out)
+    other = kpsim("fuzz", "--seed", "2", "--runs", "20")
+    assert other.returncode in (0, 1)
+    # Without --out nothing is written: the signatures have no file.
+    assert all(v == "-" for v in summary(again.stdout).values())
+
+
+def test_jobs_do_not_change_findings(kpsim, reference, tmp_path):
+    d, out = reference
+    two = tmp_path / "two"
+    proc = kpsim("fuzz", "--seed", "1", "--runs", str(RUNS), "--jobs", "2", "--out", str(two),
+                 check=1)
+    assert summary(proc.stdout) == summary(out)
+    assert failing_runs(proc.stdout) == failing_runs(out)
+    assert kps_files(two) == kps_files(d)
+
+
+def test_resume_keeps_and_does_not_duplicate(kpsim, reference, tmp_path):
+    d, out = reference
+    part = tmp_path / "part"
+    first = kpsim("fuzz", "--seed", "1", "--runs", "30", "--out", str(part))
+    assert first.returncode in (0, 1)
+    kept = {n: (part / n).read_text() for n in kps_files(part)}
+    state = (part / "fuzz-state").read_text()
+    assert "seed 1 next 30\n" in state
+    rest = kpsim("fuzz", "--seed", "1", "--runs", str(RUNS), "--out", str(part), "--jobs", "2")
+    assert rest.returncode in (0, 1)
+    assert f"run indices 30..{RUNS} done" in rest.stdout
+    # Every finding of the first part is still there, unchanged; none is written twice.
+    for n, text in kept.items():
+        assert (part / n).read_text() == text
+    assert kps_files(part) == kps_files(d)
+    assert summary(rest.stdout) == summary(out)
+    # Nothing left to do: a third start runs nothing and writes nothing.
+    third = kpsim("fuzz", "--seed", "1", "--runs", str(RUNS), "--out", str(part))
+    assert third.returncode == 0
+    assert "runs: 0" in third.stdout
+    assert kps_files(part) == kps_files(d)
+
+
+def test_time_budget_and_progress_state(kpsim, tmp_path):
+    d = tmp_path / "timed"
+    proc = kpsim("fuzz", "--seed", "5", "--time", "1", "--out", str(d))
+    assert proc.returncode in (0, 1)
+    m = re.search(r"seed 5 next (\d+)", (d / "fuzz-state").read_text())
+    assert m and int(m.group(1)) > 0
+
+
+def test_exit_codes(kpsim, tmp_path):
+    # Runs 0..4 of seed 1 pass.
+    assert kpsim("fuzz", "--seed", "1", "--runs", "5").returncode == 0
+    assert kpsim("fuzz", "--seed", "1").returncode == 2
+    assert kpsim("fuzz", "--runs", "0").returncode == 2
+    assert kpsim("fuzz", "--runs", "5", "--strategy", "dfs").returncode == 2
+    assert kpsim("fuzz", "--runs", "5", "--jobs", "0").returncode == 2
+    assert kpsim("fuzz", "--runs", "5", "--model", "nope").returncode == 2
+    assert kpsim("fuzz", "--runs", "5", "extra").returncode == 2
+    # An output "directory" that is a device: refused, and the device is left alone.
+    assert kpsim("fuzz", "--runs", "5", "--out", "/dev/null").returncode == 2
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    pct = kpsim("fuzz", "--seed", "1", "--runs", "20", "--strategy", "pct")
+    assert pct.returncode in (0, 1)
+    assert "pct schedules per run" in pct.stdout
+
+
+def test_show_prints_the_generated_scenario(kpsim, tmp_path):
+    a = kpsim("fuzz", "--seed", "3", "--show", "17", check=0).stdout
+    b = kpsim("fuzz", "--seed", "3", "--show", "17", check=0).stdout
+    assert a == b and a.startswith("# seed 3 run 17: cpus=")
+    path = tmp_path / "r17.kps"
+    path.write_text(a)
+    assert kpsim("run", str(path)).returncode in (0, 1)
+
+
+def test_a_crashing_run_is_a_finding_and_the_campaign_goes_on(kpsim_path, tmp_path):
+    import subprocess
+    d = tmp_path / "crash"
+    env = dict(os.environ, KPSIM_FUZZ_CRASH_RUN="7")
+    proc = subprocess.run([kpsim_path, "fuzz", "--seed", "1", "--runs", "40", "--jobs", "2",
+                           "--out", str(d)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert re.search(r"^failing run: seed 1 run 7: .*\(the model crashed: signal 6\)$",
+                     proc.stdout, re.M)
+    assert "runs: 40 (run indices 0..40 done)" in proc.stdout
+    text = (d / "crash-signal-6.kps").read_text()
+    assert "# Signature: crash (signal 6)\n" in text
+    assert re.search(r"^explore random runs 20 seed \d+$", text, re.M)
+    # Every other run was still done: the other findings are those of a clean campaign.
+    clean = subprocess.run([kpsim_path, "fuzz", "--seed", "1", "--runs", "40"],
+                           capture_output=True, text=True, timeout=300)
+    others = set(summary(proc.stdout)) - {"crash (signal 6)"}
+    assert others == set(summary(clean.stdout))

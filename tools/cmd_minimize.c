@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `kpsim minimize`: a failing scenario made smaller, with its failing schedule embedded. */
+#include "tools/commands.h"
+#include "tools/minimize.h"
+#include "tools/write_file.h"
+
+#include <glib.h>
+#include <stdio.h>
+
+static void print_size(GString *out, const KpScenarioSize *s)
+{
+	g_string_append_printf(out, "%u operation%s, %u task%s, %u probe%s, %u vCPU%s, "
+			       "%u expectation%s", s->ops, s->ops == 1 ? "" : "s", s->tasks,
+			       s->tasks == 1 ? "" : "s", s->probes, s->probes == 1 ? "" : "s",
+			       s->cpus, s->cpus == 1 ? "" : "s", s->expects,
+			       s->expects == 1 ? "" : "s");
+}
+
+/* Point the scenario at another port (--model). */
+static bool set_model(KpScenario *sc, const char *name)
+{
+	const struct KpModel *m = kp_find_model(name);
+
+	if (!m)
+		return false;
+	sc->script.model = (const KpModel *)m;
+	sc->model_name = g_string_chunk_insert_const(sc->strings, name);
+	return true;
+}
+
+int kp_cmd_minimize(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) oc =
+		g_option_context_new("FILE - make a failing scenario smaller");
+	g_autoptr(GError) err = NULL;
+	g_autofree char *out_path = NULL;
+	g_autofree char *model = NULL;
+	GOptionEntry entries[] = {
+		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
+		  "write the minimized scenario to FILE2 (default: standard output)", "FILE2" },
+		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model,
+		  "run it under this kernel port (default: the file's)", "M" },
+		{ NULL },
+	};
+	g_autoptr(KpScenario) sc = NULL;
+	g_autoptr(GString) text = g_string_new(NULL);
+	KpMinimizeResult r;
+	int rc = KP_EXIT_PASS;
+
+	g_option_context_add_main_entries(oc, entries, NULL);
+	g_option_context_set_description(
+		oc, "FILE must fail: its schedule, its explore directive or its first execution\n"
+		    "ends with a violation or a failed expectation.  Operations, tasks, probes,\n"
+		    "expectations and vCPUs are removed one at a time while it still fails with the\n"
+		    "same signature (docs/fuzzing.md).  Exit status: 0 minimized, 1 FILE does not\n"
+		    "fail, 2 bad input, 3 internal error.\n");
+	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+		fprintf(stderr, "kpsim minimize: %s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "kpsim minimize: give exactly one scenario file\n");
+		return KP_EXIT_USAGE;
+	}
+	sc = kp_scenario_load(argv[1], &err);
+	if (!sc) {
+		fprintf(stderr, "%s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	if (model && !set_model(sc, model)) {
+		fprintf(stderr, "kpsim minimize: unknown model '%s' (kpsim models)\n", model);
+		return KP_EXIT_USAGE;
+	}
+	kp_minimize(sc, NULL, NULL, &r);
+	switch (r.status) {
+	case KP_MINIMIZE_NO_FAILURE:
+		fprintf(stderr, "kpsim minimize: %s does not fail\n", argv[1]);
+		kp_minimize_result_clear(&r);
+		return KP_EXIT_FAIL;
+	case KP_MINIMIZE_BAD_INPUT:
+		fprintf(stderr, "%s\n", r.error);
+		kp_minimize_result_clear(&r);
+		return KP_EXIT_USAGE;
+	case KP_MINIMIZE_INTERNAL:
+		fprintf(stderr, "kpsim minimize: internal error: %s\n", r.error);
+		kp_minimize_result_clear(&r);
+		return KP_EXIT_INTERNAL;
+	case KP_MINIMIZE_OK:
+		break;
+	}
+	g_string_append_printf(text, "# Minimized from %s: %s.\n# Command: kpsim minimize %s%s%s"
+			       "%s%s\n# Before: ", argv[1], r.key, argv[1],
+			       model ? " --model " : "", model ? model : "",
+			       out_path ? " --out " : "", out_path ? out_path : "");
+	print_size(text, &r.before);
+	g_string_append(text, ".\n# After: ");
+	print_size(text, &r.after);
+	g_string_append_printf(text, " (%u candidates tried, %u kept).\n", r.candidates,
+			       r.accepted);
+	g_string_append(text, r.text);
+	if (!out_path) {
+		fputs(text->str, stdout);
+	} else if (!kp_write_file(out_path, text->str, &err)) {
+		fprintf(stderr, "kpsim minimize: %s\n", err->message);
+		rc = KP_EXIT_USAGE;
+	} else {
+		g_autoptr(GString) line = g_string_new(NULL);
+
+		print_size(line, &r.after);
+		printf("minimized %s -> %s: %s\n  %s\n  replay: kpsim replay %s\n", argv[1],
+		       out_path, r.key, line->str, out_path);
+	}
+	kp_minimize_result_clear(&r);
+	return rc;
+}

@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The campaign driver.  Run indices are done in chunks of CHUNK_RUNS; in a chunk, run i
+ * belongs to worker i mod N, a forked process that generates and explores its runs and
+ * sends back, per run, its counts and its failures.  The parent merges a chunk (the first
+ * run of each signature wins, whichever worker found it, so the findings do not depend on
+ * N), prints its failing runs in run order, minimizes and writes each new signature, and
+ * only then records in the state file that the chunk is done.
+ *
+ * The host clock is read between runs only (the --time budget and the progress line).
+ */
+#include "tools/fuzz.h"
+
+#include "sim/rng.h"
+#include "tools/fuzz_dir.h"
+#include "tools/fuzz_gen.h"
+#include "tools/minimize.h"
+#include "tools/write_file.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Runs per chunk: small enough that a stop loses little, large enough to pay the forks. */
+#define CHUNK_RUNS 64
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static const char *strategy_name(KpStrategyKind k)
+{
+	return k == KP_STRATEGY_PCT ? "pct" : "random";
+}
+
+/* The seed of run i's schedules: from (seed, i) only. */
+static uint64_t run_seed(uint64_t seed, uint64_t index)
+{
+	uint64_t x = seed ^ (index * 0x9e3779b97f4a7c15ull);
+
+	return sim_splitmix64(&x);
+}
+
+/* "violation ID (file:line)" -> is ID one of the model's own limits (model-...)? */
+static bool is_model_limit(const char *key)
+{
+	return g_str_has_prefix(key, "violation model-");
+}
+
+/* ---- frames between a worker and the parent: u32 length, NUL-separated fields ---- */
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t k = write(fd, b, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		b += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static void send_fields(int fd, const char *const *fields, unsigned n)
+{
+	GString *b = g_string_new(NULL);
+	uint32_t len;
+
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_len(b, fields[i] ? fields[i] : "", (gssize)strlen(fields[i] ?
+							fields[i] : "") + 1);
+	len = (uint32_t)b->len;
+	if (!write_all(fd, &len, sizeof(len)) || !write_all(fd, b->str, b->len))
+		_exit(3);
+	g_string_free(b, TRUE);
+}
+
+/* ---- a worker ---- */
+
+typedef struct {
+	const KpFuzzConfig *cfg;
+	uint64_t start, hi;	/* its runs: start, start + N, ... below hi */
+	unsigned worker, n_workers;
+	double deadline;	/* 0: none */
+	int fd;
+} Worker;
+
+static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
+{
+	const KpFuzzConfig *cfg = w->cfg;
+	KpFuzzCase c;
+	g_autoptr(KpScenario) sc = NULL;
+	KpExploreConfig ec = {
+		.strategy = cfg->strategy, .runs = cfg->schedules, .seed = run_seed(cfg->seed, i),
+		.depth = KP_EXPLORE_DEFAULT_DEPTH, .jobs = 1,
+	};
+	KpExploreResult r;
+	bool discarded = false, failed;
+	char idx[32], execs[32];
+
+	if (i == cfg->crash_run)
+		abort();
+	kp_fuzz_generate(cfg->seed, i, cfg->model, &c);
+	sc = kp_scenario_parse("generated", c.text, strlen(c.text), NULL);
+	if (cfg->strategy == KP_STRATEGY_PCT)
+		ec.pct_steps = MAX(kp_explore_first_steps(sc), 1);
+	kp_explore(sc, &ec, &r);
+	g_snprintf(idx, sizeof(idx), "%" PRIu64, i);
+	g_snprintf(execs, sizeof(execs), "%" PRIu64, r.executions);
+	if (r.internal_error) {
+		const char *f[] = { "X", idx, r.internal_error };
+
+		send_fields(w->fd, f, 3);
+	}
+	discarded = r.input_error != NULL;
+	for (unsigned k = 0; k < r.failures->len; k++)
+		discarded |= is_model_limit(((KpExploreFailure *)r.failures->pdata[k])->key);
+	failed = !discarded && r.failures->len;
+	for (unsigned k = 0; failed && k < r.failures->len; k++) {
+		const KpExploreFailure *f = r.failures->pdata[k];
+		const char *fields[] = { "F", idx, f->key, f->schedule, f->message };
+
+		if (!f->schedule || g_hash_table_contains(sent, f->key))
+			continue;
+		g_hash_table_add(sent, g_strdup(f->key));
+		send_fields(w->fd, fields, 5);
+	}
+	{
+		const char *fields[] = { "R", idx, execs, failed ? "1" : "0",
+					 discarded ? "1" : "0" };
+
+		send_fields(w->fd, fields, 5);
+	}
+	kp_explore_result_clear(&r);
+	kp_fuzz_case_clear(&c);
+}
+
+static void worker_main(const Worker *w)
+{
+	g_autoptr(GHashTable) sent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	uint64_t i = w->start;
+	char next[32];
+
+	for (; i < w->hi; i += w->n_workers) {
+		if (w->deadline && now_s() >= w->deadline)
+			break;
+		explore_run(w, i, sent);
+	}
+	g_snprintf(next, sizeof(next), "%" PRIu64, MIN(i, w->hi));
+	{
+		const char *f[] = { "D", next };
+
+		send_fields(w->fd, f, 2);
+	}
+}
+
+/* ---- the parent ---- */
+
+typedef struct {
+	uint64_t index;
+	char *schedule, *message;
+} Finding;
+
+static void finding_free(gpointer p)
+{
+	Finding *f = p;
+
+	g_free(f->schedule);
+	g_free(f->message);
+	g_free(f);
+}
+
+/* A run that killed its worker: the model crashed on it. */
+typedef struct {
+	uint64_t index;
+	int signal;
+} Crash;
+
+typedef struct {
+	const KpFuzzConfig *cfg;
+	FILE *out;
+	KpFuzzResult *res;
+	GHashTable *known;	/* signature (key) -> file name; found now or before */
+	GHashTable *known_files;	/* file names in the output directory */
+	GHashTable *chunk;	/* key -> Finding *, this chunk */
+	GArray *failed_runs;	/* uint64_t, this chunk */
+	GArray *crashes;	/* Crash, this chunk */
+	double start, last_progress;
+} Campaign;
+
+static void progress(Campaign *c, bool force)
+{
+	double t = now_s();
+	double el = t - c->start;
+
+	if (!c->cfg->progress || (!force && t - c->last_progress < 1.0))
+		return;
+	c->last_progress = t;
+	fprintf(stderr, "\r\033[K[%.0fs] %" PRIu64 " runs (%.1f/s), %" PRIu64 " executions, %"
+		PRIu64 " failing, %" PRIu64 " discarded, %u signatures", el, c->res->runs,
+		el > 0 ? (double)c->res->runs / el : 0, c->res->executions, c->res->failures,
+		c->res->discarded, g_hash_table_size(c->known));
+	fflush(stderr);
+}
+
+static void take(Campaign *c, char **f, unsigned n, uint64_t *next)
+{
+	uint64_t idx = n > 1 ? g_ascii_strtoull(f[1], NULL, 10) : 0;
+
+	if (!strcmp(f[0], "R") && n >= 5) {
+		c->res->runs++;
+		c->res->executions += g_ascii_strtoull(f[2], NULL, 10);
+		if (f[3][0] == '1') {
+			c->res->failures++;
+			g_array_append_val(c->failed_runs, idx);
+		}
+		c->res->discarded += f[4][0] == '1';
+	} else if (!strcmp(f[0], "F") && n >= 5) {
+		Finding *old = g_hash_table_lookup(c->chunk, f[2]);
+
+		if (!old || idx < old->index) {
+			Finding *nf = g_new0(Finding, 1);
+
+			nf->index = idx;
+			nf->schedule = g_strdup(f[3]);
+			nf->message = g_strdup(f[4]);
+			g_hash_table_replace(c->chunk, g_strdup(f[2]), nf);
+		}
+	} else if (!strcmp(f[0], "D") && n >= 2) {
+		*next = MIN(*next, idx);
+	} else if (!strcmp(f[0], "X") && n >= 3 && !c->res->error) {
+		c->res->error = g_strdup_printf("run %s: %s", f[1], f[2]);
+	}
+}
+
+/* One worker slot of a chunk: the process now doing it and what it reported. */
+typedef struct {
+	pid_t pid;
+	int fd;
+	GByteArray *buf;
+	uint64_t start;		/* the first run of the current process */
+	int64_t last;		/* the last run it reported, -1: none */
+} Slot;
+
+/* Parse every whole frame in the slot's buffer. */
+static void drain(Campaign *c, Slot *s, uint64_t *next)
+{
+	GByteArray *buf = s->buf;
+	size_t used = 0;
+
+	while (buf->len - used >= 4) {
+		uint32_t len;
+		char *fields[8];
+		unsigned n = 0;
+
+		memcpy(&len, buf->data + used, sizeof(len));
+		if (buf->len - used < 4 + (size_t)len)
+			break;
+		for (size_t p = used + 4; p < used + 4 + len && n < G_N_ELEMENTS(fields);) {
+			fields[n++] = (char *)buf->data + p;
+			p += strlen((char *)buf->data + p) + 1;
+		}
+		if (n) {
+			take(c, fields, n, next);
+			if (!strcmp(fields[0], "R") && n > 1)
+				s->last = (int64_t)g_ascii_strtoull(fields[1], NULL, 10);
+		}
+		used += 4 + len;
+	}
+	g_byte_array_remove_range(buf, 0, (guint)used);
+}
+
+/* Fork the process of slot w, doing its runs from `start`.  False if it could not. */
+static bool spawn(Campaign *c, Slot *slots, unsigned w, uint64_t start, uint64_t hi,
+		  double deadline)
+{
+	unsigned n = c->cfg->jobs;
+	Slot *s = &slots[w];
+	int p[2];
+
+	fflush(stdout);
+	fflush(stderr);
+	fflush(c->out);
+	if (pipe(p) < 0)
+		return false;
+	s->pid = fork();
+	if (s->pid == 0) {
+		Worker wk = { .cfg = c->cfg, .start = start, .hi = hi, .worker = w,
+			      .n_workers = n, .deadline = deadline, .fd = p[1] };
+
+		close(p[0]);
+		for (unsigned j = 0; j < n; j++)
+			if (slots[j].fd >= 0)
+				close(slots[j].fd);
+		worker_main(&wk);
+		close(p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	if (s->pid < 0) {
+		close(p[0]);
+		return false;
+	}
+	s->fd = p[0];
+	s->start = start;
+	s->last = -1;
+	if (!s->buf)
+		s->buf = g_byte_array_new();
+	g_byte_array_set_size(s->buf, 0);
+	return true;
+}
+
+/*
+ * The slot's process is gone.  If the model crashed it, the run after the last one it
+ * reported is a crash: record it and go on with the slot's next run in a new process.
+ * Returns true when a new process took over.
+ */
+static bool reap(Campaign *c, Slot *slots, unsigned w, uint64_t hi, double deadline)
+{
+	Slot *s = &slots[w];
+	unsigned n = c->cfg->jobs;
+	int status = 0;
+	uint64_t crashed;
+
+	if (waitpid(s->pid, &status, 0) != s->pid)
+		status = 0;
+	s->pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return false;
+	if (!WIFSIGNALED(status)) {
+		if (!c->res->error)
+			c->res->error = g_strdup_printf("fuzz worker %u ended abnormally", w);
+		return false;
+	}
+	crashed = s->last >= 0 ? (uint64_t)s->last + n : s->start;
+	if (crashed >= hi)
+		return false;
+	{
+		Crash cr = { .index = crashed, .signal = WTERMSIG(status) };
+
+		g_array_append_val(c->crashes, cr);
+	}
+	c->res->runs++;
+	c->res->failures++;
+	g_array_append_val(c->failed_runs, crashed);
+	if (crashed + n >= hi)
+		return false;
+	if (!spawn(c, slots, w, crashed + n, hi, deadline)) {
+		if (!c->res->error)
+			c->res->error = g_strdup("cannot start a fuzz worker");
+		return false;
+	}
+	return true;
+}
+
+/* Run [lo, hi) in forked workers; returns the first run index not done. */
+static uint64_t run_chunk(Campaign *c, uint64_t lo, uint64_t hi, double deadline)
+{
+	unsigned n = c->cfg->jobs;
+	Slot *slots = g_new0(Slot, n);
+	struct pollfd *pfd = g_new0(struct pollfd, n);
+	uint64_t next = hi;
+	unsigned open_fds = 0;
+
+	for (unsigned w = 0; w < n; w++)
+		slots[w].fd = -1;
+	for (unsigned w = 0; w < n; w++) {
+		/* Slot w's first run: the first index of the chunk that is w mod n. */
+		uint64_t first = lo + (w + n - lo % n) % n;
+
+		if (!spawn(c, slots, w, first, hi, deadline)) {
+			next = lo;
+			if (!c->res->error)
+				c->res->error = g_strdup("cannot start a fuzz worker");
+			break;
+		}
+		open_fds++;
+	}
+	while (open_fds) {
+		unsigned k = 0;
+
+		for (unsigned w = 0; w < n; w++)
+			if (slots[w].fd >= 0)
+				pfd[k++] = (struct pollfd){ .fd = slots[w].fd, .events = POLLIN };
+		if (poll(pfd, k, 250) < 0 && errno != EINTR)
+			break;
+		for (unsigned w = 0, j = 0; w < n; w++) {
+			uint8_t chunk[65536];
+			ssize_t got;
+
+			if (slots[w].fd < 0)
+				continue;
+			if (!(pfd[j++].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(slots[w].fd, chunk, sizeof(chunk));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				close(slots[w].fd);
+				slots[w].fd = -1;
+				if (!reap(c, slots, w, hi, deadline))
+					open_fds--;
+				continue;
+			}
+			g_byte_array_append(slots[w].buf, chunk, (guint)got);
+			drain(c, &slots[w], &next);
+		}
+		progress(c, false);
+	}
+	for (unsigned w = 0; w < n; w++) {
+		if (slots[w].pid > 0)
+			reap(c, slots, w, hi, 0);
+		if (slots[w].buf)
+			g_byte_array_free(slots[w].buf, TRUE);
+	}
+	g_free(slots);
+	g_free(pfd);
+	return next;
+}
+
+/* The state file's key of this campaign configuration. */
+static char *state_key(const KpFuzzConfig *cfg)
+{
+	return g_strdup_printf("model %s strategy %s schedules %u seed %" PRIu64, cfg->model,
+			       strategy_name(cfg->strategy), cfg->schedules, cfg->seed);
+}
+
+/* ---- one new signature ---- */
+
+/* `prefix` and `body` as comment lines, however many lines the body has. */
+static void append_comment(GString *out, const char *prefix, const char *body)
+{
+	g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+
+	for (char **l = lines; *l; l++)
+		g_string_append_printf(out, "# %s%s\n", l == lines ? prefix : "  ", *l);
+}
+
+static void write_finding(Campaign *c, const char *key, const Finding *f)
+{
+	const KpFuzzConfig *cfg = c->cfg;
+	KpFuzzCase fc;
+	g_autoptr(KpScenario) sc = NULL;
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *base = kp_signature_file_name(key);
+	g_autofree char *name = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(GError) err = NULL;
+	KpMinimizeResult m;
+
+	if (!cfg->out_dir) {
+		/* Nothing is written, so nothing is minimized. */
+		g_hash_table_insert(c->known, g_strdup(key), g_strdup("-"));
+		fprintf(c->out, "  new signature %s\n", key);
+		return;
+	}
+	kp_fuzz_generate(cfg->seed, f->index, cfg->model, &fc);
+	sc = kp_scenario_parse("generated", fc.text, strlen(fc.text), NULL);
+	kp_minimize(sc, key, f->schedule, &m);
+	name = g_strdup_printf("%s.kps", base);
+	/* Two signatures with one file name (they differ in characters a name drops). */
+	for (unsigned k = 2; g_hash_table_contains(c->known_files, name); k++) {
+		g_free(name);
+		name = g_strdup_printf("%s-%u.kps", base, k);
+	}
+	g_string_append_printf(text, "# Found by kpsim fuzz: seed %" PRIu64 ", run %" PRIu64
+			       ", %u %s schedules per run.\n# Signature: %s\n# Parameters: %s\n"
+			       "# Command: kpsim %s\n", cfg->seed, f->index, cfg->schedules,
+			       strategy_name(cfg->strategy), key, fc.params, cfg->command);
+	append_comment(text, "Message: ", f->message);
+	if (m.status == KP_MINIMIZE_OK) {
+		g_string_append_printf(text, "# Minimized from %u operations, %u tasks, %u probes,"
+				       " %u vCPUs to %u, %u, %u, %u.\n", m.before.ops,
+				       m.before.tasks, m.before.probes, m.before.cpus, m.after.ops,
+				       m.after.tasks, m.after.probes, m.after.cpus);
+		g_string_append(text, m.text);
+	} else {
+		/* Kept as generated, with the schedule that failed. */
+		append_comment(text, "Not minimized: ", m.error ? m.error : "no failing schedule");
+		g_string_append_printf(text, "%sschedule %s\n", fc.text, f->schedule);
+	}
+	kp_minimize_result_clear(&m);
+	kp_fuzz_case_clear(&fc);
+	g_hash_table_insert(c->known, g_strdup(key), g_strdup(name));
+	g_hash_table_add(c->known_files, g_strdup(name));
+	path = g_build_filename(cfg->out_dir, name, NULL);
+	if (!kp_write_file(path, text->str, &err)) {
+		if (!c->res->error)
+			c->res->error = g_strdup(err->message);
+		return;
+	}
+	g_ptr_array_add(c->res->new_files, g_strdup(name));
+	fprintf(c->out, "  new signature %s: %s\n", key, name);
+}
+
+/*
+ * A run the model crashed on: kept as generated, with the explore line that crashes it
+ * (`kpsim run FILE` reproduces the crash), as signature "crash (signal N)".
+ */
+static void write_crash(Campaign *c, const char *key, const Crash *cr)
+{
+	const KpFuzzConfig *cfg = c->cfg;
+	KpFuzzCase fc;
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *name = g_strdup_printf("crash-signal-%d.kps", cr->signal);
+	g_autofree char *path = NULL;
+	g_autoptr(GError) err = NULL;
+	uint64_t s = run_seed(cfg->seed, cr->index);
+
+	g_hash_table_insert(c->known, g_strdup(key), g_strdup(cfg->out_dir ? name : "-"));
+	if (!cfg->out_dir) {
+		fprintf(c->out, "  new signature %s\n", key);
+		return;
+	}
+	kp_fuzz_generate(cfg->seed, cr->index, cfg->model, &fc);
+	g_string_append_printf(text, "# Found by kpsim fuzz: seed %" PRIu64 ", run %" PRIu64
+			       ", %u %s schedules per run.\n# Signature: %s\n# Parameters: %s\n"
+			       "# Command: kpsim %s\n# The process died: not minimized; the "
+			       "explore line below repeats the run.\n%s", cfg->seed, cr->index,
+			       cfg->schedules, strategy_name(cfg->strategy), key, fc.params,
+			       cfg->command, fc.text);
+	if (cfg->strategy == KP_STRATEGY_PCT)
+		g_string_append_printf(text, "explore pct runs %u depth %u seed %" PRIu64 "\n",
+				       cfg->schedules, KP_EXPLORE_DEFAULT_DEPTH, s);
+	else
+		g_string_append_printf(text, "explore random runs %u seed %" PRIu64 "\n",
+				       cfg->schedules, s);
+	kp_fuzz_case_clear(&fc);
+	path = g_build_filename(cfg->out_dir, name, NULL);
+	if (!kp_write_file(path, text->str, &err)) {
+		if (!c->res->error)
+			c->res->error = g_strdup(err->message);
+		return;
+	}
+	g_hash_table_add(c->known_files, g_strdup(name));
+	g_ptr_array_add(c->res->new_files, g_strdup(name));
+	fprintf(c->out, "  new signature %s: %s\n", key, name);
+}
+
+static bool write_state(const KpFuzzConfig *cfg, GPtrArray *others, uint64_t next,
+			GError **error)
+{
+	g_autofree char *key = state_key(cfg);
+
+	return kp_fuzz_state_write(cfg->out_dir, key, others, next, error);
+}
+
+static gint cmp_u64(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* After a chunk: its failing runs in run order, then its new signatures in key order. */
+static void merge_chunk(Campaign *c)
+{
+	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+
+	g_array_sort(c->failed_runs, cmp_u64);
+	for (unsigned i = 0; i < c->failed_runs->len; i++) {
+		uint64_t idx = g_array_index(c->failed_runs, uint64_t, i);
+		KpFuzzCase fc;
+
+		int sig = 0;
+
+		for (unsigned j = 0; j < c->crashes->len; j++)
+			if (g_array_index(c->crashes, Crash, j).index == idx)
+				sig = g_array_index(c->crashes, Crash, j).signal;
+		kp_fuzz_generate(c->cfg->seed, idx, c->cfg->model, &fc);
+		fprintf(c->out, "failing run: seed %" PRIu64 " run %" PRIu64 ": %s", c->cfg->seed,
+			idx, fc.params);
+		if (sig)
+			fprintf(c->out, " (the model crashed: signal %d)", sig);
+		fprintf(c->out, "\n");
+		kp_fuzz_case_clear(&fc);
+	}
+	/* Crashes by run index: the first of each signal is the one written. */
+	for (unsigned i = 0; i < c->crashes->len; i++) {
+		const Crash *cr = &g_array_index(c->crashes, Crash, i);
+		g_autofree char *key = g_strdup_printf("crash (signal %d)", cr->signal);
+		const Crash *first = cr;
+
+		for (unsigned j = 0; j < c->crashes->len; j++) {
+			const Crash *o = &g_array_index(c->crashes, Crash, j);
+
+			if (o->signal == cr->signal && o->index < first->index)
+				first = o;
+		}
+		if (first == cr && !g_hash_table_contains(c->known, key))
+			write_crash(c, key, cr);
+	}
+	g_array_set_size(c->crashes, 0);
+	g_hash_table_iter_init(&it, c->chunk);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(keys, k);
+	g_ptr_array_sort(keys, cmp_str);
+	for (unsigned i = 0; i < keys->len; i++)
+		if (!g_hash_table_contains(c->known, keys->pdata[i]))
+			write_finding(c, keys->pdata[i], g_hash_table_lookup(c->chunk, keys->pdata[i]));
+	g_hash_table_remove_all(c->chunk);
+	g_array_set_size(c->failed_runs, 0);
+	fflush(c->out);
+}
+
+void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
+{
+	Campaign c = { .cfg = cfg, .out = out, .res = res };
+	g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func(g_free);
+	double deadline = 0;
+	uint64_t next = 0;
+	GHashTableIter it;
+	gpointer k;
+
+	memset(res, 0, sizeof(*res));
+	res->signatures = g_ptr_array_new_with_free_func(g_free);
+	res->new_files = g_ptr_array_new_with_free_func(g_free);
+	res->files = g_ptr_array_new_with_free_func(g_free);
+	c.known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	c.known_files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c.chunk = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, finding_free);
+	c.failed_runs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	c.crashes = g_array_new(FALSE, FALSE, sizeof(Crash));
+	c.start = c.last_progress = now_s();
+	if (cfg->out_dir) {
+		if (g_mkdir_with_parents(cfg->out_dir, 0777) < 0 ||
+		    !g_file_test(cfg->out_dir, G_FILE_TEST_IS_DIR)) {
+			res->error = g_strdup_printf("cannot create the directory %s: %s",
+						     cfg->out_dir, g_strerror(errno));
+			res->bad_dir = true;
+			goto out;
+		}
+		g_autofree char *key = state_key(cfg);
+
+		next = kp_fuzz_state_read(cfg->out_dir, key, others);
+		kp_fuzz_dir_findings(cfg->out_dir, c.known, c.known_files);
+	}
+	res->first_run = res->next_run = next;
+	if (cfg->time > 0)
+		deadline = c.start + cfg->time;
+	while (!res->error && (!cfg->runs || next < cfg->runs)) {
+		uint64_t hi = next + CHUNK_RUNS, done;
+		g_autoptr(GError) err = NULL;
+
+		if (cfg->runs && hi > cfg->runs)
+			hi = cfg->runs;
+		if (deadline && now_s() >= deadline)
+			break;
+		done = run_chunk(&c, next, hi, deadline);
+		merge_chunk(&c);
+		if (res->error)
+			break;
+		next = done;
+		res->next_run = next;
+		if (cfg->out_dir && !write_state(cfg, others, next, &err)) {
+			res->error = g_strdup(err->message);
+			break;
+		}
+		progress(&c, false);
+		if (done < hi)
+			break;	/* the time ended inside the chunk */
+	}
+	if (cfg->progress && c.last_progress > c.start) {
+		progress(&c, true);
+		fprintf(stderr, "\n");
+	}
+out:
+	g_hash_table_iter_init(&it, c.known);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(res->signatures, g_strdup(k));
+	g_ptr_array_sort(res->signatures, cmp_str);
+	for (unsigned i = 0; i < res->signatures->len; i++)
+		g_ptr_array_add(res->files,
+				g_strdup(g_hash_table_lookup(c.known, res->signatures->pdata[i])));
+	g_hash_table_destroy(c.known);
+	g_hash_table_destroy(c.known_files);
+	g_hash_table_destroy(c.chunk);
+	g_array_free(c.failed_runs, TRUE);
+	g_array_free(c.crashes, TRUE);
+}
+
+void kp_fuzz_result_clear(KpFuzzResult *res)
+{
+	if (res->signatures)
+		g_ptr_array_free(res->signatures, TRUE);
+	if (res->new_files)
+		g_ptr_array_free(res->new_files, TRUE);
+	if (res->files)
+		g_ptr_array_free(res->files, TRUE);
+	g_free(res->error);
+	memset(res, 0, sizeof(*res));
+}

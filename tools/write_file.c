@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/write_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool write_fd(int fd, const char *text, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, text, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		text += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static bool set_errno_error(GError **error, const char *what, const char *path)
+{
+	int e = errno;
+
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s %s: %s", what, path,
+		    g_strerror(e));
+	return false;
+}
+
+bool kp_write_file(const char *path, const char *text, GError **error)
+{
+	struct stat st;
+	g_autofree char *dir = NULL;
+	g_autofree char *base = NULL;
+	g_autofree char *tmp = NULL;
+	size_t n = strlen(text);
+	int fd;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		bool ok;
+
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			return set_errno_error(error, "cannot open", path);
+		ok = write_fd(fd, text, n);
+		if (!ok)
+			set_errno_error(error, "cannot write", path);
+		close(fd);
+		return ok;
+	}
+	dir = g_path_get_dirname(path);
+	base = g_path_get_basename(path);
+	tmp = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
+	fd = g_mkstemp(tmp);
+	if (fd < 0)
+		return set_errno_error(error, "cannot create a file in", dir);
+	if (!write_fd(fd, text, n) || fsync(fd) < 0) {
+		set_errno_error(error, "cannot write", tmp);
+		close(fd);
+		g_unlink(tmp);
+		return false;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		set_errno_error(error, "cannot rename to", path);
+		g_unlink(tmp);
+		return false;
+	}
+	return true;
+}
