@@ -333,8 +333,14 @@ int kp_api_cpu_up(KpWorld *w, unsigned cpu)
 	bool was_up;
 
 	w->api_epoch++;
-	if (cpu >= sim_n_vcpus(ctx) || sim_vcpu_online(ctx, cpu))
+	if (cpu >= sim_n_vcpus(ctx))
 		return -EINVAL;
+	/* cpu_up: cpu_maps_update_begin() serialises it with every other up and down. */
+	sim_mutex_lock(ctx, &w->env->cpu_add_remove_lock);
+	if (sim_vcpu_online(ctx, cpu)) {
+		sim_mutex_unlock(ctx, &w->env->cpu_add_remove_lock);
+		return -EINVAL;
+	}
 	was_up = online_cpus(w) == 1;
 	sim_cpu_hotplug_begin(ctx);
 	/* do_boot_cpu -> alternatives_smp_switch(1): UP -> SMP patches lock prefixes. */
@@ -346,6 +352,7 @@ int kp_api_cpu_up(KpWorld *w, unsigned cpu)
 	sim_mutex_unlock(ctx, &w->env->smp_alt_mutex);
 	sim_vcpu_set_online(ctx, cpu, true);
 	sim_cpu_hotplug_done(ctx);
+	sim_mutex_unlock(ctx, &w->env->cpu_add_remove_lock);
 	op_event(w, "cpu-up", NULL, cpu);
 	return 0;
 }
@@ -358,22 +365,31 @@ static int take_cpu_down(SimCtx *ctx, void *data)
 int kp_api_cpu_down(KpWorld *w, unsigned cpu)
 {
 	SimCtx *ctx = w->env->ctx;
+	bool tried = false;
 	int ret;
 
 	w->api_epoch++;
-	if (cpu >= sim_n_vcpus(ctx) || !sim_vcpu_online(ctx, cpu))
+	if (cpu >= sim_n_vcpus(ctx))
 		return -EINVAL;
-	/* _cpu_down: the last online CPU stays */
-	if (online_cpus(w) == 1)
-		return -EBUSY;
+	/* cpu_down: cpu_maps_update_begin(), then _cpu_down()'s checks under it. */
+	sim_mutex_lock(ctx, &w->env->cpu_add_remove_lock);
+	if (!sim_vcpu_online(ctx, cpu))
+		ret = -EINVAL;
+	else if (online_cpus(w) == 1)
+		ret = -EBUSY;	/* the last online CPU stays */
 	/* The kernel would migrate the caller off the CPU going down; this model's tasks
 	 * are bound to their vCPU, so a task cannot take its own vCPU down. */
-	if (cpu == sim_task_vcpu(sim_current(ctx)))
-		return -EINVAL;
-	sim_cpu_hotplug_begin(ctx);
-	ret = sim_stop_machine(ctx, take_cpu_down, (void *)(uintptr_t)cpu);
-	sim_cpu_hotplug_done(ctx);
-	op_event(w, "cpu-down", NULL, cpu);
+	else if (cpu == sim_task_vcpu(sim_current(ctx)))
+		ret = -EINVAL;
+	else {
+		sim_cpu_hotplug_begin(ctx);
+		ret = sim_stop_machine(ctx, take_cpu_down, (void *)(uintptr_t)cpu);
+		sim_cpu_hotplug_done(ctx);
+		tried = true;
+	}
+	sim_mutex_unlock(ctx, &w->env->cpu_add_remove_lock);
+	if (tried)
+		op_event(w, "cpu-down", NULL, cpu);
 	return ret;
 }
 

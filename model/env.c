@@ -19,6 +19,7 @@ KpEnv *kp_env_new(SimCtx *ctx, const EmuImage *img, const KpModel *model)
 	sim_mutex_init(ctx, &env->module_mutex, "module_mutex");
 	sim_mutex_init(ctx, &env->jump_label_mutex, "jump_label_mutex");
 	sim_mutex_init(ctx, &env->smp_alt_mutex, "smp_alt");
+	sim_mutex_init(ctx, &env->cpu_add_remove_lock, "cpu_add_remove_lock");
 	sim_mutex_init(ctx, &env->text_mutex, "text_mutex");
 	emu_text_set_text_mutex(env->text, &env->text_mutex);
 	for (size_t i = 0; i < img->n_modules && i < KP_MAX_MODULES; i++) {

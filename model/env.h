@@ -52,6 +52,7 @@ typedef struct KpEnv {
 	SimMutex module_mutex;
 	SimMutex jump_label_mutex;
 	SimMutex smp_alt_mutex;
+	SimMutex cpu_add_remove_lock;	/* kernel/cpu.c: serialises cpu_up/cpu_down */
 
 	struct module modules[KP_MAX_MODULES];
 	unsigned n_modules;
