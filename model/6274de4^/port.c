@@ -476,6 +476,21 @@ static void snap_slots(struct kprobe_insn_cache *c, bool optinsn, KpSnapshot *ou
 	}
 }
 
+/*
+ * Is p an object the hash may hold: a probe's own struct, or a live aggregate?  Misuse
+ * of the API (one struct kprobe registered and unregistered by two tasks at once) can
+ * leave a freed aggregate hashed; the kernel would then follow pointers through freed
+ * memory, and so would the walk below.
+ */
+static bool snap_object_live(KpEnv *env, struct kp_state_6274de4_parent *st, struct kprobe *p)
+{
+	uintptr_t base = (uintptr_t)st->probes, at = (uintptr_t)p;
+
+	if (at >= base && at < base + st->n_probes * sizeof(st->probes[0]))
+		return true;
+	return sim_alloc_is_live(env->ctx, container_of(p, struct optimized_kprobe, kp));
+}
+
 /* Reads only: no decision points, no kernel calls that need a running task. */
 static void port_snapshot(KpEnv *env, KpSnapshot *out)
 {
@@ -488,6 +503,11 @@ static void port_snapshot(KpEnv *env, KpSnapshot *out)
 	kp_snapshot_reset(out);
 	for (i = 0; i < KPROBE_TABLE_SIZE; i++) {
 		hlist_for_each_entry(p, node, struct kprobe, &st->kprobe_table[i], hlist) {
+			if (!snap_object_live(env, st, p)) {
+				sim_report(env->ctx, SIM_V_MEMORY, true, "use-after-free", __FILE__,
+					   __LINE__, "kprobe_table[%u] holds a freed object", i);
+				return;
+			}
 			if (out->n_entries == KP_SNAP_MAX_ENTRIES)
 				break;
 			snap_entry(env, st, p, true, kp_snapshot_add_entry(out));
