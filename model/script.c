@@ -96,12 +96,6 @@ static const char *const op_names[] = {
 	[KP_OP_FAIL_NTH] = "fail-nth",
 };
 
-const char *kp_op_name(KpOpKind kind)
-{
-	assert((size_t)kind < G_N_ELEMENTS(op_names) && op_names[kind]);
-	return op_names[kind];
-}
-
 static void script_task(SimCtx *ctx, void *arg)
 {
 	TaskArg *ta = arg;

@@ -102,9 +102,6 @@ SimEnd kp_script_run(SimCtx *ctx, const KpScript *script, SimStrategy *strategy,
 		     KpScriptRun *run, GError **error);
 void kp_script_release(KpScriptRun *run);
 
-/* "register", "sysctl write", ...: how the scenario language spells the operation. */
-const char *kp_op_name(KpOpKind kind);
-
 /* The return value op `op` of task `task` produced in the last run (KP_NO_EXPECT if none). */
 long kp_script_result(const KpScriptRun *run, unsigned task, unsigned op);
 /* What that op cost its task: the engine's counters around the call. */

@@ -153,7 +153,7 @@ void sim_trace_write_text(const SimCtx *ctx, FILE *out, size_t from)
 	}
 }
 
-static void json_string(FILE *out, const char *s)
+void sim_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; s && *s; s++) {
@@ -178,13 +178,13 @@ void sim_trace_write_jsonl(const SimCtx *ctx, FILE *out)
 
 		fprintf(out, "{\"step\":%" PRIu64 ",\"jiffies\":%" PRIu64 ",\"cpu\":%d,\"task\":",
 			ev->step, ev->jiffies, ev->vcpu);
-		json_string(out, ev->task >= 0 ? task_name(ctx, ev->task) : NULL);
+		sim_json_string(out, ev->task >= 0 ? task_name(ctx, ev->task) : NULL);
 		fputs(",\"event\":", out);
-		json_string(out, sim_event_kind_name(ev->kind));
+		sim_json_string(out, sim_event_kind_name(ev->kind));
 		fputs(",\"what\":", out);
-		json_string(out, ev->what);
+		sim_json_string(out, ev->what);
 		fputs(",\"obj\":", out);
-		json_string(out, ev->obj);
+		sim_json_string(out, ev->obj);
 		fprintf(out, ",\"a\":%" PRId64 ",\"b\":%" PRId64 ",\"c\":%" PRId64 "}\n", ev->a, ev->b,
 			ev->c);
 	}
@@ -244,18 +244,18 @@ void sim_trace_write_perfetto(const SimCtx *ctx, FILE *out)
 		}
 		fprintf(out, ",\n{\"ph\":\"%s\",\"pid\":1,\"tid\":%d,\"ts\":%" PRIu64 ",\"name\":", ph,
 			tid, ts);
-		json_string(out, name);
+		sim_json_string(out, name);
 		fputs(",\"cat\":", out);
-		json_string(out, sim_event_kind_name(ev->kind));
+		sim_json_string(out, sim_event_kind_name(ev->kind));
 		if (ph[0] == 'b' || ph[0] == 'e')
 			fprintf(out, ",\"id\":%" PRId64, ev->a);
 		if (ph[0] == 'i')
 			fputs(",\"s\":\"t\"", out);
 		fprintf(out, ",\"args\":{\"step\":%" PRIu64 ",\"jiffies\":%" PRIu64 ",\"task\":",
 			ev->step, ev->jiffies);
-		json_string(out, ev->task >= 0 ? task_name(ctx, ev->task) : "engine");
+		sim_json_string(out, ev->task >= 0 ? task_name(ctx, ev->task) : "engine");
 		fputs(",\"obj\":", out);
-		json_string(out, ev->obj);
+		sim_json_string(out, ev->obj);
 		fprintf(out, ",\"a\":%" PRId64 ",\"b\":%" PRId64 "}}", ev->a, ev->b);
 	}
 	fputs("\n]}\n", out);

@@ -77,6 +77,8 @@ const char *sim_event_kind_name(unsigned kind);
 /* Sinks.  `from` skips the first events (for "the last N events"). */
 void sim_trace_write_text(const SimCtx *ctx, FILE *out, size_t from);
 void sim_trace_write_jsonl(const SimCtx *ctx, FILE *out);
+/* s as a JSON string (quotes and escapes written; NULL as ""), for every JSON writer. */
+void sim_json_string(FILE *out, const char *s);
 void sim_trace_write_perfetto(const SimCtx *ctx, FILE *out);
 /* One event as a text line (no newline) into buf. */
 void sim_event_format(const SimCtx *ctx, const SimEvent *ev, char *buf, size_t size);

@@ -6,6 +6,7 @@
  * marked.  Text for people, JSON for tools, Markdown for documents.
  */
 #include "model/model.h"
+#include "sim/trace.h"
 #include "tools/commands.h"
 #include "tools/report.h"
 
@@ -204,22 +205,6 @@ static void print_text(const Compare *c, const char *path, FILE *out)
 
 /* ---- JSON ---- */
 
-static void json_string(const char *s, FILE *out)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
 static void json_costs(const SimCosts *c, FILE *out)
 {
 	fprintf(out, "{\"stop_machines\": %" PRIu64 ", \"grace_periods\": %" PRIu64
@@ -232,15 +217,15 @@ static void json_costs(const SimCosts *c, FILE *out)
 static void json_report(const KpModel *m, const KpExecReport *r, FILE *out)
 {
 	fprintf(out, "    {\"model\": ");
-	json_string(m->name, out);
+	sim_json_string(out, m->name);
 	fprintf(out, ", \"commit\": ");
-	json_string(m->commit, out);
+	sim_json_string(out, m->commit);
 	fprintf(out, ", \"title\": ");
-	json_string(m->title, out);
+	sim_json_string(out, m->title);
 	fprintf(out, ",\n     \"verdict\": ");
-	json_string(r->verdict, out);
+	sim_json_string(out, r->verdict);
 	fprintf(out, ", \"schedule\": ");
-	json_string(r->schedule, out);
+	sim_json_string(out, r->schedule);
 	fprintf(out, ",\n     \"decisions\": %" PRIu64 ", \"jiffies\": %" PRIu64
 		     ", \"stop_machines\": %" PRIu64 ", \"grace_periods\": %" PRIu64
 		     ", \"optimization\": %s, \"armed\": %s,\n     \"callers\": ",
@@ -254,9 +239,9 @@ static void json_report(const KpModel *m, const KpExecReport *r, FILE *out)
 		const KpOpReport *o = &g_array_index(r->ops, KpOpReport, i);
 
 		fprintf(out, "%s\n      {\"task\": ", i ? "," : "");
-		json_string(o->task, out);
+		sim_json_string(out, o->task);
 		fprintf(out, ", \"line\": %d, \"operation\": ", o->line);
-		json_string(o->what, out);
+		sim_json_string(out, o->what);
 		if (o->ret == KP_NO_EXPECT)
 			fprintf(out, ", \"ret\": null, \"costs\": ");
 		else
@@ -269,7 +254,7 @@ static void json_report(const KpModel *m, const KpExecReport *r, FILE *out)
 		const KpActorReport *a = &g_array_index(r->actors, KpActorReport, i);
 
 		fprintf(out, "%s\n      {\"name\": ", i ? "," : "");
-		json_string(a->name, out);
+		sim_json_string(out, a->name);
 		fprintf(out, ", \"scenario\": %s, \"costs\": ", a->scenario ? "true" : "false");
 		json_costs(&a->costs, out);
 		fprintf(out, "}");
@@ -279,7 +264,7 @@ static void json_report(const KpModel *m, const KpExecReport *r, FILE *out)
 		const KpProbeReport *p = &g_array_index(r->probes, KpProbeReport, i);
 
 		fprintf(out, "%s\n      {\"name\": ", i ? "," : "");
-		json_string(p->name, out);
+		sim_json_string(out, p->name);
 		fprintf(out, ", \"flags\": %u, \"hits\": %" PRIu64 ", \"nmissed\": %" PRIu64
 			     ", \"text\": ",
 			p->flags, p->hits, p->nmissed);
@@ -300,7 +285,7 @@ static void print_json(const Compare *c, const char *path, FILE *out)
 	unsigned n = 0;
 
 	fprintf(out, "{\"scenario\": ");
-	json_string(path, out);
+	sim_json_string(out, path);
 	fprintf(out, ",\n  \"runs\": [\n");
 	json_report(c->model[0], &c->rep[0], out);
 	fprintf(out, ",\n");

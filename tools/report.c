@@ -5,60 +5,16 @@
 #include "sim/schedule.h"
 #include "sim/stop_machine.h"
 #include "tools/runner.h"
+#include "tools/scenario_print.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-/* The operation as the scenario language writes it. */
-static char *describe_op(const KpScenario *sc, const KpOp *op)
+static char *operation_text(const KpScenario *sc, const KpOp *op)
 {
-	GString *s = g_string_new(kp_op_name(op->kind));
+	GString *s = g_string_new(NULL);
 
-	switch (op->kind) {
-	case KP_OP_REGISTER:
-	case KP_OP_UNREGISTER:
-	case KP_OP_ENABLE:
-	case KP_OP_DISABLE:
-		for (unsigned i = 0; i < op->n; i++)
-			g_string_append_printf(s, " %s", sc->script.probes[op->probes[i]].name);
-		break;
-	case KP_OP_SYSCTL_WRITE:
-	case KP_OP_DEBUGFS_WRITE: {
-		g_autofree char *text = g_strescape(op->text, NULL);
-
-		g_string_append_printf(s, " \"%s\"", text);
-		break;
-	}
-	case KP_OP_MODULE_LOAD:
-	case KP_OP_MODULE_LIVE:
-	case KP_OP_MODULE_FAIL_INIT:
-	case KP_OP_MODULE_UNLOAD:
-		g_string_append_printf(s, " %s", op->text);
-		break;
-	case KP_OP_CALL:
-	case KP_OP_IRQ:
-		if (op->kind == KP_OP_IRQ)
-			g_string_append_printf(s, " cpu%ld", op->arg);
-		if (op->text)
-			g_string_append_printf(s, " %s", op->text);
-		if (op->text && op->addr)
-			g_string_append_printf(s, "+0x%lx", op->addr);
-		if (!op->text)
-			g_string_append_printf(s, " 0x%lx", op->addr);
-		if (op->kind == KP_OP_CALL && op->arg != 1)
-			g_string_append_printf(s, " times %ld", op->arg);
-		break;
-	case KP_OP_CPU_UP:
-	case KP_OP_CPU_DOWN:
-	case KP_OP_SLEEP:
-	case KP_OP_FAIL_NTH:
-		g_string_append_printf(s, " %ld", op->arg);
-		break;
-	case KP_OP_SYSCTL_READ:
-	case KP_OP_DEBUGFS_READ:
-	case KP_OP_FREE_INITMEM:
-		break;
-	}
+	kp_scenario_print_operation(sc, op, s);
 	return g_string_free(s, FALSE);
 }
 
@@ -128,7 +84,7 @@ bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *ou
 				.task = st->name,
 				.op = i,
 				.line = st->ops[i].line,
-				.what = describe_op(sc, &st->ops[i]),
+				.what = operation_text(sc, &st->ops[i]),
 				.ret = kp_script_result(&run, t, i),
 				.costs = *kp_script_op_costs(&run, t, i),
 			};

@@ -85,14 +85,13 @@ static void print_probe(GString *out, const KpProbeSpec *p)
 	g_string_append_c(out, '\n');
 }
 
-static void print_op(GString *out, const KpScenario *sc, const KpOp *op)
+void kp_scenario_print_operation(const KpScenario *sc, const KpOp *op, GString *out)
 {
 	static const char *const modules[] = {
 		[KP_OP_MODULE_LOAD] = "load", [KP_OP_MODULE_LIVE] = "live",
 		[KP_OP_MODULE_FAIL_INIT] = "fail-init", [KP_OP_MODULE_UNLOAD] = "unload",
 	};
 
-	g_string_append(out, "    ");
 	switch (op->kind) {
 	case KP_OP_REGISTER:
 	case KP_OP_UNREGISTER:
@@ -147,6 +146,12 @@ static void print_op(GString *out, const KpScenario *sc, const KpOp *op)
 		g_string_append_printf(out, "fail-nth %ld", op->arg);
 		break;
 	}
+}
+
+static void print_op(GString *out, const KpScenario *sc, const KpOp *op)
+{
+	g_string_append(out, "    ");
+	kp_scenario_print_operation(sc, op, out);
 	if (op->expect != KP_NO_EXPECT)
 		g_string_append_printf(out, " -> %ld", op->expect);
 	g_string_append_c(out, '\n');

@@ -14,6 +14,8 @@
 void kp_scenario_print(const KpScenario *sc, GString *out);
 /* The same, as a newly allocated string. */
 char *kp_scenario_to_text(const KpScenario *sc);
+/* One operation as a task line says it ("register a b"), without indent or "-> RET". */
+void kp_scenario_print_operation(const KpScenario *sc, const KpOp *op, GString *out);
 /* The same with `schedule` (NULL: none) in place of the scenario's own. */
 char *kp_scenario_to_text_with_schedule(const KpScenario *sc, const char *schedule);
 
