@@ -47,29 +47,48 @@ static void report_probe(const KpScriptRun *run, unsigned i, KpProbeReport *out)
 bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *out,
 		    GError **error)
 {
-	g_autoptr(GString) verdict = g_string_new(NULL);
-	KpScript script;
-	KpScriptRun run = { 0 };
+	g_autoptr(GString) why = g_string_new(NULL);
+	const char *sched = schedule ? schedule : sc->schedule;
+	SimStrategy *strategy = sched ? sim_strategy_replay_new(sched, NULL)
+				      : sim_strategy_first_new();
+	const KpScriptRun *run;
 	KpSnapshot *snap;
 	SimCtx *ctx;
+	KpExec *x;
 
 	memset(out, 0, sizeof(*out));
 	out->model = sc->script.model->name;
-	out->end = kp_runner_once(sc, schedule, &script, &ctx, &run, verdict, error);
-	if (out->end == SIM_END_NONE || out->end == SIM_END_DIVERGED) {
-		kp_script_release(&run);
-		sim_ctx_free(ctx);
+	if (!strategy) {
+		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
+			    "not a schedule: %s", sched);
 		return false;
 	}
-	out->verdict = g_strdup(verdict->len ? verdict->str : "stopped");
+	x = kp_exec_new(sc);
+	out->end = kp_exec_run(x, strategy, error);
+	sim_strategy_free(strategy);
+	if (out->end == SIM_END_NONE || out->end == SIM_END_DIVERGED) {
+		if (out->end == SIM_END_DIVERGED)
+			g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
+				    "the schedule does not fit this scenario");
+		kp_exec_free(x);
+		return false;
+	}
+	if (out->end == SIM_END_STOPPED)
+		out->verdict = g_strdup("stopped");
+	else if (kp_exec_judge(x, why, NULL))
+		out->verdict = g_strdup("pass");
+	else
+		out->verdict = g_strdup_printf("FAIL %s", why->str);
+	ctx = kp_exec_ctx(x);
+	run = kp_exec_script_run(x);
 	out->schedule = sim_schedule_string(ctx);
 	out->steps = sim_step(ctx);
 	out->jiffies = sim_jiffies(ctx);
 	out->stop_machines = sim_stop_machine_count(ctx);
 	out->grace_periods = sim_rcu_completed(ctx);
-	snap = g_new0(KpSnapshot, 1);
+	snap = g_malloc(sizeof(KpSnapshot));	/* the port resets what it fills */
 	sim_ctx_enter(ctx);
-	run.env->model->snapshot(run.env, snap);
+	run->env->model->snapshot(run->env, snap);
 	sim_ctx_leave(ctx);
 	out->optimization = snap->allow_optimization;
 	out->armed = !snap->all_disarmed;
@@ -85,8 +104,8 @@ bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *ou
 				.op = i,
 				.line = st->ops[i].line,
 				.what = operation_text(sc, &st->ops[i]),
-				.ret = kp_script_result(&run, t, i),
-				.costs = *kp_script_op_costs(&run, t, i),
+				.ret = kp_script_result(run, t, i),
+				.costs = *kp_script_op_costs(run, t, i),
 			};
 
 			g_array_append_val(out->ops, r);
@@ -108,9 +127,8 @@ bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *ou
 	out->probes = g_array_new(FALSE, TRUE, sizeof(KpProbeReport));
 	g_array_set_size(out->probes, sc->script.n_probes);
 	for (unsigned i = 0; i < sc->script.n_probes; i++)
-		report_probe(&run, i, &g_array_index(out->probes, KpProbeReport, i));
-	kp_script_release(&run);
-	sim_ctx_free(ctx);
+		report_probe(run, i, &g_array_index(out->probes, KpProbeReport, i));
+	kp_exec_free(x);
 	return true;
 }
 

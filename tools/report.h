@@ -55,7 +55,10 @@ typedef struct {
 	SimCosts scenario_total, kernel_total;
 } KpExecReport;
 
-/* Run one execution (as kp_runner_once) and sum it up.  False with *error for input errors. */
+/*
+ * Run one execution (the schedule given, else the scenario's own, else the first
+ * strategy's) and sum it up.  False with *error for input errors.
+ */
 bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *out,
 		    GError **error);
 void kp_exec_report_clear(KpExecReport *r);

@@ -495,39 +495,6 @@ void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, 
 	sim_ctx_free(ctx);
 }
 
-SimEnd kp_runner_once(const KpScenario *sc, const char *schedule, KpScript *script,
-		      SimCtx **ctx_out, KpScriptRun *run, GString *verdict, GError **error)
-{
-	SimCtx *ctx = new_ctx(sc, false);
-	bool *sometimes = g_new0(bool, sc->n_expects ? sc->n_expects : 1);
-	const char *sched = schedule ? schedule : sc->schedule;
-	SimStrategy *s = sched ? sim_strategy_replay_new(sched, NULL) : sim_strategy_first_new();
-	SimEnd end;
-
-	*script = script_of(sc);
-	*ctx_out = ctx;
-	g_string_truncate(verdict, 0);
-	if (!s) {
-		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE, "not a schedule: %s",
-			    sched);
-		g_free(sometimes);
-		return SIM_END_NONE;
-	}
-	end = kp_script_run(ctx, script, s, run, error);
-	sim_strategy_free(s);
-	if (end == SIM_END_DIVERGED)
-		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
-			    "the schedule does not fit this scenario");
-	else if (end != SIM_END_NONE && end != SIM_END_STOPPED) {
-		if (judge(sc, ctx, run, sometimes, verdict, NULL))
-			g_string_assign(verdict, "pass");
-		else
-			g_string_prepend(verdict, "FAIL ");
-	}
-	g_free(sometimes);
-	return end;
-}
-
 /* ---- single executions, for explorers ---- */
 
 struct KpExec {
@@ -548,7 +515,8 @@ KpExec *kp_exec_new(const KpScenario *sc)
 	x->script = script_of(sc);
 	x->ctx = new_ctx(sc, false);
 	x->sometimes = g_new0(bool, sc->n_expects ? sc->n_expects : 1);
-	x->snap = g_new0(KpSnapshot, 1);
+	x->snap = g_malloc(sizeof(KpSnapshot));	/* the port resets what it fills */
+	kp_snapshot_reset(x->snap);
 	return x;
 }
 
@@ -583,6 +551,16 @@ const bool *kp_exec_sometimes(const KpExec *x)
 char *kp_exec_schedule(const KpExec *x)
 {
 	return sim_schedule_string(x->ctx);
+}
+
+SimCtx *kp_exec_ctx(const KpExec *x)
+{
+	return x->ctx;
+}
+
+const KpScriptRun *kp_exec_script_run(const KpExec *x)
+{
+	return &x->run;
 }
 
 uint64_t kp_exec_steps(const KpExec *x)

@@ -54,16 +54,6 @@ int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
 void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, FILE *out);
 
 /*
- * One execution without the trace (the schedule given, else the scenario's own, else
- * the first strategy's), judged: *verdict is "pass" or "FAIL " and why ("" when the run
- * was stopped).  Leaves the context (*ctx_out, which the caller frees with sim_ctx_free
- * after kp_script_release(run)) and the run, which points at *script, for the caller to
- * inspect.  SIM_END_NONE or SIM_END_DIVERGED come with *error.
- */
-SimEnd kp_runner_once(const KpScenario *sc, const char *schedule, KpScript *script,
-		      SimCtx **ctx_out, KpScriptRun *run, GString *verdict, GError **error);
-
-/*
  * Single executions of a scenario, for the explorer: one engine context reused run after
  * run.  kp_exec_run returns SIM_END_NONE (with *error) when the scenario does not fit
  * the image.  Only a whole execution (not one a strategy stopped) is judged.
@@ -79,6 +69,9 @@ bool kp_exec_judge(KpExec *x, GString *msg, GString *key);
 const bool *kp_exec_sometimes(const KpExec *x);
 char *kp_exec_schedule(const KpExec *x);
 uint64_t kp_exec_steps(const KpExec *x);
+/* The last execution's engine context and run, for reports (valid until the next run). */
+SimCtx *kp_exec_ctx(const KpExec *x);
+const KpScriptRun *kp_exec_script_run(const KpExec *x);
 void kp_exec_add_transitions(const KpExec *x, KpTransitions *into);
 /*
  * The final state of the last execution (docs/explore.md, "distinct final states"): how
