@@ -7,6 +7,7 @@
 
 #include "model/invariants.h"
 #include "sim/alloc.h"
+#include "sim/srcpath.h"
 #include "sim/stop_machine.h"
 #include "sim/violation.h"
 
@@ -774,7 +775,7 @@ static void check_memory(KpWorld *w, const KpSnapshot *s)
 		} else {
 			fail(w, "leak", "%s #%llu (%zu bytes, allocated at %s:%d) is still live",
 			     live[i].type, (unsigned long long)live[i].id, live[i].size,
-			     live[i].file, live[i].line);
+			     sim_source_path(live[i].file), live[i].line);
 			return;
 		}
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sim/internal.h"
+#include "sim/srcpath.h"
 
 #include <assert.h>
 #include <string.h>
@@ -72,7 +73,8 @@ void sim_kfree(SimCtx *ctx, const void *ptr, const char *file, int line)
 	if (h->freed) {
 		sim_report(ctx, SIM_V_MEMORY, true, "double-free", file, line,
 			   "double kfree of %s #%llu (allocated at %s:%d, freed at %s:%d step %llu)",
-			   h->type, (unsigned long long)h->id, h->file, h->line, h->free_file,
+			   h->type, (unsigned long long)h->id, sim_source_path(h->file), h->line,
+			   sim_source_path(h->free_file),
 			   h->free_line, (unsigned long long)h->free_step);
 		return;
 	}

@@ -2,6 +2,7 @@
 /* The tracked allocator: poison, quarantine, double free, use after free, leaks. */
 #include "harness.h"
 #include "sim/alloc.h"
+#include "sim/srcpath.h"
 
 typedef enum { A_CLEAN, A_LEAK, A_DOUBLE, A_UAF, A_BAD, A_OVERFLOW } AllocCase;
 
@@ -165,11 +166,27 @@ static void test_fail_nth(void **state)
 	sim_ctx_free(ctx);
 }
 
+/* Allocation sites in messages read the same whatever directory the tree sits in. */
+static void test_source_path(void **state)
+{
+	(void)state;
+	assert_string_equal(sim_source_path("../model/6274de4/kprobes.c"),
+			    "model/6274de4/kprobes.c");
+	assert_string_equal(sim_source_path("../../a/main/model/6274de4^/kprobes.c"),
+			    "model/6274de4^/kprobes.c");
+	/* A directory above the checkout with one of our names does not win. */
+	assert_string_equal(sim_source_path("/x/tools/kpsim/sim/alloc.c"), "sim/alloc.c");
+	assert_string_equal(sim_source_path("alloc.c"), "alloc.c");
+	assert_string_equal(sim_source_path("/home/u/src/x.c"), "/home/u/src/x.c");
+	assert_string_equal(sim_source_path(NULL), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allocator),
 		cmocka_unit_test(test_fail_nth),
+		cmocka_unit_test(test_source_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
