@@ -327,6 +327,26 @@ static unsigned online_cpus(KpWorld *w)
 	return n;
 }
 
+/*
+ * arch/x86/kernel/alternative.c: alternatives_smp_switch(), inside the hotplug writer.
+ * The kernel patches the lock prefixes of its text when the number of online CPUs
+ * crosses one (UP <-> SMP), under smp_alt and, per patched range, text_mutex.  The
+ * bytes it writes are outside the emulated image; the locks are what matter: they put
+ * text_mutex after cpu_hotplug.lock, so whoever holds text_mutex and then calls
+ * get_online_cpus() can deadlock with a CPU coming up or going down.
+ */
+static void alternatives_smp_switch(KpWorld *w, bool switches)
+{
+	SimCtx *ctx = w->env->ctx;
+
+	sim_mutex_lock(ctx, &w->env->smp_alt_mutex);
+	if (switches) {
+		mutex_lock(&text_mutex);
+		mutex_unlock(&text_mutex);
+	}
+	sim_mutex_unlock(ctx, &w->env->smp_alt_mutex);
+}
+
 int kp_api_cpu_up(KpWorld *w, unsigned cpu)
 {
 	SimCtx *ctx = w->env->ctx;
@@ -343,13 +363,8 @@ int kp_api_cpu_up(KpWorld *w, unsigned cpu)
 	}
 	was_up = online_cpus(w) == 1;
 	sim_cpu_hotplug_begin(ctx);
-	/* do_boot_cpu -> alternatives_smp_switch(1): UP -> SMP patches lock prefixes. */
-	sim_mutex_lock(ctx, &w->env->smp_alt_mutex);
-	if (was_up) {
-		mutex_lock(&text_mutex);
-		mutex_unlock(&text_mutex);
-	}
-	sim_mutex_unlock(ctx, &w->env->smp_alt_mutex);
+	/* do_boot_cpu -> alternatives_smp_switch(1) */
+	alternatives_smp_switch(w, was_up);
 	sim_vcpu_set_online(ctx, cpu, true);
 	sim_cpu_hotplug_done(ctx);
 	sim_mutex_unlock(ctx, &w->env->cpu_add_remove_lock);
@@ -384,6 +399,9 @@ int kp_api_cpu_down(KpWorld *w, unsigned cpu)
 	else {
 		sim_cpu_hotplug_begin(ctx);
 		ret = sim_stop_machine(ctx, take_cpu_down, (void *)(uintptr_t)cpu);
+		/* __cpu_die -> native_cpu_die -> alternatives_smp_switch(0) */
+		if (!ret)
+			alternatives_smp_switch(w, online_cpus(w) == 1);
 		sim_cpu_hotplug_done(ctx);
 		tried = true;
 	}
