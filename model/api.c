@@ -47,6 +47,40 @@ static void op_event(KpWorld *w, const char *what, const char *subject, long ret
 
 /* ---- a kprobes user ---- */
 
+/*
+ * One struct kprobe has one owner: the kernel serialises register and unregister of
+ * different probes, but two callers registering and unregistering the same struct at
+ * once race on its fields outside kprobe_mutex (register_kprobe() writes p->addr and
+ * p->flags before taking it; unregister frees its aggregate after a grace period without
+ * it).  The port would then follow freed pointers as the kernel would, into a crash or a
+ * loop inside one step; the simulator stops at the second call instead.
+ */
+static void lifecycle_begin(KpWorld *w, KpProbe **ps, int n, const char *call)
+{
+	SimCtx *ctx = w->env->ctx;
+	const char *self = sim_task_name(sim_current(ctx));
+
+	for (int i = 0; i < n; i++) {
+		KpUserProbe *u = &w->user[ps[i]->id];
+
+		if (u->in_lifecycle)
+			sim_fail(ctx, SIM_V_USAGE, "api-misuse", __FILE__, __LINE__,
+				 "%s calls %s(%s) while %s is still in %s(%s): one struct kprobe "
+				 "has one owner", self, call, ps[i]->spec.name, u->lifecycle_task,
+				 u->in_lifecycle, ps[i]->spec.name);
+		u->in_lifecycle = call;
+		u->lifecycle_task = self;
+	}
+}
+
+static void lifecycle_end(KpWorld *w, KpProbe **ps, int n)
+{
+	for (int i = 0; i < n; i++) {
+		w->user[ps[i]->id].in_lifecycle = NULL;
+		w->user[ps[i]->id].lifecycle_task = NULL;
+	}
+}
+
 int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 {
 	const KpModel *m = w->env->model;
@@ -60,9 +94,11 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 	 * which after an unregister is still set (__disable_kprobe set it). */
 	for (int i = 0; i < n; i++)
 		disabled[i] = m->probe_flags(ps[i]) & KP_SNAP_DISABLED;
+	lifecycle_begin(w, ps, n, n == 1 ? "register_kprobe" : "register_kprobes");
 	for (int i = 0; i < n; i++)
 		w->user[ps[i]->id].in_call++;
 	ret = n == 1 ? m->register_probe(w->env, ps[0]) : m->register_probes(w->env, ps, n);
+	lifecycle_end(w, ps, n);
 	for (int i = 0; i < n; i++) {
 		KpUserProbe *u = &w->user[ps[i]->id];
 
@@ -81,9 +117,11 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 void kp_api_unregister(KpWorld *w, KpProbe **ps, int n)
 {
 	w->api_epoch++;
+	lifecycle_begin(w, ps, n, "unregister_kprobes");
 	for (int i = 0; i < n; i++)
 		w->user[ps[i]->id].in_call++;
 	w->env->model->unregister_probes(w->env, ps, n);
+	lifecycle_end(w, ps, n);
 	for (int i = 0; i < n; i++) {
 		KpUserProbe *u = &w->user[ps[i]->id];
 

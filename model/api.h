@@ -17,6 +17,8 @@ typedef struct {
 	bool registered;
 	bool enabled;
 	unsigned in_call;	/* an API call changing this probe is in progress */
+	const char *in_lifecycle;	/* the register/unregister call in progress, or NULL */
+	const char *lifecycle_task;	/* the task making it */
 	uint64_t off_step;	/* when the last disable or unregister returned (0: never) */
 } KpUserProbe;
 

@@ -142,6 +142,8 @@ static const KpInvariant catalogue[] = {
 	{ "use-after-free", "engine", "memory", STEP, "no freed object is written", ALL },
 	{ "leak", "checker", "memory", QUIET, "every object is freed by the end of a completed run",
 	  ALL },
+	{ "api-misuse", "checker", "usage", STEP,
+	  "a struct kprobe is registered or unregistered by one caller at a time", ALL },
 	{ "sleep-in-atomic", "engine", "engine", STEP, "nothing sleeps with preemption disabled",
 	  ALL },
 	{ "text-poke-unlocked", "hardware", "text", STEP, "text_poke holds text_mutex", ALL },
