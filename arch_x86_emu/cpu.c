@@ -33,6 +33,7 @@ typedef struct {
 	uint64_t prev_ip;
 	bool if_flag;
 	bool tf_flag;
+	uint64_t last_text_step;
 } IrqFrame;
 
 struct EmuCpu {
@@ -55,7 +56,9 @@ struct EmuCpu {
 	unsigned back_taken;	/* taken backward branches in this top-level call */
 	uint64_t native_site;
 	uint64_t insns;
-	uint64_t last_text_step;	/* step of the last instruction fetched from kernel text */
+	/* Step of the last instruction fetched from kernel text in the running context: an
+	 * interrupt's fetches do not count for the context it interrupted. */
+	uint64_t last_text_step;
 	void *user;
 	/* The pending step's footprint: the engine keeps the pointer until it runs. */
 	SimFootprint fp;
@@ -351,6 +354,7 @@ static void deliver_irq(EmuMachine *m, EmuCpu *c)
 	fr->prev_ip = c->prev_ip;
 	fr->if_flag = c->if_flag;
 	fr->tf_flag = c->tf_flag;
+	fr->last_text_step = c->last_text_step;
 	c->irq_pending = false;
 	SIM_TRACE(m->ctx, SIM_EV_USER, "irq", NULL, (int64_t)c->ip, (int64_t)c->irq_handler,
 		  c->irq_depth);
@@ -365,6 +369,7 @@ static void deliver_irq(EmuMachine *m, EmuCpu *c)
 	c->prev_ip = fr->prev_ip;
 	c->if_flag = fr->if_flag;
 	c->tf_flag = fr->tf_flag;
+	c->last_text_step = fr->last_text_step;
 	c->irq_depth--;
 	/* The return address is fetched again and checked like any other. */
 	c->resuming = true;
