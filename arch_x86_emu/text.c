@@ -150,6 +150,15 @@ static void region_destroy(gpointer p)
 	g_free(r);
 }
 
+/* An image region as booted: the image's bytes; kernel text live, modules not loaded. */
+static void region_boot(Region *r, const EmuImageRegion *ir)
+{
+	r->state = ir->kind == EMU_REGION_CORE_TEXT || ir->kind == EMU_REGION_INIT_TEXT
+			   ? EMU_TEXT_LIVE
+			   : EMU_TEXT_UNMAPPED;
+	memcpy(r->cur, ir->bytes, ir->size);
+}
+
 /* ---- boundaries --------------------------------------------------------------------------- */
 
 /*
@@ -206,15 +215,12 @@ static void load_image(EmuText *t)
 		r->name = g_strdup(ir->name);
 		r->module = g_strdup(ir->module);
 		r->kind = ir->kind;
-		/* The kernel is booted; modules are not loaded yet. */
-		r->state = ir->kind == EMU_REGION_CORE_TEXT || ir->kind == EMU_REGION_INIT_TEXT
-				   ? EMU_TEXT_LIVE
-				   : EMU_TEXT_UNMAPPED;
 		r->base = ir->base;
 		r->size = ir->size;
 		r->cur = g_malloc(ir->size);
 		r->orig = g_malloc(ir->size);
-		memcpy(r->cur, ir->bytes, ir->size);
+		/* The kernel is booted; modules are not loaded yet. */
+		region_boot(r, ir);
 		memcpy(r->orig, ir->bytes, ir->size);
 		r->insn_len = g_malloc0(ir->size);
 		/* Image regions keep their image index as region id. */
@@ -254,6 +260,45 @@ EmuText *emu_text_new(SimCtx *ctx, const EmuImage *img)
 	t->next_page = EMU_TEXT_SLOT_BASE;
 	load_image(t);
 	return t;
+}
+
+void emu_text_reset(EmuText *t)
+{
+	const EmuImage *img;
+	unsigned kept = 0;
+
+	assert(t != NULL);
+	img = t->img;
+	/* Scenario text and slot pages are the run's: they go, with their symbols. */
+	g_ptr_array_remove_range(t->regions, (unsigned)img->n_regions,
+				 t->regions->len - (unsigned)img->n_regions);
+	for (size_t i = 0; i < img->n_regions; i++)
+		region_boot(region_get(t, (unsigned)i), &img->regions[i]);
+	for (unsigned i = 0; i < t->syms->len; i++) {
+		Sym *s = &g_array_index(t->syms, Sym, i);
+
+		if (s->region >= img->n_regions)
+			g_free(s->name);
+		else
+			g_array_index(t->syms, Sym, kept++) = *s;
+	}
+	g_array_set_size(t->syms, kept);
+	g_array_set_size(t->writes, 0);
+	g_array_set_size(t->touched, 0);
+	g_array_set_size(t->extable, 0);
+	for (unsigned k = 0; k < EMU_RSV_KINDS; k++) {
+		for (unsigned i = 0; i < t->reserved[k]->len; i++)
+			g_free(g_array_index(t->reserved[k], OwnRange, i).why);
+		g_array_set_size(t->reserved[k], 0);
+	}
+	t->scenario_region = -1;
+	t->scenario_last = 0;
+	t->next_page = EMU_TEXT_SLOT_BASE;
+	t->n_pages[0] = t->n_pages[1] = 0;
+	t->hint = 0;
+	t->text_mutex = NULL;
+	t->write_hook = NULL;
+	t->write_hook_user = NULL;
 }
 
 void emu_text_free(EmuText *t)
