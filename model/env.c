@@ -63,12 +63,10 @@ EmuText *kp_env_free_keep_text(KpEnv *env)
 
 KpEnv *kp_env_current(void)
 {
-	SimCtx *ctx = sim_running_ctx();
-	KpEnv *env;
+	KpEnv *env = sim_running_user();
 
-	assert(ctx != NULL && "kernel code runs only inside a run");
-	env = sim_ctx_user(ctx);
-	assert(env != NULL && env->ctx == ctx);
+	/* kp_env_new installs the environment as the user pointer of its own context. */
+	assert(env != NULL && "kernel code runs only inside a run");
 	return env;
 }
 

@@ -187,6 +187,11 @@ void *sim_ctx_user(const SimCtx *ctx)
 	return ctx->user;
 }
 
+void *sim_running_user(void)
+{
+	return running_ctx ? running_ctx->user : NULL;
+}
+
 void sim_ctx_set_user(SimCtx *ctx, void *user)
 {
 	ctx->user = user;
