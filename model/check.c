@@ -40,9 +40,15 @@ typedef struct KpCheckState {
 static KpCheckState *state_of(KpWorld *w)
 {
 	if (!w->check) {
-		w->check = g_new0(KpCheckState, 1);
+		/* Not zeroed either: the jump table (26 KiB) is read only below n_jumps. */
+		w->check = g_new(KpCheckState, 1);
 		w->check->snap = g_malloc(sizeof(KpSnapshot));
 		kp_snapshot_reset(w->check->snap);
+		w->check->live = NULL;
+		w->check->live_cap = 0;
+		w->check->checked_gen = 0;
+		w->check->checked_valid = false;
+		w->check->n_jumps = 0;
 	}
 	return w->check;
 }
