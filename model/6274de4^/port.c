@@ -95,13 +95,22 @@ static int user_entry_handler(struct kretprobe_instance *ri, struct pt_regs *reg
 
 static void port_init(KpEnv *env)
 {
+	struct kp_state_6274de4_parent *st;
+	size_t size;
 	int err;
 
 	assert(env != NULL && env->port == NULL);
 	/* not a kernel allocation: kp_env_free() releases it with the environment */
-	env->port = g_malloc0(sizeof(struct kp_state_6274de4_parent) +
-			      env->n_probes * sizeof(struct kp_probe_6274de4_parent));
-	((struct kp_state_6274de4_parent *)env->port)->n_probes = env->n_probes;
+	size = sizeof(struct kp_state_6274de4_parent) + env->n_probes * sizeof(struct kp_probe_6274de4_parent);
+	st = g_malloc(size);
+	/*
+	 * Zeroed but for the optprobe id table (36 KiB), whose entries are read only below
+	 * n_optprobe_ids and written whole when taken: clearing it cost a short run 2%.
+	 */
+	memset(st, 0, offsetof(struct kp_state_6274de4_parent, arch.optprobe_ids));
+	memset(&st->n_probes, 0, size - offsetof(struct kp_state_6274de4_parent, n_probes));
+	st->n_probes = env->n_probes;
+	env->port = st;
 	kprobes_init_state();
 	err = init_kprobes();
 	assert(err == 0);
