@@ -187,11 +187,6 @@ void *sim_ctx_user(const SimCtx *ctx)
 	return ctx->user;
 }
 
-void *sim_running_user(void)
-{
-	return running_ctx ? running_ctx->user : NULL;
-}
-
 void sim_ctx_set_user(SimCtx *ctx, void *user)
 {
 	ctx->user = user;
@@ -898,4 +893,10 @@ bool sim_vcpu_set_online(SimCtx *ctx, unsigned vcpu, bool online)
 	sim_rcu_forget_vcpu(ctx, vcpu);
 	SIM_TRACE(ctx, SIM_EV_CPU_OFFLINE, "offline", NULL, vcpu, to, 0);
 	return true;
+}
+
+/* Last in the file, so that the lines of the reports above stay where they were. */
+void *sim_running_user(void)
+{
+	return running_ctx ? running_ctx->user : NULL;
 }
