@@ -560,9 +560,9 @@ bool emu_text_symbol_by_name(const EmuText *t, const char *name, EmuTextSymbol *
 {
 	assert(t != NULL && name != NULL);
 	for (unsigned i = 0; i < t->syms->len; i++) {
-		const Sym *s = sym_get(t, i);
-
-		if (strcmp(s->name, name) == 0) {
+		const Sym *s = &((const Sym *)(const void *)t->syms->data)[i];
+		/* Looked up every run, absent names too: the first byte settles most. */
+		if (s->name[0] == name[0] && strcmp(s->name, name) == 0) {
 			if (out)
 				sym_out(t, s, out);
 			return true;
@@ -1229,4 +1229,57 @@ void emu_text_hex(const uint8_t *b, size_t len, char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; i < len && used + 4 <= size; i++)
 		used += (size_t)snprintf(buf + used, size - used, i ? " %02x" : "%02x", b[i]);
+}
+
+/* ---- reuse --------------------------------------------------------------------------------------- */
+
+/*
+ * emu_text_reset() is kept last so that the lines of the reports above stay where they
+ * were (a report's file and line are part of a fuzzing finding's signature).
+ */
+void emu_text_reset(EmuText *t)
+{
+	const EmuImage *img;
+	unsigned kept = 0;
+
+	assert(t != NULL);
+	img = t->img;
+	/* Scenario text and slot pages are the run's: they go, with their symbols. */
+	g_ptr_array_remove_range(t->regions, (unsigned)img->n_regions,
+				 t->regions->len - (unsigned)img->n_regions);
+	/* The image's regions as load_image() leaves them: kernel live, modules not loaded. */
+	for (size_t i = 0; i < img->n_regions; i++) {
+		const EmuImageRegion *ir = &img->regions[i];
+		Region *r = region_get(t, (unsigned)i);
+
+		r->state = ir->kind == EMU_REGION_CORE_TEXT || ir->kind == EMU_REGION_INIT_TEXT
+				   ? EMU_TEXT_LIVE
+				   : EMU_TEXT_UNMAPPED;
+		memcpy(r->cur, ir->bytes, ir->size);
+	}
+	for (unsigned i = 0; i < t->syms->len; i++) {
+		Sym *s = &g_array_index(t->syms, Sym, i);
+
+		if (s->region >= img->n_regions)
+			g_free(s->name);
+		else
+			g_array_index(t->syms, Sym, kept++) = *s;
+	}
+	g_array_set_size(t->syms, kept);
+	g_array_set_size(t->writes, 0);
+	g_array_set_size(t->touched, 0);
+	g_array_set_size(t->extable, 0);
+	for (unsigned k = 0; k < EMU_RSV_KINDS; k++) {
+		for (unsigned i = 0; i < t->reserved[k]->len; i++)
+			g_free(g_array_index(t->reserved[k], OwnRange, i).why);
+		g_array_set_size(t->reserved[k], 0);
+	}
+	t->scenario_region = -1;
+	t->scenario_last = 0;
+	t->next_page = EMU_TEXT_SLOT_BASE;
+	t->n_pages[0] = t->n_pages[1] = 0;
+	t->hint = 0;
+	t->text_mutex = NULL;
+	t->write_hook = NULL;
+	t->write_hook_user = NULL;
 }

@@ -73,6 +73,13 @@ typedef struct {
 } EmuTextRegionInfo;
 
 EmuText *emu_text_new(SimCtx *ctx, const EmuImage *img);
+/*
+ * Back to what emu_text_new() made, for the next run on the same context: the image's
+ * bytes and region states, no scenario text, slot pages, writes, reservations, text
+ * mutex or write hook.  The image's decoded boundaries and kallsyms are kept (they
+ * depend on the image alone): building them again cost a short run a fifth of its time.
+ */
+void emu_text_reset(EmuText *t);
 void emu_text_free(EmuText *t);
 SimCtx *emu_text_ctx(const EmuText *t);
 const EmuImage *emu_text_image(const EmuText *t);

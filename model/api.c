@@ -12,7 +12,9 @@
 void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
 {
 	assert(n <= KP_MAX_PROBES);
-	memset(w, 0, sizeof(*w));
+	/* All but the state track's arrays (18 KiB), which are read only below track.n. */
+	memset(w, 0, offsetof(KpWorld, track));
+	w->track.n = 0;
 	w->env = env;
 	env->world = w;
 	w->n_probes = n;

@@ -38,8 +38,11 @@ typedef struct KpWorld {
 	struct KpHitState *hits;	/* the per-pass hit accounting (hits.c) */
 	uint64_t api_epoch;	/* bumped as every operation starts and ends */
 	KpTransitions transitions;	/* the §6 state changes seen in this run */
-	KpStateTrack track;
+	KpStateTrack track;	/* last: kp_world_init leaves its arrays as they are */
 } KpWorld;
+
+_Static_assert(offsetof(KpWorld, track) + sizeof(KpStateTrack) == sizeof(KpWorld),
+	       "the state track is KpWorld's last member");
 
 /* Create the probes' port objects (after the port's init). */
 void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n);

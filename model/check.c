@@ -38,13 +38,13 @@ typedef struct KpCheckState {
 #define INSN_JMP 0xe9
 #define INSN_INT3 0xcc
 
+/* Made on first use; state_new() is last in the file, with why. */
+static KpCheckState *state_new(void);
+
 static KpCheckState *state_of(KpWorld *w)
 {
-	if (!w->check) {
-		w->check = g_new0(KpCheckState, 1);
-		w->check->snap = g_malloc(sizeof(KpSnapshot));
-		kp_snapshot_reset(w->check->snap);
-	}
+	if (!w->check)
+		w->check = state_new();
 	return w->check;
 }
 
@@ -163,32 +163,37 @@ static bool unused(const KpSnapEntry *e)
 	return e->aggr && disabled(e->flags) && e->n_children == 0;
 }
 
+/*
+ * The entry's place, for a message: formatted only when one is written, as the checks
+ * run at every judged step and almost never fail.
+ */
+#define AT where(w, e->addr, at, sizeof(at))
+
 static void check_entry_structure(KpWorld *w, const KpSnapshot *s, const KpSnapEntry *e)
 {
 	char at[96];
 	bool opt = e->flags & KP_SNAP_OPTIMIZED;
 
-	where(w, e->addr, at, sizeof(at));
 	if (e->list == KP_SNAP_LIST_FREEING) {
 		if (e->hashed || !unused(e))
-			fail(w, "S3", "op at %s is on a free list but %s", at,
+			fail(w, "S3", "op at %s is on a free list but %s", AT,
 			     e->hashed ? "still hashed" : "not unused");
 		return;
 	}
 	if (opt && (!e->aggr || !e->optready || (e->flags & KP_SNAP_GONE)))
-		fail(w, "S1", "%s is OPTIMIZED but %s", at,
+		fail(w, "S1", "%s is OPTIMIZED but %s", AT,
 		     !e->aggr ? "not an aggregate" : !e->optready ? "not optready" : "GONE");
 	if (e->list == KP_SNAP_LIST_UNKNOWN)
-		fail(w, "S3", "op at %s is queued on no known list", at);
+		fail(w, "S3", "op at %s is queued on no known list", AT);
 	if (opt && e->list == KP_SNAP_LIST_UNOPTIMIZING)
-		fail(w, "S2", "%s is OPTIMIZED but on unoptimizing_list", at);
+		fail(w, "S2", "%s is OPTIMIZED but on unoptimizing_list", AT);
 	if (!opt && e->list == KP_SNAP_LIST_OPTIMIZING)
-		fail(w, "S2", "%s is on optimizing_list without OPTIMIZED", at);
+		fail(w, "S2", "%s is on optimizing_list without OPTIMIZED", AT);
 	if (e->list == KP_SNAP_LIST_UNOPTIMIZING && !has_jump(w, e))
-		fail(w, "S2", "%s is on unoptimizing_list but its jump is not installed", at);
+		fail(w, "S2", "%s is on unoptimizing_list but its jump is not installed", AT);
 	if (e->list == KP_SNAP_LIST_OPTIMIZING &&
 	    (disabled(e->flags) || !s->allow_optimization || s->all_disarmed))
-		fail(w, "S4", "%s is on optimizing_list while %s", at,
+		fail(w, "S4", "%s is on optimizing_list while %s", AT,
 		     disabled(e->flags) ? "disabled"
 		     : !s->allow_optimization ? "optimization is not allowed"
 					      : "kprobes are globally disarmed");
@@ -197,9 +202,9 @@ static void check_entry_structure(KpWorld *w, const KpSnapshot *s, const KpSnapE
 	 * jump (S5); the parent unhashes it when its last child goes (S9).
 	 */
 	if (unused(e) && e->list != KP_SNAP_LIST_UNOPTIMIZING)
-		fail(w, "S5", "unused aggregate at %s is hashed but not on unoptimizing_list", at);
+		fail(w, "S5", "unused aggregate at %s is hashed but not on unoptimizing_list", AT);
 	if (unused(e))
-		fail(w, "S9", "unused aggregate at %s is still hashed", at);
+		fail(w, "S9", "unused aggregate at %s is still hashed", AT);
 	if (e->aggr) {
 		bool all = true;
 
@@ -207,11 +212,11 @@ static void check_entry_structure(KpWorld *w, const KpSnapshot *s, const KpSnapE
 			all &= disabled(e->child_flags[c]) != 0;
 		if (!!disabled(e->flags) != all)
 			fail(w, "S6", "aggregate at %s is %s but %s of its children are disabled",
-			     at, disabled(e->flags) ? "disabled" : "enabled",
+			     AT, disabled(e->flags) ? "disabled" : "enabled",
 			     all ? "all" : "not all");
 		for (unsigned c = 0; c < e->n_children; c++)
 			if ((e->child_post[c] || e->child_break[c]) && (opt || has_jump(w, e)))
-				fail(w, "H4", "aggregate at %s has a %s handler child but is %s", at,
+				fail(w, "H4", "aggregate at %s has a %s handler child but is %s", AT,
 				     e->child_post[c] ? "post" : "break",
 				     opt ? "OPTIMIZED" : "reached through a jump");
 	}
@@ -297,10 +302,9 @@ static void check_entry_text(KpWorld *w, const KpSnapshot *s, const KpSnapEntry 
 
 	if (!e->hashed || (e->flags & KP_SNAP_GONE))
 		return;
-	where(w, e->addr, at, sizeof(at));
 	x = expected_text(s, e);
 	if (x == EXPECT_NONE) {
-		fail(w, "T2", "%s: flags 0x%x with list %u match no state", at, e->flags, e->list);
+		fail(w, "T2", "%s: flags 0x%x with list %u match no state", AT, e->flags, e->list);
 		return;
 	}
 	if (!read_now(w, e->addr, now, 1) || !read_orig(w, e->addr, orig, 1))
@@ -315,15 +319,17 @@ static void check_entry_text(KpWorld *w, const KpSnapshot *s, const KpSnapEntry 
 	}
 	if (x == EXPECT_JUMP ? !has_jump(w, e)
 			     : now[0] != (x == EXPECT_INT3 ? INSN_INT3 : orig[0]))
-		fail(w, "T2", "%s should hold %s but holds %02x", at, names[x], now[0]);
+		fail(w, "T2", "%s should hold %s but holds %02x", AT, names[x], now[0]);
 	/*
 	 * Against the original bytes: an original jmp rel32 is not an installed jump, while
 	 * an installed jump T2 accepts (optimized, nothing queued) is what T4 forbids here.
 	 */
 	if (s->all_disarmed && !s->work_pending && !s->optimizer_running && !s->n_optimizing &&
 	    !s->n_unoptimizing && (now[0] != orig[0] || has_jump(w, e)))
-		fail(w, "T4", "%s holds %02x while kprobes are globally disarmed", at, now[0]);
+		fail(w, "T4", "%s holds %02x while kprobes are globally disarmed", AT, now[0]);
 }
+
+#undef AT
 
 /* Bytes differ from the original only where a hashed probe owns them (T1). */
 static void check_text_ownership(KpWorld *w, const KpSnapshot *s)
@@ -842,4 +848,22 @@ void kp_check_quiescence(KpWorld *w)
 void kp_check_quiescence_for_tests(KpWorld *w, const KpSnapshot *s)
 {
 	check_quiescent(w, s);
+}
+
+/*
+ * A new state for a run.  Not zeroed either: the jump table (26 KiB) is read only below
+ * n_jumps.  (Kept last so that fail()'s line, part of a finding's signature, stays.)
+ */
+static KpCheckState *state_new(void)
+{
+	KpCheckState *cs = g_new(KpCheckState, 1);
+
+	cs->snap = g_malloc(sizeof(KpSnapshot));
+	kp_snapshot_reset(cs->snap);
+	cs->live = NULL;
+	cs->live_cap = 0;
+	cs->checked_gen = 0;
+	cs->checked_valid = false;
+	cs->n_jumps = 0;
+	return cs;
 }

@@ -9,12 +9,23 @@
 
 KpEnv *kp_env_new(SimCtx *ctx, const EmuImage *img, const KpModel *model)
 {
+	return kp_env_new_on(ctx, img, model, NULL);
+}
+
+KpEnv *kp_env_new_on(SimCtx *ctx, const EmuImage *img, const KpModel *model, EmuText *text)
+{
 	KpEnv *env = g_new0(KpEnv, 1);
 
 	assert(ctx != NULL && img != NULL);
 	env->ctx = ctx;
 	env->model = model;
-	env->text = emu_text_new(ctx, img);
+	if (text && (emu_text_ctx(text) != ctx || emu_text_image(text) != img)) {
+		emu_text_free(text);
+		text = NULL;
+	}
+	if (text)
+		emu_text_reset(text);
+	env->text = text ? text : emu_text_new(ctx, img);
 	env->machine = emu_machine_new(ctx, env->text);
 	sim_mutex_init(ctx, &env->module_mutex, "module_mutex");
 	sim_mutex_init(ctx, &env->jump_label_mutex, "jump_label_mutex");
@@ -34,22 +45,28 @@ KpEnv *kp_env_new(SimCtx *ctx, const EmuImage *img, const KpModel *model)
 
 void kp_env_free(KpEnv *env)
 {
+	emu_text_free(kp_env_free_keep_text(env));
+}
+
+EmuText *kp_env_free_keep_text(KpEnv *env)
+{
+	EmuText *text;
+
 	if (!env)
-		return;
+		return NULL;
+	text = env->text;
 	g_free(env->port);
 	emu_machine_free(env->machine);
-	emu_text_free(env->text);
 	g_free(env);
+	return text;
 }
 
 KpEnv *kp_env_current(void)
 {
-	SimCtx *ctx = sim_running_ctx();
-	KpEnv *env;
+	KpEnv *env = sim_running_user();
 
-	assert(ctx != NULL && "kernel code runs only inside a run");
-	env = sim_ctx_user(ctx);
-	assert(env != NULL && env->ctx == ctx);
+	/* kp_env_new installs the environment as the user pointer of its own context. */
+	assert(env != NULL && "kernel code runs only inside a run");
 	return env;
 }
 

@@ -72,7 +72,14 @@ typedef struct KpEnv {
  * and installs itself as the run's user pointer.  Does not call the port's init.
  */
 KpEnv *kp_env_new(SimCtx *ctx, const EmuImage *img, const KpModel *model);
+/*
+ * The same on `text`, a text segment an earlier run on ctx left (kp_env_free_keep_text),
+ * reset here; with NULL, or one of another context or image, as kp_env_new.
+ */
+KpEnv *kp_env_new_on(SimCtx *ctx, const EmuImage *img, const KpModel *model, EmuText *text);
 void kp_env_free(KpEnv *env);
+/* kp_env_free, except that the text segment is handed back for the next run's reuse. */
+EmuText *kp_env_free_keep_text(KpEnv *env);
 
 /* The environment of the run executing on this thread. */
 KpEnv *kp_env_current(void);

@@ -126,7 +126,8 @@ static void script_task(SimCtx *ctx, void *arg)
 	}
 }
 
-static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError **error)
+static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, EmuText *text,
+		  GError **error)
 {
 	unsigned total = 0;
 	TaskArg *args;
@@ -135,7 +136,7 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 	run->failed_task = -1;
 	run->failed_op = -1;
 	sim_ctx_enter(ctx);
-	run->env = kp_env_new(ctx, emu_default_image(), script->model);
+	run->env = kp_env_new_on(ctx, emu_default_image(), script->model, text);
 	run->env->optimize_delay = script->optimize_delay;
 	if (script->prepare && !script->prepare(run->env, script->prepare_user, error)) {
 		sim_ctx_leave(ctx);
@@ -214,12 +215,19 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, GError 
 	return true;
 }
 
-void kp_script_release(KpScriptRun *run)
+/* Release the run; its text segment goes to *keep when given, else with the run. */
+static void release(KpScriptRun *run, EmuText **keep)
 {
+	EmuText *text;
+
 	if (!run->env)
 		return;
 	kp_world_fini(&run->world);
-	kp_env_free(run->env);
+	text = kp_env_free_keep_text(run->env);
+	if (keep)
+		*keep = text;
+	else
+		emu_text_free(text);
 	g_free(run->probes);
 	g_free(run->probe_ptrs);
 	g_free(run->results);
@@ -229,16 +237,23 @@ void kp_script_release(KpScriptRun *run)
 	memset(run, 0, sizeof(*run));
 }
 
+void kp_script_release(KpScriptRun *run)
+{
+	release(run, NULL);
+}
+
 SimEnd kp_script_run(SimCtx *ctx, const KpScript *script, SimStrategy *strategy,
 		     KpScriptRun *run, GError **error)
 {
+	EmuText *text = NULL;
 	SimEnd end;
 
 	assert(script->n_cpus == sim_n_vcpus(ctx));
 	assert(script->n_probes <= KP_MAX_PROBES);
-	kp_script_release(run);
+	/* The last run's text segment is reset rather than built again from the image. */
+	release(run, &text);
 	sim_ctx_reset(ctx);
-	if (!setup(run, ctx, script, error))
+	if (!setup(run, ctx, script, text, error))
 		return SIM_END_NONE;
 	end = sim_run(ctx, strategy);
 	if (end == SIM_END_DONE && script->check) {

@@ -161,5 +161,10 @@ void sim_set_step_hook(SimCtx *ctx, SimStepHook fn, void *user);
 /* Per-run user pointer for higher layers (the model's state). */
 void *sim_ctx_user(const SimCtx *ctx);
 void sim_ctx_set_user(SimCtx *ctx, void *user);
+/*
+ * sim_ctx_user(sim_running_ctx()) in one call, NULL outside a run: the model asks for
+ * its environment on nearly every access to the port's state.
+ */
+void *sim_running_user(void);
 
 #endif

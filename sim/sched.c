@@ -894,3 +894,9 @@ bool sim_vcpu_set_online(SimCtx *ctx, unsigned vcpu, bool online)
 	SIM_TRACE(ctx, SIM_EV_CPU_OFFLINE, "offline", NULL, vcpu, to, 0);
 	return true;
 }
+
+/* Last in the file, so that the lines of the reports above stay where they were. */
+void *sim_running_user(void)
+{
+	return running_ctx ? running_ctx->user : NULL;
+}

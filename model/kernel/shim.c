@@ -56,15 +56,15 @@ void printk(const char *fmt, ...)
 	KpEnv *env = kp_env_current();
 	char buf[256];
 	va_list ap;
-	size_t n;
 
+	env->printk_count++;
+	if (!sim_trace_on(env->ctx))
+		return;	/* only the trace shows the text, and formatting it is the cost */
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	env->printk_count++;
+	if (buf[0] && buf[strlen(buf) - 1] == '\n')
+		buf[strlen(buf) - 1] = '\0';
 	SIM_TRACE(env->ctx, SIM_EV_USER, "printk", sim_trace_intern(env->ctx, buf), 0, 0, 0);
 }
 

@@ -671,6 +671,51 @@ static void test_slot_double_free(void **state)
 	sim_ctx_free(ctx);
 }
 
+/* A reset segment is the one emu_text_new makes: nothing of the last run is left. */
+static void test_reset(void **state)
+{
+	SimCtx *ctx = harness_ctx(1, false);
+	EmuText *t = emu_text_new(ctx, emu_default_image());
+	static const uint8_t f1[] = { 0x90, 0xc3 };
+	uint64_t small = sym(t, "f_small"), work = sym(t, "mod_a_work"), page;
+	unsigned n_syms = emu_text_n_symbols(t);
+	GError *err = NULL;
+	EmuTextRegionInfo ri;
+	EmuTextSymbol s;
+	uint8_t b;
+
+	(void)state;
+	assert_true(emu_text_module_load(t, "mod_a"));
+	assert_true(emu_text_free_kernel_init(t));
+	assert_int_equal(emu_text_add_function(t, "s_one", f1, sizeof(f1), &err),
+			 EMU_TEXT_SCENARIO_BASE);
+	emu_text_add_reserved(t, EMU_RSV_KPROBES, small, small + 16, "test");
+	emu_text_add_extable(t, small + 3);
+	page = emu_text_alloc_page(t, EMU_TEXT_SLOT_OPT);
+	assert_int_equal(emu_text_slot_write(t, page, f1, sizeof(f1)), 0);
+
+	emu_text_reset(t);
+	assert_int_equal(emu_text_n_regions(t), emu_default_image()->n_regions);
+	assert_int_equal(emu_text_n_symbols(t), n_syms);
+	assert_false(emu_text_symbol_by_name(t, "s_one", &s));
+	assert_int_equal(emu_text_state_at(t, work), EMU_TEXT_UNMAPPED);
+	assert_int_equal(emu_text_state_at(t, sym(t, "f_init_setup")), EMU_TEXT_LIVE);
+	assert_int_equal(emu_text_state_at(t, page), EMU_TEXT_UNMAPPED);
+	assert_false(emu_text_in_kprobes_text(t, small));
+	assert_false(emu_text_in_extable(t, small + 3));
+	assert_true(emu_text_is_boundary(t, small));
+	assert_true(emu_text_read(t, small, &b, 1));
+	/* The run after it places its text and pages where the first one did. */
+	assert_int_equal(emu_text_add_function(t, "s_two", f1, sizeof(f1), &err),
+			 EMU_TEXT_SCENARIO_BASE);
+	assert_null(err);
+	assert_int_equal(emu_text_alloc_page(t, EMU_TEXT_SLOT_OPT), page);
+	emu_text_region_info(t, (unsigned)emu_text_region_at(t, page), &ri);
+	assert_string_equal(ri.name, "slot.opt.0");
+	emu_text_free(t);
+	sim_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_poke_footprint),
 		cmocka_unit_test(test_slot_pages),
 		cmocka_unit_test(test_slot_double_free),
+		cmocka_unit_test(test_reset),
 	};
 
 	return harness_main(tests, G_N_ELEMENTS(tests), "text");
