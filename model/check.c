@@ -406,8 +406,11 @@ static void step_hook(SimCtx *ctx, void *user)
 	/* Inside the locks with no op being freed, a snapshot has nothing to give. */
 	if ((sim_mutex_is_locked(&w->env->text_mutex) ||
 	     w->env->model->kprobe_mutex_locked(w->env)) &&
-	    !w->env->model->optimizer_freeing(w->env))
+	    !w->env->model->optimizer_freeing(w->env)) {
+		/* What changed under the locks is judged once they are released. */
+		cs->checked_valid = false;
 		return;
+	}
 	s = take_snapshot(w);
 	kp_track_freeing(&w->track, &w->transitions, s);
 	if (!outside_locks(w, s))

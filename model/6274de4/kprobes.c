@@ -501,6 +501,7 @@ static void optimizer_run_begin(struct list_head *free_list)
 	assert(i < NR_CPUS);
 	KP_STATE->optimizer_free_list[i] = free_list;
 	KP_STATE->optimizer_running++;
+	kp_snapshot_changed();
 }
 
 /* model: the run ends (its free list is empty again) */
@@ -514,6 +515,7 @@ static void optimizer_run_end(struct list_head *free_list)
 	assert(i < NR_CPUS && KP_STATE->optimizer_running > 0);
 	KP_STATE->optimizer_free_list[i] = NULL;
 	KP_STATE->optimizer_running--;
+	kp_snapshot_changed();
 }
 
 /* kernel/kprobes.c: kprobe_optimizer() */

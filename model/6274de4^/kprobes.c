@@ -387,6 +387,7 @@ static void do_optimize_kprobes(void)
 static void optimizer_run_begin(void)
 {
 	KP_STATE->optimizer_running++;
+	kp_snapshot_changed();
 }
 
 /* model: the run ends */
@@ -394,6 +395,7 @@ static void optimizer_run_end(void)
 {
 	assert(KP_STATE->optimizer_running > 0);
 	KP_STATE->optimizer_running--;
+	kp_snapshot_changed();
 }
 
 /* kernel/kprobes.c:461: kprobe_optimizer() */

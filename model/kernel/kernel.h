@@ -101,6 +101,11 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void KP_PUBLISH(const char *what);
 /* A read of state shared with writers, outside the locks, follows. */
 void KP_OBSERVE(const char *what);
+/*
+ * model: state the checker's snapshot shows changed without a publish or a text write
+ * (the optimizer starting or ending a run), so the next step is judged again.
+ */
+void kp_snapshot_changed(void);
 
 /*
  * S8: code that touches the optimizer's staging lists or kicks it must hold

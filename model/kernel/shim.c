@@ -79,6 +79,11 @@ void KP_PUBLISH(const char *what)
 	kp_env_current()->gen++;
 }
 
+void kp_snapshot_changed(void)
+{
+	kp_env_current()->gen++;
+}
+
 void KP_OBSERVE(const char *what)
 {
 	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_READ, KP_RES_KPROBES);
