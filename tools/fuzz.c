@@ -264,7 +264,7 @@ static void drain(Campaign *c, Slot *s, uint64_t *next)
 
 	while (buf->len - used >= 4) {
 		uint32_t len;
-		char *fields[8];
+		char *fields[8] = { NULL };
 		unsigned n = 0;
 
 		memcpy(&len, buf->data + used, sizeof(len));

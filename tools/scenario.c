@@ -477,7 +477,7 @@ static bool int_at(Parser *p, const char *s, int col, int64_t lo, int64_t hi, co
 		   int64_t *out)
 {
 	Num n;
-	int64_t v;
+	int64_t v = 0;
 
 	if (!num_scan(s, &n))
 		return fail(p, col, "invalid integer '%.*s%s'", SHOWN_MAX, s,
@@ -580,7 +580,7 @@ static const struct {
 static bool parse_ret(Parser *p, long *out)
 {
 	const Tok *t = need_word(p, "return value");
-	int64_t v;
+	int64_t v = 0;
 
 	if (!t)
 		return false;
@@ -688,7 +688,7 @@ static bool st_model(Parser *p, const Tok *kw)
 
 static bool st_cpus(Parser *p, const Tok *kw)
 {
-	int64_t v;
+	int64_t v = 0;
 
 	if (!int_tok(p, need_word(p, "cpu count"), 1, KP_SCENARIO_MAX_CPUS, "cpus", &v))
 		return false;
@@ -698,7 +698,7 @@ static bool st_cpus(Parser *p, const Tok *kw)
 
 static bool st_optimize_delay(Parser *p, const Tok *kw)
 {
-	int64_t v;
+	int64_t v = 0;
 
 	/* 1 at least: a KpScript's 0 means "the kernel's delay", not "no delay". */
 	if (!int_tok(p, need_word(p, "jiffies"), 1, MAX_JIFFIES, "optimize-delay", &v))
@@ -1111,7 +1111,7 @@ static bool op_irq(Parser *p, const Tok *kw, KpOp *op)
 
 static bool op_sleep(Parser *p, const Tok *kw, KpOp *op)
 {
-	int64_t v;
+	int64_t v = 0;
 
 	op->kind = KP_OP_SLEEP;
 	if (!int_tok(p, need_word(p, "jiffies"), 1, MAX_JIFFIES, "sleep", &v))
@@ -1122,7 +1122,7 @@ static bool op_sleep(Parser *p, const Tok *kw, KpOp *op)
 
 static bool op_fail_nth(Parser *p, const Tok *kw, KpOp *op)
 {
-	int64_t v;
+	int64_t v = 0;
 
 	op->kind = KP_OP_FAIL_NTH;
 	if (!int_tok(p, need_word(p, "count"), 1, MAX_FAIL_NTH, "fail-nth", &v))
