@@ -74,15 +74,18 @@ void sim_hb_push(SimHb *hb, unsigned actor, SimHbDep dep, void *arg)
 
 	if (own)
 		join(s.clock, own);
-	/* Latest first: a dependent step's clock covers most of what precedes it. */
-	for (size_t i = n; i-- > 0;) {
-		const HbStep *p = step_at(hb, i);
-
-		/* Already ordered before this step: its dependence adds nothing. */
-		if (s.clock[p->actor] >= i + 1)
+	/*
+	 * Each other actor's steps that are not yet ordered before this one, latest first:
+	 * the first dependent one orders all of that actor's earlier steps too.
+	 */
+	for (unsigned a = 0; a < SIM_HB_ACTORS; a++) {
+		if (a == actor)
 			continue;
-		if (dep(arg, i))
-			join(s.clock, p->clock);
+		for (uint32_t j = hb->last[a]; j > s.clock[a]; j = step_at(hb, j - 1)->prev_own)
+			if (dep(arg, j - 1)) {
+				join(s.clock, step_at(hb, j - 1)->clock);
+				break;
+			}
 	}
 	s.prev_own = hb->last[actor];
 	s.clock[actor] = (uint32_t)n + 1;
@@ -101,14 +104,20 @@ bool sim_hb_before_actor(const SimHb *hb, size_t i, unsigned actor)
 long sim_hb_last_race(const SimHb *hb, unsigned actor, SimHbDep dep, void *arg)
 {
 	const uint32_t *own = last_clock(hb, actor);
+	long best = -1;
 
-	for (size_t i = hb->steps->len; i-- > 0;) {
-		const HbStep *p = step_at(hb, i);
+	/* Only the steps of other actors not ordered before the actor, latest first. */
+	for (unsigned a = 0; a < SIM_HB_ACTORS; a++) {
+		uint32_t floor = own ? own[a] : 0;
 
-		if (p->actor == actor || (own && own[p->actor] >= i + 1))
+		if (a == actor)
 			continue;
-		if (dep(arg, i))
-			return (long)i;
+		for (uint32_t j = hb->last[a]; j > floor && (long)j - 1 > best;
+		     j = step_at(hb, j - 1)->prev_own)
+			if (dep(arg, j - 1)) {
+				best = (long)j - 1;
+				break;
+			}
 	}
-	return -1;
+	return best;
 }

@@ -6,6 +6,7 @@
  * reduced search must reach exactly the final states the full search reaches.
  */
 #include "harness.h"
+#include "sim/dpor.h"
 #include "sim/explore.h"
 #include "sim/footprint.h"
 
@@ -192,9 +193,93 @@ static void test_shared_vcpus(void **state)
 	run_family(10, 4, 2, 5, 3, false);
 }
 
+/* ---- the vector clocks against a transitive closure computed directly ---- */
+
+#define HB_STEPS 24
+
+typedef struct {
+	bool dep[HB_STEPS][HB_STEPS + 1];	/* dep[i][j], i < j: declared dependent */
+	size_t j;			/* the step being pushed or asked about */
+} DepTable;
+
+static bool table_dep(void *arg, size_t i)
+{
+	DepTable *t = arg;
+
+	assert_true(i < t->j);
+	return t->dep[i][t->j];
+}
+
+static void test_vector_clocks(void **state)
+{
+	uint64_t rng = 99;
+
+	(void)state;
+	for (unsigned round = 0; round < 200; round++) {
+		unsigned n = 2 + (unsigned)(next(&rng) % (HB_STEPS - 2));
+		unsigned actors = 2 + (unsigned)(next(&rng) % 3);
+		unsigned actor[HB_STEPS];
+		bool hb[HB_STEPS][HB_STEPS] = { { false } };	/* i happens before j */
+		DepTable t = { .j = 0 };
+		SimHb h;
+
+		for (unsigned i = 0; i < n; i++) {
+			actor[i] = (unsigned)(next(&rng) % actors);
+			if (actor[i] == actors - 1)
+				actor[i] = SIM_HB_TICK;	/* the tick is an actor too */
+		}
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned j = i + 1; j < n; j++)
+				t.dep[i][j] = next(&rng) % 4 == 0;
+		/* Program order and dependence, closed transitively (hb[m][j] first). */
+		for (unsigned j = 0; j < n; j++)
+			for (unsigned i = j; i-- > 0;) {
+				bool direct = actor[i] == actor[j] || t.dep[i][j];
+
+				for (unsigned m = i + 1; m < j && !direct; m++)
+					direct = hb[i][m] && hb[m][j];
+				hb[i][j] = direct;
+			}
+		sim_hb_init(&h);
+		for (unsigned j = 0; j < n; j++) {
+			t.j = j;
+			sim_hb_push(&h, actor[j], table_dep, &t);
+		}
+		/* Cutting back and pushing again gives the same clocks. */
+		sim_hb_truncate(&h, n / 2);
+		for (unsigned j = n / 2; j < n; j++) {
+			t.j = j;
+			sim_hb_push(&h, actor[j], table_dep, &t);
+		}
+		assert_int_equal(sim_hb_len(&h), n);
+		/* A pending option after the path: step n of the table. */
+		for (unsigned i = 0; i < n; i++)
+			t.dep[i][n] = next(&rng) % 3 == 0;
+		t.j = n;
+		for (unsigned a = 0; a < SIM_HB_ACTORS; a++) {
+			long last = -1, race = -1;
+
+			for (unsigned i = 0; i < n; i++)
+				if (actor[i] == a)
+					last = i;
+			for (unsigned i = 0; i < n; i++) {
+				bool before = actor[i] == a ||
+					      (last >= 0 && (i == (unsigned)last || hb[i][last]));
+
+				assert_int_equal(sim_hb_before_actor(&h, i, a), before);
+				if (!before && t.dep[i][n])
+					race = i;
+			}
+			assert_int_equal(sim_hb_last_race(&h, a, table_dep, &t), race);
+		}
+		sim_hb_clear(&h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vector_clocks),
 		cmocka_unit_test(test_two_tasks),
 		cmocka_unit_test(test_three_tasks),
 		cmocka_unit_test(test_four_tasks),
