@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """The dfs reduction (sleep sets and dynamic partial-order reduction) under every bound:
 the reduced search finds the same distinct final states and failure groups as the full
-one, on every file of tests/data/explore and on a corpus scenario."""
+one, on every file of tests/data/explore and on a few corpus scenarios."""
 import os
 import re
 
@@ -48,6 +48,22 @@ def test_reference_scenario(kpsim, bound):
     if bound == 2:
         # The reduction is not switched off by the bound (141,066 unreduced).
         assert r[2] * 2 <= f[2]
+
+
+# Corpus scenarios small enough to search unreduced: failure groups and expectations
+# (alloc-failures), stop_machine (disable-stops-machine), the sysctl and the optimizer.
+CORPUS = [
+    ("errors/alloc-failures.kps", (1, 2)),
+    ("parent/disable-stops-machine.kps", (1, 2)),
+    ("sysctl/off-races-optimizer.kps", (1, 2)),
+    ("optimizer/install-under-callers.kps", (1, 2)),
+    ("basic/concurrent-calls.kps", (1,)),
+]
+
+
+@pytest.mark.parametrize("name,bound", [(n, k) for n, ks in CORPUS for k in ks])
+def test_corpus_scenario(kpsim, name, bound):
+    compare(kpsim, os.path.join(ROOT, "scenarios", name), "--preemptions", str(bound))
 
 
 def test_reference_scenario_jobs(kpsim):
