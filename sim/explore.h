@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The exploring strategies: bounded exhaustive depth-first search with sleep sets, a
- * Knuth estimate of that search's size, and PCT.  Each drives one run at a time through
- * the SimStrategy interface; between runs the caller asks the strategy for the next one.
+ * The exploring strategies: bounded exhaustive depth-first search with sleep sets and
+ * dynamic partial-order reduction, a Knuth estimate of that search's size, and PCT.  Each
+ * drives one run at a time through the SimStrategy interface; between runs the caller
+ * asks the strategy for the next one.
  * docs/explore.md explains the preemption bound, the reduction and why it is sound.
  */
 #ifndef KPSIM_SIM_EXPLORE_H
@@ -14,7 +15,7 @@
 
 typedef struct {
 	int preemptions;	/* the bound; -1: unbounded */
-	bool reduce;		/* sleep sets */
+	bool reduce;		/* sleep sets and dynamic partial-order reduction */
 	/*
 	 * Splitting the tree between workers: the subtrees below the `split_level`-th
 	 * branching node of each path are numbered in search order, and this strategy runs

@@ -19,12 +19,22 @@
  *    never sleep.
  *  - A sleeping option matches an option of a later state only if everything that
  *    identifies it is equal: vCPU, alternative, task, reason and footprint.
+ *
+ * Dynamic partial-order reduction (Flanagan and Godefroid) decides which options a node
+ * searches at all: at first only those of one actor (a vCPU with its alternatives, or
+ * the tick); whenever a later option races with the step taken at a node (dependent,
+ * another actor, not ordered after it by happens-before, see dpor.h), the racing actor
+ * is added there, and at every context switch before it so that the reordering can be
+ * reached within the preemption bound.  Without reduction, and above the split level,
+ * a node searches every option.
  */
+#include "sim/dpor.h"
 #include "sim/explore.h"
 #include "sim/internal.h"
 #include "sim/rng.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <string.h>
 
 #define MAX_OPTS 64	/* options at one decision; 2 * SIM_MAX_VCPUS + 1 in practice */
@@ -66,11 +76,21 @@ typedef struct {
 	bool branching;		/* two or more candidates when it was reached */
 	bool top;		/* above the split level: siblings never sleep */
 	bool owned_here;	/* the split decision of this path is made here */
+	/*
+	 * Options to search here (dynamic partial-order reduction): first those of the
+	 * actor chosen first, then what the races found below add; every option without
+	 * reduction and above the split level.
+	 */
+	uint64_t backtrack;
 	uint64_t done;		/* options whose subtree has been searched */
 	uint64_t eligible;	/* ... without a cut: may sleep for later siblings */
 	uint64_t eligible_cut;	/* ... with a cut: may sleep while reordering stays in bound */
 	uint64_t asleep;	/* options in the sleep set */
 	uint64_t excluded;	/* beyond the preemption bound */
+	uint32_t actors;	/* the actors with an option here (bit SIM_HB_TICK: the tick) */
+	/* One more than the latest node before this one where each actor had no option. */
+	uint32_t off_before[SIM_HB_ACTORS];
+	uint32_t switch_before;	/* one more than the latest context switch before, 0 none */
 	int prev;		/* the vCPU that took the last step before this node, -1 none */
 	unsigned preemptions;	/* used before this node */
 	unsigned level;		/* branching nodes above this one */
@@ -84,6 +104,7 @@ typedef struct {
 	GArray *nodes;		/* DfsNode: the path */
 	GArray *opts;		/* DfsOpt */
 	GArray *sleep;		/* DfsOpt */
+	SimHb hb;		/* happens-before over the steps chosen at nodes[0 .. len-1) */
 	size_t depth;		/* decisions made in the current run */
 	uint64_t next_sub;	/* the next subtree number for the split */
 	SimDfsRunKind last;
@@ -300,7 +321,7 @@ static uint64_t candidates(const DfsNode *nd)
 {
 	uint64_t all = nd->n == 64 ? ~0ull : (1ull << nd->n) - 1;
 
-	return all & ~nd->done & ~nd->asleep & ~nd->excluded;
+	return all & nd->backtrack & ~nd->done & ~nd->asleep & ~nd->excluded;
 }
 
 /* The next option to try: the running vCPU's steps before the others, in order. */
@@ -386,6 +407,169 @@ static bool reorder_within_bound(DfsStrategy *d, const DfsNode *nd, const DfsOpt
 	return lhs <= rhs;
 }
 
+/* ---- dynamic partial-order reduction ---- */
+
+/* The actor an option belongs to: its vCPU, or the tick. */
+static unsigned actor_of(const DfsOpt *o)
+{
+	if (o->kind == SIM_OPT_TICK)
+		return SIM_HB_TICK;
+	assert(o->vcpu < SIM_MAX_VCPUS);
+	return o->vcpu;
+}
+
+/*
+ * The options of one actor at a node.  A vCPU's alternatives (an IRQ, a data choice) are
+ * choices of one actor and dependent with each other: they are searched together.
+ */
+static uint64_t actor_mask(DfsStrategy *d, const DfsNode *nd, unsigned actor)
+{
+	uint64_t m = 0;
+
+	if (!(nd->actors >> actor & 1))
+		return 0;
+	for (unsigned i = 0; i < nd->n; i++)
+		if (actor_of(node_opt(d, nd, i)) == actor)
+			m |= 1ull << i;
+	assert(m != 0);
+	return m;
+}
+
+static uint64_t all_mask(const DfsNode *nd)
+{
+	return nd->n == 64 ? ~0ull : (1ull << nd->n) - 1;
+}
+
+/*
+ * Dependence of the step chosen at node i with a later step or option o.  A step taken
+ * in, or an option of, a state where nothing is independent (state_unsafe) is dependent
+ * with everything, and so is the step that made o's actor enabled (`enabler`): the
+ * engine's relation speaks only of steps enabled together.  Otherwise the relation
+ * the sleep sets use.
+ */
+typedef struct {
+	DfsStrategy *d;
+	const DfsOpt *o;
+	bool o_unsafe;
+	size_t enabler;		/* SIZE_MAX: o's actor was enabled from the start */
+} DepArg;
+
+static bool dep_with(void *arg, size_t i)
+{
+	DepArg *a = arg;
+	const DfsNode *nd = node_at(a->d, i);
+
+	return a->o_unsafe || nd->unsafe || i == a->enabler ||
+	       !dfs_independent(node_opt(a->d, nd, nd->chosen), a->o);
+}
+
+/* The step of the latest node before k where `actor` had no option, SIZE_MAX none. */
+static size_t enabler_of(DfsStrategy *d, size_t k, unsigned actor)
+{
+	uint32_t m = node_at(d, k)->off_before[actor];
+
+	return m ? m - 1 : SIZE_MAX;
+}
+
+/* Record the step chosen at node k, the parent of the node being created. */
+static void hb_push_node(DfsStrategy *d, size_t k)
+{
+	DfsNode *nd = node_at(d, k);
+	const DfsOpt *c = node_opt(d, nd, nd->chosen);
+	DepArg a = { d, c, nd->unsafe, enabler_of(d, k, actor_of(c)) };
+
+	/* Steps of nodes k and beyond are stale: the path was cut back and chose anew. */
+	if (sim_hb_len(&d->hb) > k)
+		sim_hb_truncate(&d->hb, k);
+	assert(sim_hb_len(&d->hb) == k);
+	sim_hb_push(&d->hb, actor_of(c), dep_with, &a);
+}
+
+/* Is node c a context switch: its step not taken by the vCPU that ran before it? */
+static bool is_switch(DfsStrategy *d, const DfsNode *nd)
+{
+	const DfsOpt *c = node_opt(d, nd, nd->chosen);
+
+	return nd->prev < 0 || c->kind == SIM_OPT_TICK || c->vcpu != (unsigned)nd->prev;
+}
+
+/*
+ * Add to node i what reverses a race of its step with a later option of `actor`
+ * (Flanagan and Godefroid, POPL 2005): that actor's options if it had any there; else,
+ * when `via`, the options of an actor whose later step happens before the option (it
+ * must run first); else every option.
+ */
+static void add_backtrack(DfsStrategy *d, size_t i, unsigned actor, bool via)
+{
+	DfsNode *nd = node_at(d, i);
+	uint64_t m = actor_mask(d, nd, actor);
+
+	for (size_t k = i + 1; !m && via && k < sim_hb_len(&d->hb); k++)
+		if (sim_hb_before_actor(&d->hb, k, actor))
+			m = actor_mask(d, nd, sim_hb_actor(&d->hb, k));
+	nd->backtrack |= m ? m : all_mask(nd);
+}
+
+/*
+ * Races of every option of the new node k with the steps before it.  For each, the
+ * reversal is added at the racing step's node i and, for the preemption bound, at every
+ * context switch before i.  The reversal at i may need preemptions the bound does not
+ * allow, while moving the option to a point where the schedule switched anyway costs no
+ * more than that switch (Coons, Musuvathi, McKinley, OOPSLA 2013, add only the latest
+ * such point; that alone lost final states here, see docs/explore.md).
+ */
+/*
+ * Was option o of node k already offered, unchanged, at its parent, which another actor's
+ * step left?  Then its races with the steps before the parent were found there.
+ */
+static bool offered_before(DfsStrategy *d, size_t k, const DfsOpt *o)
+{
+	const DfsNode *me = node_at(d, k), *parent;
+	SimOption ov = opt_view(o);
+
+	if (k == 0)
+		return false;
+	parent = node_at(d, k - 1);
+	if (parent->top || parent->unsafe != me->unsafe ||
+	    actor_of(node_opt(d, parent, parent->chosen)) == actor_of(o))
+		return false;
+	for (unsigned j = 0; j < parent->n; j++) {
+		const DfsOpt *po = node_opt(d, parent, j);
+
+		if (po->local_qs == o->local_qs && opt_same(po, &ov))
+			return true;
+	}
+	return false;
+}
+
+static void find_races(DfsStrategy *d, size_t k)
+{
+	DfsNode *me = node_at(d, k);
+
+	assert(sim_hb_len(&d->hb) == k);
+	for (unsigned oi = 0; oi < me->n; oi++) {
+		const DfsOpt *o = node_opt(d, me, oi);
+		unsigned actor = actor_of(o);
+		DepArg a = { d, o, me->unsafe, enabler_of(d, k, actor) };
+		long i;
+
+		if (offered_before(d, k, o))
+			/* Only the parent's step is new. */
+			i = !sim_hb_before_actor(&d->hb, k - 1, actor) && dep_with(&a, k - 1) ?
+				    (long)k - 1 : -1;
+		else
+			i = sim_hb_last_race(&d->hb, actor, dep_with, &a);
+
+		if (i < 0)
+			continue;
+		add_backtrack(d, (size_t)i, actor, true);
+		for (uint32_t c = node_at(d, (size_t)i)->switch_before; c; c = node_at(d, c - 1)->switch_before) {
+			assert(c - 1 < (size_t)i && is_switch(d, node_at(d, c - 1)));
+			add_backtrack(d, c - 1, actor, false);
+		}
+	}
+}
+
 /* Assign the subtree below this node's choice to a worker; false: not ours. */
 static bool claim(DfsStrategy *d, DfsNode *nd)
 {
@@ -409,6 +593,14 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 		const DfsOpt *pc = node_opt(d, parent, parent->chosen);
 
 		child_sleep(d, parent);
+		if (d->cfg.reduce) {
+			uint32_t pi = d->nodes->len - 1;
+
+			hb_push_node(d, pi);
+			for (unsigned a = 0; a < SIM_HB_ACTORS; a++)
+				nd.off_before[a] = parent->actors >> a & 1 ? parent->off_before[a] : pi + 1;
+			nd.switch_before = is_switch(d, parent) ? pi + 1 : parent->switch_before;
+		}
 		nd.prev = pc->kind == SIM_OPT_STEP ? pc->vcpu : parent->prev;
 		nd.preemptions = parent->preemptions + (preempts(d, parent, parent->chosen) ? 1 : 0);
 		nd.level = parent->level + (parent->branching ? 1u : 0u);
@@ -424,6 +616,7 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 
 		opt_copy(&o, ctx, &opts[i]);
 		g_array_append_val(d->opts, o);
+		nd.actors |= 1u << actor_of(&o);
 	}
 	g_array_append_val(d->nodes, nd);
 	{
@@ -454,12 +647,26 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 				    me->preemptions + (preempts(d, me, i) ? 1u : 0u) >
 					    (unsigned)d->cfg.preemptions)
 					me->excluded |= 1ull << i;
+		/* Branching is judged on every allowed option, so that the split levels do
+		 * not depend on what races found below add. */
+		me->backtrack = ~0ull;
 		cand = candidates(me);
 		me->cut_any = me->excluded != 0;
 		me->branching = (cand & (cand - 1)) != 0;
 		if (d->cfg.split_level && me->level < d->cfg.split_level && me->branching) {
 			me->top = true;
 			me->owned_here = me->level + 1 == d->cfg.split_level;
+		}
+		/*
+		 * Above the split every option is searched, so that the subtrees the workers
+		 * share out are the same whatever each finds below.
+		 */
+		if (d->cfg.reduce && !me->top) {
+			int first = pick(d, me);
+
+			me->backtrack = first < 0 ? 0 :
+				actor_mask(d, me, actor_of(node_opt(d, me, (unsigned)first)));
+			find_races(d, d->nodes->len - 1);
 		}
 	}
 }
@@ -604,6 +811,7 @@ static void dfs_destroy(SimStrategy *s)
 	g_array_free(d->nodes, TRUE);
 	g_array_free(d->opts, TRUE);
 	g_array_free(d->sleep, TRUE);
+	sim_hb_clear(&d->hb);
 	g_free(d);
 }
 
@@ -629,6 +837,7 @@ SimStrategy *sim_strategy_dfs_new(const SimDfsConfig *cfg)
 	d->nodes = g_array_new(FALSE, FALSE, sizeof(DfsNode));
 	d->opts = g_array_new(FALSE, FALSE, sizeof(DfsOpt));
 	d->sleep = g_array_new(FALSE, FALSE, sizeof(DfsOpt));
+	sim_hb_init(&d->hb);
 	return &d->base;
 }
 

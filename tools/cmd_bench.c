@@ -228,7 +228,7 @@ int kp_cmd_bench(int argc, char **argv)
 		    "  ref2_random_exec_per_s   whole executions of scenarios/bench/ref-2cpu.kps,\n"
 		    "                      random strategy, one job, checker on, tracing off\n"
 		    "  ref2_dfs_p2_executions / _noreduce   dfs executions of ref-2cpu with a\n"
-		    "                      preemption bound of 2, with and without sleep sets\n"
+		    "                      preemption bound of 2, with and without reduction\n"
 		    "                      (each stopped after 90 s, which the line then says)\n"
 		    "Use a release build (meson setup -Dbuildtype=release) for real figures.\n");
 	g_option_context_add_main_entries(oc, entries, NULL);

@@ -118,7 +118,7 @@ static void print_header(const KpScenario *sc, const KpExploreConfig *cfg)
 			printf(", preemptions %d", cfg->preemptions);
 		else
 			printf(", preemptions unbounded");
-		printf(", reduction %s", cfg->reduce ? "sleep sets" : "off");
+		printf(", reduction %s", cfg->reduce ? "sleep sets + DPOR" : "off");
 		if (cfg->runs)
 			printf(", runs %" PRIu64, cfg->runs);
 	} else {
@@ -191,7 +191,7 @@ int kp_cmd_explore(int argc, char **argv)
 		{ "preemptions", 'p', 0, G_OPTION_ARG_INT, &o.preemptions,
 		  "dfs: at most K preemptions per execution (default: unbounded)", "K" },
 		{ "no-reduce", 0, 0, G_OPTION_ARG_NONE, &o.no_reduce,
-		  "dfs: no partial-order reduction (sleep sets)", NULL },
+		  "dfs: no partial-order reduction (sleep sets, DPOR)", NULL },
 		{ "runs", 'n', 0, G_OPTION_ARG_INT64, &o.runs,
 		  "random, pct: executions; dfs: stop after N executions", "N" },
 		{ "seed", 's', 0, G_OPTION_ARG_INT64, &o.seed,

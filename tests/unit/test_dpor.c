@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The reduction of the dfs search (sleep sets and dynamic partial-order reduction) on
+ * generated programs: straight-line tasks that read and write a few shared variables,
+ * some of them sharing a vCPU.  Under every preemption bound, and without one, the
+ * reduced search must reach exactly the final states the full search reaches.
+ */
+#include "harness.h"
+#include "sim/dpor.h"
+#include "sim/explore.h"
+#include "sim/footprint.h"
+
+#define MAX_TASKS 4
+#define MAX_STEPS 5
+#define N_VARS 3
+
+enum { OP_LOCAL, OP_READ, OP_WRITE };
+
+typedef struct {
+	unsigned n_tasks, n_vcpus;
+	unsigned steps[MAX_TASKS];
+	uint8_t op[MAX_TASKS][MAX_STEPS];
+	uint8_t var[MAX_TASKS][MAX_STEPS];
+	/* State of a run. */
+	uint64_t x[N_VARS];
+	uint64_t seen[MAX_TASKS];	/* what each task read, in order */
+} Prog;
+
+typedef struct {
+	Prog *p;
+	unsigned me;
+} Arg;
+
+typedef struct {
+	Prog *p;
+	Arg args[MAX_TASKS];
+} Setup;
+
+static void task(SimCtx *ctx, void *data)
+{
+	Arg *a = data;
+	Prog *p = a->p;
+
+	for (unsigned i = 0; i < p->steps[a->me]; i++) {
+		unsigned op = p->op[a->me][i], v = p->var[a->me][i];
+		SimFootprint fp = op == OP_LOCAL ?
+			sim_fp1(SIM_RES_OBJ, SIM_ACC_WRITE, 100 + a->me) :
+			sim_fp1(SIM_RES_OBJ, op == OP_READ ? SIM_ACC_READ : SIM_ACC_WRITE, v);
+
+		sim_yield(ctx, op == OP_READ ? SIM_Y_LOAD : SIM_Y_STORE, &fp);
+		if (op == OP_READ)
+			p->seen[a->me] = p->seen[a->me] * 7 + p->x[v] + 1;
+		else if (op == OP_WRITE)
+			p->x[v] = p->x[v] * 5 + a->me + 1;
+	}
+}
+
+static void setup(SimCtx *ctx, void *data)
+{
+	static const char *const names[MAX_TASKS] = { "t0", "t1", "t2", "t3" };
+	Setup *s = data;
+
+	memset(s->p->x, 0, sizeof(s->p->x));
+	memset(s->p->seen, 0, sizeof(s->p->seen));
+	for (unsigned i = 0; i < s->p->n_tasks; i++) {
+		s->args[i] = (Arg){ s->p, i };
+		sim_task_create(ctx, names[i], i % s->p->n_vcpus, task, &s->args[i], 0);
+	}
+}
+
+static uint64_t final_hash(const Prog *p)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (unsigned v = 0; v < N_VARS; v++)
+		h = (h ^ p->x[v]) * 1099511628211ull;
+	for (unsigned t = 0; t < p->n_tasks; t++)
+		h = (h ^ p->seen[t]) * 1099511628211ull;
+	return h;
+}
+
+typedef struct {
+	uint64_t executions;
+	GHashTable *finals;
+} Outcome;
+
+static Outcome explore(Prog *p, int bound, bool reduce)
+{
+	SimCtx *ctx = harness_ctx(p->n_vcpus, false);
+	SimDfsConfig cfg = { .preemptions = bound, .reduce = reduce };
+	SimStrategy *s = sim_strategy_dfs_new(&cfg);
+	Setup st = { .p = p };
+	Outcome o = { .finals = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL) };
+
+	do {
+		SimEnd end = harness_run(ctx, s, setup, &st);
+
+		if (sim_strategy_dfs_last(s) == SIM_DFS_RUN_COUNTS) {
+			uint64_t h = final_hash(p);
+
+			assert_int_equal(end, SIM_END_DONE);
+			o.executions++;
+			g_hash_table_add(o.finals, g_memdup2(&h, sizeof(h)));
+		} else {
+			assert_int_equal(sim_strategy_dfs_last(s), SIM_DFS_RUN_PRUNED);
+		}
+	} while (sim_strategy_dfs_advance(s));
+	sim_strategy_free(s);
+	sim_ctx_free(ctx);
+	return o;
+}
+
+static uint64_t next(uint64_t *rng)
+{
+	*rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+	return *rng >> 33;
+}
+
+static void generate(Prog *p, uint64_t *rng, unsigned n_tasks, unsigned n_vcpus)
+{
+	memset(p, 0, sizeof(*p));
+	p->n_tasks = n_tasks;
+	p->n_vcpus = n_vcpus;
+	for (unsigned t = 0; t < n_tasks; t++) {
+		p->steps[t] = 1 + (unsigned)(next(rng) % (n_tasks > 3 ? 3 : MAX_STEPS - 1));
+		for (unsigned i = 0; i < p->steps[t]; i++) {
+			p->op[t][i] = (uint8_t)(next(rng) % 3);
+			p->var[t][i] = (uint8_t)(next(rng) % N_VARS);
+		}
+	}
+}
+
+/* Every final state of the full search, and no other, is reached with the reduction. */
+static void compare(Prog *p, int bound, uint64_t *red_total, uint64_t *full_total)
+{
+	Outcome full = explore(p, bound, false);
+	Outcome red = explore(p, bound, true);
+	GHashTableIter it;
+	gpointer k;
+
+	assert_true(red.executions <= full.executions);
+	assert_int_equal(g_hash_table_size(red.finals), g_hash_table_size(full.finals));
+	g_hash_table_iter_init(&it, full.finals);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		assert_true(g_hash_table_contains(red.finals, k));
+	*red_total += red.executions;
+	*full_total += full.executions;
+	g_hash_table_destroy(full.finals);
+	g_hash_table_destroy(red.finals);
+}
+
+static void run_family(unsigned rounds, unsigned n_tasks, unsigned n_vcpus, uint64_t seed,
+		       int max_bound, bool unbounded)
+{
+	uint64_t rng = seed, red = 0, full = 0;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		Prog p;
+
+		generate(&p, &rng, n_tasks, n_vcpus);
+		for (int bound = 0; bound <= max_bound; bound++)
+			compare(&p, bound, &red, &full);
+		if (unbounded)
+			compare(&p, -1, &red, &full);
+	}
+	print_message("# %u tasks on %u vCPUs: %llu executions reduced, %llu full\n", n_tasks,
+		      n_vcpus, (unsigned long long)red, (unsigned long long)full);
+}
+
+static void test_two_tasks(void **state)
+{
+	(void)state;
+	run_family(40, 2, 2, 1, 3, true);
+}
+
+static void test_three_tasks(void **state)
+{
+	(void)state;
+	run_family(30, 3, 3, 2, 3, true);
+}
+
+static void test_four_tasks(void **state)
+{
+	(void)state;
+	run_family(12, 4, 4, 3, 3, false);
+}
+
+/* Tasks sharing a vCPU: a vCPU's next step changes task when one finishes. */
+static void test_shared_vcpus(void **state)
+{
+	(void)state;
+	run_family(30, 3, 2, 4, 3, true);
+	run_family(10, 4, 2, 5, 3, false);
+}
+
+/* ---- the vector clocks against a transitive closure computed directly ---- */
+
+#define HB_STEPS 24
+
+typedef struct {
+	bool dep[HB_STEPS][HB_STEPS + 1];	/* dep[i][j], i < j: declared dependent */
+	size_t j;			/* the step being pushed or asked about */
+} DepTable;
+
+static bool table_dep(void *arg, size_t i)
+{
+	DepTable *t = arg;
+
+	assert_true(i < t->j);
+	return t->dep[i][t->j];
+}
+
+static void test_vector_clocks(void **state)
+{
+	uint64_t rng = 99;
+
+	(void)state;
+	for (unsigned round = 0; round < 200; round++) {
+		unsigned n = 2 + (unsigned)(next(&rng) % (HB_STEPS - 2));
+		unsigned actors = 2 + (unsigned)(next(&rng) % 3);
+		unsigned actor[HB_STEPS];
+		bool hb[HB_STEPS][HB_STEPS] = { { false } };	/* i happens before j */
+		DepTable t = { .j = 0 };
+		SimHb h;
+
+		for (unsigned i = 0; i < n; i++) {
+			actor[i] = (unsigned)(next(&rng) % actors);
+			if (actor[i] == actors - 1)
+				actor[i] = SIM_HB_TICK;	/* the tick is an actor too */
+		}
+		for (unsigned i = 0; i < n; i++)
+			for (unsigned j = i + 1; j < n; j++)
+				t.dep[i][j] = next(&rng) % 4 == 0;
+		/* Program order and dependence, closed transitively (hb[m][j] first). */
+		for (unsigned j = 0; j < n; j++)
+			for (unsigned i = j; i-- > 0;) {
+				bool direct = actor[i] == actor[j] || t.dep[i][j];
+
+				for (unsigned m = i + 1; m < j && !direct; m++)
+					direct = hb[i][m] && hb[m][j];
+				hb[i][j] = direct;
+			}
+		sim_hb_init(&h);
+		for (unsigned j = 0; j < n; j++) {
+			t.j = j;
+			sim_hb_push(&h, actor[j], table_dep, &t);
+		}
+		/* Cutting back and pushing again gives the same clocks. */
+		sim_hb_truncate(&h, n / 2);
+		for (unsigned j = n / 2; j < n; j++) {
+			t.j = j;
+			sim_hb_push(&h, actor[j], table_dep, &t);
+		}
+		assert_int_equal(sim_hb_len(&h), n);
+		/* A pending option after the path: step n of the table. */
+		for (unsigned i = 0; i < n; i++)
+			t.dep[i][n] = next(&rng) % 3 == 0;
+		t.j = n;
+		for (unsigned a = 0; a < SIM_HB_ACTORS; a++) {
+			long last = -1, race = -1;
+
+			for (unsigned i = 0; i < n; i++)
+				if (actor[i] == a)
+					last = i;
+			for (unsigned i = 0; i < n; i++) {
+				bool before = actor[i] == a ||
+					      (last >= 0 && (i == (unsigned)last || hb[i][last]));
+
+				assert_int_equal(sim_hb_before_actor(&h, i, a), before);
+				if (!before && t.dep[i][n])
+					race = i;
+			}
+			assert_int_equal(sim_hb_last_race(&h, a, table_dep, &t), race);
+		}
+		sim_hb_clear(&h);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vector_clocks),
+		cmocka_unit_test(test_two_tasks),
+		cmocka_unit_test(test_three_tasks),
+		cmocka_unit_test(test_four_tasks),
+		cmocka_unit_test(test_shared_vcpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
