@@ -112,7 +112,8 @@ static bool configure(const KpScenario *sc, const Options *o, KpExploreConfig *c
 
 static void print_header(const KpScenario *sc, const KpExploreConfig *cfg)
 {
-	printf("explore %s: strategy %s", sc->path, strategy_names[cfg->strategy]);
+	printf("explore %s: model %s, strategy %s", sc->path, sc->model_name,
+	       strategy_names[cfg->strategy]);
 	if (cfg->strategy == KP_STRATEGY_DFS) {
 		if (cfg->preemptions >= 0)
 			printf(", preemptions %d", cfg->preemptions);
@@ -185,6 +186,8 @@ int kp_cmd_explore(int argc, char **argv)
 		g_option_context_new("FILE - explore the executions of a scenario");
 	g_autoptr(GError) err = NULL;
 	Options o = { .preemptions = -1, .runs = -1, .seed = -1, .depth = 0, .jobs = 1 };
+	g_autofree char *model_name = NULL;
+	const struct KpModel *model = NULL;
 	GOptionEntry entries[] = {
 		{ "strategy", 0, 0, G_OPTION_ARG_STRING, &o.strategy,
 		  "dfs, random or pct (default: the file's explore line, else dfs)", "S" },
@@ -200,6 +203,8 @@ int kp_cmd_explore(int argc, char **argv)
 		{ "depth", 'd', 0, G_OPTION_ARG_INT, &o.depth, "pct: the bug depth d (default 3)",
 		  "d" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "N worker processes", "N" },
+		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model_name,
+		  "explore on this port instead of the header's (see kpsim models)", "NAME" },
 		{ "estimate", 'e', 0, G_OPTION_ARG_NONE, &o.estimate,
 		  "dfs: first estimate the executions and the time (Knuth's estimator)", NULL },
 		{ NULL },
@@ -233,9 +238,20 @@ int kp_cmd_explore(int argc, char **argv)
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
 	}
+	if (model_name && !(model = kp_find_model(model_name))) {
+		fprintf(stderr, "kpsim explore: unknown model '%s' (kpsim models lists them)\n",
+			model_name);
+		g_free(o.strategy);
+		return KP_EXIT_USAGE;
+	}
 	sc = kp_scenario_load(argv[1], &err);
 	if (!sc) {
 		fprintf(stderr, "%s\n", err->message);
+		g_free(o.strategy);
+		return KP_EXIT_USAGE;
+	}
+	if (!kp_scenario_use_model(sc, model)) {
+		fprintf(stderr, "kpsim explore: %s needs model %s\n", argv[1], sc->model_name);
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
 	}

@@ -199,3 +199,20 @@ def test_run_reports_an_unfinished_dfs(kpsim, tmp_path):
     proc = kpsim("run", path, check=4)
     assert re.search(r"^INCOMPLETE .*ok\.kps \(4 executions\)", proc.stdout, re.M)
     assert "the runs budget ended before the dfs search was complete" in proc.stderr
+
+
+def test_model_option(kpsim, tmp_path):
+    """--model explores on another port: the A5 of FAILING is the seed's alone (the
+    parent removes the jump inside the debugfs write), and the header names the port."""
+    bad = write(tmp_path, "bad.kps", FAILING)
+    seed = kpsim("explore", bad, "--strategy", "random", "--runs", "20", check=1).stdout
+    assert seed.startswith("explore %s: model 6274de4, strategy random" % bad)
+    assert re.search(r"^  violation A5 \(", seed, re.M)
+    parent = kpsim("explore", bad, "--model", "6274de4^", "--strategy", "random", "--runs",
+                   "20", check=0).stdout
+    assert parent.startswith("explore %s: model 6274de4^, strategy random" % bad)
+    assert "failures: 0 groups" in parent
+    only = write(tmp_path, "only.kps", "model 6274de4 only\n" + FAILING)
+    err = kpsim("explore", only, "--model", "6274de4^", check=2).stderr
+    assert "needs model 6274de4" in err
+    assert "unknown model 'nope'" in kpsim("explore", bad, "--model", "nope", check=2).stderr
