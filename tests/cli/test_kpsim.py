@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """The kpsim command line: help, version, exit codes, the demo, replay, trace sinks."""
 import json
+import os
 import re
 
 
@@ -126,3 +127,14 @@ def test_invariants_cover_the_catalogue(kpsim):
         for i in range(1, count + 1):
             assert f"{letter}{i}" in ids, f"{letter}{i}"
     assert {"deadlock", "lock-order", "cpu-torn"} <= ids
+    assert "api-misuse" in ids
+
+
+def test_every_cli_test_file_is_run():
+    """tests/cli/meson.build names each file; a file it misses would never run."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    build = open(os.path.join(here, "meson.build")).read()
+    listed = set(re.findall(r"'([a-z_]+)'", build.split("foreach name :", 1)[1].split("]")[0]))
+    files = {f[len("test_"):-len(".py")] for f in os.listdir(here)
+             if f.startswith("test_") and f.endswith(".py")}
+    assert files == listed
