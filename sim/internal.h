@@ -186,4 +186,11 @@ static inline SimTask *sim_ctx_task(const SimCtx *ctx, unsigned id)
 	return g_ptr_array_index(ctx->tasks, id);
 }
 
+/* Blocked on something: an idle worker waiting for work is not, it is only parked. */
+static inline bool sim_task_waits(const SimTask *t)
+{
+	return t->state == SIM_TS_BLOCKED &&
+	       !((t->flags & SIM_TASK_DAEMON) && t->wait_kind == SIM_WAIT_WORK);
+}
+
 #endif

@@ -544,11 +544,8 @@ static void report_no_options(SimCtx *ctx)
 	for (unsigned i = 0; i < ctx->n_tasks; i++) {
 		const SimTask *t = sim_ctx_task(ctx, i);
 
-		if (t->state != SIM_TS_BLOCKED)
-			continue;
-		if ((t->flags & SIM_TASK_DAEMON) && t->wait_kind == SIM_WAIT_WORK)
-			continue;
-		describe_wait(ctx, t, msg);
+		if (sim_task_waits(t))
+			describe_wait(ctx, t, msg);
 	}
 	for (unsigned i = 0; i < ctx->n_tasks && !cycle; i++)
 		cycle = find_mutex_cycle(ctx, sim_ctx_task(ctx, i), msg);
@@ -882,11 +879,8 @@ bool sim_vcpu_set_online(SimCtx *ctx, unsigned vcpu, bool online)
 	for (unsigned i = 0; i < ctx->n_tasks; i++) {
 		SimTask *t = sim_ctx_task(ctx, i);
 
-		if (t->vcpu != vcpu || t->state != SIM_TS_BLOCKED)
-			continue;
-		if ((t->flags & SIM_TASK_DAEMON) && t->wait_kind == SIM_WAIT_WORK)
-			continue;
-		t->vcpu = (uint16_t)to;
+		if (t->vcpu == vcpu && sim_task_waits(t))
+			t->vcpu = (uint16_t)to;
 	}
 	sim_timers_migrate(ctx, vcpu, to);
 	sim_work_migrate(ctx, vcpu, to);

@@ -264,9 +264,7 @@ static bool state_unsafe(const SimCtx *ctx)
 	for (unsigned i = 0; i < ctx->n_tasks; i++) {
 		const SimTask *t = sim_ctx_task(ctx, i);
 
-		if (t->state != SIM_TS_BLOCKED)
-			continue;
-		if ((t->flags & SIM_TASK_DAEMON) && t->wait_kind == SIM_WAIT_WORK)
+		if (!sim_task_waits(t))
 			continue;
 		assert(t->vcpu < SIM_MAX_VCPUS);
 		if (++blocked[t->vcpu] >= 2)
