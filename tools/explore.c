@@ -11,13 +11,13 @@
  * budget; never inside a run.
  */
 #include "tools/explore.h"
+#include "tools/pipes.h"
+#include "tools/write_file.h"
 
 #include "sim/explore.h"
 #include "sim/rng.h"
 
 #include <assert.h>
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -291,23 +291,6 @@ enum {
 	MSG_END = 'E',		/* transitions, flags, sometimes, input and internal errors */
 };
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n) {
-		ssize_t k = write(fd, b, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		b += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
 static void send_msg(Worker *w, char type, GByteArray *body)
 {
 	uint8_t head[5];
@@ -315,7 +298,8 @@ static void send_msg(Worker *w, char type, GByteArray *body)
 
 	head[0] = (uint8_t)type;
 	memcpy(head + 1, &len, sizeof(len));
-	if (!write_all(w->fd, head, sizeof(head)) || !write_all(w->fd, body->data, body->len))
+	if (!kp_write_all(w->fd, head, sizeof(head)) ||
+	    !kp_write_all(w->fd, body->data, body->len))
 		_exit(3);
 }
 
@@ -382,8 +366,7 @@ static void send_end(Worker *w)
 /* What the parent knows of one forked worker. */
 typedef struct {
 	pid_t pid;
-	int fd;
-	GByteArray *buf;
+	KpPipe in;
 	uint64_t executions, pruned, failing;
 	bool ended;
 } Child;
@@ -454,17 +437,17 @@ static void drain(Agg *a, Child *c)
 {
 	size_t used = 0;
 
-	while (c->buf->len - used >= 5) {
+	while (c->in.buf->len - used >= 5) {
 		uint32_t len;
-		const uint8_t *m = c->buf->data + used;
+		const uint8_t *m = c->in.buf->data + used;
 
 		memcpy(&len, m + 1, sizeof(len));
-		if (c->buf->len - used < 5 + (size_t)len)
+		if (c->in.buf->len - used < 5 + (size_t)len)
 			break;
 		take_msg(a, c, m[0], m + 5, m + 5 + len);
 		used += 5 + len;
 	}
-	g_byte_array_remove_range(c->buf, 0, (guint)used);
+	g_byte_array_remove_range(c->in.buf, 0, (guint)used);
 }
 
 static void parent_progress(const KpExploreConfig *cfg, Agg *a, Child *cs, unsigned n,
@@ -482,21 +465,41 @@ static void parent_progress(const KpExploreConfig *cfg, Agg *a, Child *cs, unsig
 		cfg->progress(&p, cfg->progress_user);
 }
 
+/* The parent's view of its workers while their pipes are read. */
+typedef struct {
+	Agg *a;
+	Child *cs;
+	unsigned open;		/* pipes not at end of file yet */
+} Parent;
+
+static void parent_event(void *user, unsigned i, bool closed)
+{
+	Parent *p = user;
+
+	if (closed)
+		p->open--;
+	else
+		drain(p->a, &p->cs[i]);
+}
+
 static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 {
 	unsigned n = cfg->jobs;
 	Child *cs = g_new0(Child, n);
-	struct pollfd *pfd = g_new0(struct pollfd, n);
+	g_autofree KpPipe **pipes = g_new(KpPipe *, n);
+	Parent p = { .a = a, .cs = cs };
 	double start = now_s(), last = start;
-	unsigned open_fds = 0;
 
 	a->complete = cfg->strategy == KP_STRATEGY_DFS;
 	fflush(stdout);
 	fflush(stderr);
 	for (unsigned i = 0; i < n; i++) {
+		pipes[i] = &cs[i].in;
+		cs[i].in.fd = -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
 		int fds[2];
 
-		cs[i].fd = -1;
 		if (pipe(fds) < 0)
 			break;
 		cs[i].pid = fork();
@@ -507,8 +510,8 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 
 			close(fds[0]);
 			for (unsigned j = 0; j < i; j++)
-				if (cs[j].fd >= 0)
-					close(cs[j].fd);
+				if (cs[j].in.fd >= 0)
+					close(cs[j].in.fd);
 			agg_init(&mine, sc->n_expects);
 			work(&w);
 			send_end(&w);
@@ -520,39 +523,15 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 			close(fds[0]);
 			break;
 		}
-		cs[i].fd = fds[0];
-		cs[i].buf = g_byte_array_new();
-		open_fds++;
+		cs[i].in.fd = fds[0];
+		cs[i].in.buf = g_byte_array_new();
+		p.open++;
 	}
-	while (open_fds) {
-		unsigned k = 0;
+	while (p.open) {
 		double t;
 
-		for (unsigned i = 0; i < n; i++)
-			if (cs[i].fd >= 0)
-				pfd[k++] = (struct pollfd){ .fd = cs[i].fd, .events = POLLIN };
-		if (poll(pfd, k, 250) < 0 && errno != EINTR)
+		if (!kp_pipes_read(pipes, n, 250, parent_event, &p))
 			break;
-		for (unsigned i = 0, j = 0; i < n; i++) {
-			uint8_t chunk[65536];
-			ssize_t got;
-
-			if (cs[i].fd < 0)
-				continue;
-			if (!(pfd[j++].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(cs[i].fd, chunk, sizeof(chunk));
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0) {
-				close(cs[i].fd);
-				cs[i].fd = -1;
-				open_fds--;
-				continue;
-			}
-			g_byte_array_append(cs[i].buf, chunk, (guint)got);
-			drain(a, &cs[i]);
-		}
 		t = now_s();
 		if (t - last >= 1.0) {
 			last = t;
@@ -570,11 +549,10 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 		a->executions += cs[i].executions;
 		a->pruned += cs[i].pruned;
 		a->failing += cs[i].failing;
-		if (cs[i].buf)
-			g_byte_array_free(cs[i].buf, TRUE);
+		if (cs[i].in.buf)
+			g_byte_array_free(cs[i].in.buf, TRUE);
 	}
 	g_free(cs);
-	g_free(pfd);
 }
 
 /* ---- entry points ---- */

@@ -15,11 +15,11 @@
 #include "tools/fuzz_dir.h"
 #include "tools/fuzz_gen.h"
 #include "tools/minimize.h"
+#include "tools/pipes.h"
 #include "tools/write_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -58,23 +58,6 @@ static bool is_model_limit(const char *key)
 
 /* ---- frames between a worker and the parent: u32 length, NUL-separated fields ---- */
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n) {
-		ssize_t k = write(fd, b, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		b += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
 static void send_fields(int fd, const char *const *fields, unsigned n)
 {
 	GString *b = g_string_new(NULL);
@@ -84,7 +67,7 @@ static void send_fields(int fd, const char *const *fields, unsigned n)
 		g_string_append_len(b, fields[i] ? fields[i] : "", (gssize)strlen(fields[i] ?
 							fields[i] : "") + 1);
 	len = (uint32_t)b->len;
-	if (!write_all(fd, &len, sizeof(len)) || !write_all(fd, b->str, b->len))
+	if (!kp_write_all(fd, &len, sizeof(len)) || !kp_write_all(fd, b->str, b->len))
 		_exit(3);
 	g_string_free(b, TRUE);
 }
@@ -250,8 +233,7 @@ static void take(Campaign *c, char **f, unsigned n, uint64_t *next)
 /* One worker slot of a chunk: the process now doing it and what it reported. */
 typedef struct {
 	pid_t pid;
-	int fd;
-	GByteArray *buf;
+	KpPipe in;
 	uint64_t start;		/* the first run of the current process */
 	int64_t last;		/* the last run it reported, -1: none */
 } Slot;
@@ -259,7 +241,7 @@ typedef struct {
 /* Parse every whole frame in the slot's buffer. */
 static void drain(Campaign *c, Slot *s, uint64_t *next)
 {
-	GByteArray *buf = s->buf;
+	GByteArray *buf = s->in.buf;
 	size_t used = 0;
 
 	while (buf->len - used >= 4) {
@@ -304,8 +286,8 @@ static bool spawn(Campaign *c, Slot *slots, unsigned w, uint64_t start, uint64_t
 
 		close(p[0]);
 		for (unsigned j = 0; j < n; j++)
-			if (slots[j].fd >= 0)
-				close(slots[j].fd);
+			if (slots[j].in.fd >= 0)
+				close(slots[j].in.fd);
 		worker_main(&wk);
 		close(p[1]);
 		_exit(0);
@@ -315,12 +297,12 @@ static bool spawn(Campaign *c, Slot *slots, unsigned w, uint64_t start, uint64_t
 		close(p[0]);
 		return false;
 	}
-	s->fd = p[0];
+	s->in.fd = p[0];
 	s->start = start;
 	s->last = -1;
-	if (!s->buf)
-		s->buf = g_byte_array_new();
-	g_byte_array_set_size(s->buf, 0);
+	if (!s->in.buf)
+		s->in.buf = g_byte_array_new();
+	g_byte_array_set_size(s->in.buf, 0);
 	return true;
 }
 
@@ -367,69 +349,63 @@ static bool reap(Campaign *c, Slot *slots, unsigned w, uint64_t hi, double deadl
 	return true;
 }
 
+/* A chunk in progress, for the pipe reader's events. */
+typedef struct {
+	Campaign *c;
+	Slot *slots;
+	uint64_t hi;
+	double deadline;
+	uint64_t next;		/* the first run index not done */
+	unsigned open;		/* slots whose process is still reporting */
+} Chunk;
+
+static void chunk_event(void *user, unsigned w, bool closed)
+{
+	Chunk *ch = user;
+
+	if (!closed)
+		drain(ch->c, &ch->slots[w], &ch->next);
+	else if (!reap(ch->c, ch->slots, w, ch->hi, ch->deadline))
+		ch->open--;	/* not replaced by a process for the runs after a crash */
+}
+
 /* Run [lo, hi) in forked workers; returns the first run index not done. */
 static uint64_t run_chunk(Campaign *c, uint64_t lo, uint64_t hi, double deadline)
 {
 	unsigned n = c->cfg->jobs;
 	Slot *slots = g_new0(Slot, n);
-	struct pollfd *pfd = g_new0(struct pollfd, n);
-	uint64_t next = hi;
-	unsigned open_fds = 0;
+	g_autofree KpPipe **pipes = g_new(KpPipe *, n);
+	Chunk ch = { .c = c, .slots = slots, .hi = hi, .deadline = deadline, .next = hi };
 
-	for (unsigned w = 0; w < n; w++)
-		slots[w].fd = -1;
+	for (unsigned w = 0; w < n; w++) {
+		pipes[w] = &slots[w].in;
+		slots[w].in.fd = -1;
+	}
 	for (unsigned w = 0; w < n; w++) {
 		/* Slot w's first run: the first index of the chunk that is w mod n. */
 		uint64_t first = lo + (w + n - lo % n) % n;
 
 		if (!spawn(c, slots, w, first, hi, deadline)) {
-			next = lo;
+			ch.next = lo;
 			if (!c->res->error)
 				c->res->error = g_strdup("cannot start a fuzz worker");
 			break;
 		}
-		open_fds++;
+		ch.open++;
 	}
-	while (open_fds) {
-		unsigned k = 0;
-
-		for (unsigned w = 0; w < n; w++)
-			if (slots[w].fd >= 0)
-				pfd[k++] = (struct pollfd){ .fd = slots[w].fd, .events = POLLIN };
-		if (poll(pfd, k, 250) < 0 && errno != EINTR)
+	while (ch.open) {
+		if (!kp_pipes_read(pipes, n, 250, chunk_event, &ch))
 			break;
-		for (unsigned w = 0, j = 0; w < n; w++) {
-			uint8_t chunk[65536];
-			ssize_t got;
-
-			if (slots[w].fd < 0)
-				continue;
-			if (!(pfd[j++].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(slots[w].fd, chunk, sizeof(chunk));
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0) {
-				close(slots[w].fd);
-				slots[w].fd = -1;
-				if (!reap(c, slots, w, hi, deadline))
-					open_fds--;
-				continue;
-			}
-			g_byte_array_append(slots[w].buf, chunk, (guint)got);
-			drain(c, &slots[w], &next);
-		}
 		progress(c, false);
 	}
 	for (unsigned w = 0; w < n; w++) {
 		if (slots[w].pid > 0)
 			reap(c, slots, w, hi, 0);
-		if (slots[w].buf)
-			g_byte_array_free(slots[w].buf, TRUE);
+		if (slots[w].in.buf)
+			g_byte_array_free(slots[w].in.buf, TRUE);
 	}
 	g_free(slots);
-	g_free(pfd);
-	return next;
+	return ch.next;
 }
 
 /* The state file's key of this campaign configuration. */

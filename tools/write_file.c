@@ -4,20 +4,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool write_fd(int fd, const char *text, size_t n)
+bool kp_write_all(int fd, const void *p, size_t n)
 {
+	const uint8_t *b = p;
+
 	while (n) {
-		ssize_t k = write(fd, text, n);
+		ssize_t k = write(fd, b, n);
 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			return false;
-		text += k;
+		b += k;
 		n -= (size_t)k;
 	}
 	return true;
@@ -47,7 +50,7 @@ bool kp_write_file(const char *path, const char *text, GError **error)
 		fd = open(path, O_WRONLY);
 		if (fd < 0)
 			return set_errno_error(error, "cannot open", path);
-		ok = write_fd(fd, text, n);
+		ok = kp_write_all(fd, text, n);
 		if (!ok)
 			set_errno_error(error, "cannot write", path);
 		close(fd);
@@ -59,7 +62,7 @@ bool kp_write_file(const char *path, const char *text, GError **error)
 	fd = g_mkstemp(tmp);
 	if (fd < 0)
 		return set_errno_error(error, "cannot create a file in", dir);
-	if (!write_fd(fd, text, n) || fsync(fd) < 0) {
+	if (!kp_write_all(fd, text, n) || fsync(fd) < 0) {
 		set_errno_error(error, "cannot write", tmp);
 		close(fd);
 		g_unlink(tmp);

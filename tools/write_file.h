@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * Write `text` to `path`.  A regular file (or a new one) is written to a temporary file
@@ -13,5 +14,8 @@
  * pipe) is opened and written as it is: renaming over it would replace it.
  */
 bool kp_write_file(const char *path, const char *text, GError **error);
+
+/* All n bytes to fd, through short writes and EINTR; false on an error (errno says). */
+bool kp_write_all(int fd, const void *p, size_t n);
 
 #endif
