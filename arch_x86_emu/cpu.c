@@ -273,7 +273,7 @@ static SIM_NORETURN void fetch_fail(EmuMachine *m, EmuCpu *c, const EmuFetch *f)
 	emu_text_describe(m->text, c->ip, where, sizeof(where));
 	fetch_detail(m, c, f, detail, sizeof(detail));
 	emu_text_hex(f->bytes, MIN(f->n_bytes, 8u), hex, sizeof(hex));
-	sim_fail(m->ctx, SIM_V_CPU, fetch_id((EmuFetchStatus)f->status), __FILE__, __LINE__,
+	sim_fail(m->ctx, SIM_V_CPU, fetch_id((EmuFetchStatus)f->status), __func__,
 		 "cpu%u %s at 0x%llx (%s)%s: %s; bytes [%s]", c->index,
 		 c->resuming ? "resumes after an interrupt" : "fetches",
 		 (unsigned long long)c->ip, where, c->irq_depth ? " in an interrupt handler" : "",
@@ -298,7 +298,7 @@ static void trap_int3(EmuMachine *m, EmuCpu *c, uint64_t addr)
 		char where[96];
 
 		emu_text_describe(m->text, addr, where, sizeof(where));
-		sim_fail(m->ctx, SIM_V_CPU, "cpu-unhandled-int3", __FILE__, __LINE__,
+		sim_fail(m->ctx, SIM_V_CPU, "cpu-unhandled-int3", __func__,
 			 "cpu%u: int3 at 0x%llx (%s) is not a kprobe trap, nobody handled it",
 			 c->index, (unsigned long long)addr, where);
 	}
@@ -309,7 +309,7 @@ static void trap_debug(EmuMachine *m, EmuCpu *c, bool returned)
 {
 	assert(c->trap_depth == 0);
 	if (!m->hooks.debug)
-		sim_fail(m->ctx, SIM_V_CPU, "cpu-unhandled-debug", __FILE__, __LINE__,
+		sim_fail(m->ctx, SIM_V_CPU, "cpu-unhandled-debug", __func__,
 			 "cpu%u: single-step trap at 0x%llx with no debug hook", c->index,
 			 (unsigned long long)c->ip);
 	SIM_TRACE(m->ctx, SIM_EV_USER, "debug-trap", NULL, (int64_t)c->ip, 0, 0);

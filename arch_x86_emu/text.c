@@ -275,6 +275,54 @@ void emu_text_free(EmuText *t)
 	g_free(t);
 }
 
+/* Back to the state emu_text_new() left, reusing the allocations, for the next run. */
+void emu_text_reset(EmuText *t)
+{
+	const EmuImage *img;
+	unsigned kept = 0;
+
+	assert(t != NULL);
+	img = t->img;
+	/* Scenario text and slot pages are the run's: they go, with their symbols. */
+	g_ptr_array_remove_range(t->regions, (unsigned)img->n_regions,
+				 t->regions->len - (unsigned)img->n_regions);
+	/* The image's regions as load_image() leaves them: kernel live, modules not loaded. */
+	for (size_t i = 0; i < img->n_regions; i++) {
+		const EmuImageRegion *ir = &img->regions[i];
+		Region *r = region_get(t, (unsigned)i);
+
+		r->state = ir->kind == EMU_REGION_CORE_TEXT || ir->kind == EMU_REGION_INIT_TEXT
+				   ? EMU_TEXT_LIVE
+				   : EMU_TEXT_UNMAPPED;
+		memcpy(r->cur, ir->bytes, ir->size);
+	}
+	for (unsigned i = 0; i < t->syms->len; i++) {
+		Sym *s = &g_array_index(t->syms, Sym, i);
+
+		if (s->region >= img->n_regions)
+			g_free(s->name);
+		else
+			g_array_index(t->syms, Sym, kept++) = *s;
+	}
+	g_array_set_size(t->syms, kept);
+	g_array_set_size(t->writes, 0);
+	g_array_set_size(t->touched, 0);
+	g_array_set_size(t->extable, 0);
+	for (unsigned k = 0; k < EMU_RSV_KINDS; k++) {
+		for (unsigned i = 0; i < t->reserved[k]->len; i++)
+			g_free(g_array_index(t->reserved[k], OwnRange, i).why);
+		g_array_set_size(t->reserved[k], 0);
+	}
+	t->scenario_region = -1;
+	t->scenario_last = 0;
+	t->next_page = EMU_TEXT_SLOT_BASE;
+	t->n_pages[0] = t->n_pages[1] = 0;
+	t->hint = 0;
+	t->text_mutex = NULL;
+	t->write_hook = NULL;
+	t->write_hook_user = NULL;
+}
+
 SimCtx *emu_text_ctx(const EmuText *t)
 {
 	assert(t != NULL);
@@ -898,7 +946,7 @@ static void apply_write(EmuText *t, unsigned ri, uint64_t addr, const uint8_t *b
 	memcpy(old, r->cur + off, len);
 	memcpy(r->cur + off, bytes, len);
 	if (memcmp(r->cur + off, bytes, len) != 0)
-		sim_fail(t->ctx, SIM_V_BUG, "text-poke-readback", __FILE__, __LINE__,
+		sim_fail(t->ctx, SIM_V_BUG, "text-poke-readback", __func__,
 			 "bytes at 0x%llx do not read back as written",
 			 (unsigned long long)addr);
 	if (!is_slot_kind(r->kind)) {
@@ -927,7 +975,7 @@ static void check_text_mutex(EmuText *t, const char *who, uint64_t addr)
 		char where[96];
 
 		emu_text_describe(t, addr, where, sizeof(where));
-		sim_report(t->ctx, SIM_V_USAGE, false, "text-poke-unlocked", __FILE__, __LINE__,
+		sim_report(t->ctx, SIM_V_USAGE, false, "text-poke-unlocked", __func__,
 			   "%s at %s without %s held", who, where, t->text_mutex->name);
 	}
 }
@@ -942,7 +990,7 @@ static unsigned poke_target(EmuText *t, const char *who, uint64_t addr, size_t l
 	if (r && r->state == EMU_TEXT_LIVE && range_in_region(r, addr, len))
 		return (unsigned)ri;
 	emu_text_describe(t, addr, where, sizeof(where));
-	sim_fail(t->ctx, SIM_V_BUG, "text-poke-freed", __FILE__, __LINE__,
+	sim_fail(t->ctx, SIM_V_BUG, "text-poke-freed", __func__,
 		 "%s of %zu byte%s at %s: no page backs it (%s)", who, len, len == 1 ? "" : "s",
 		 where,
 		 !r ? "not text"
@@ -996,8 +1044,8 @@ int emu_text_poke_smp(EmuText *t, uint64_t addr, const void *bytes, size_t len)
 		char where[96];
 
 		emu_text_describe(t, addr, where, sizeof(where));
-		sim_report(t->ctx, SIM_V_USAGE, false, "text-poke-smp-no-hotplug", __FILE__,
-			   __LINE__, "text_poke_smp at %s without a hotplug read reference",
+		sim_report(t->ctx, SIM_V_USAGE, false, "text-poke-smp-no-hotplug", __func__,
+			   "text_poke_smp at %s without a hotplug read reference",
 			   where);
 	}
 	check_text_mutex(t, "text_poke_smp", addr);
@@ -1038,7 +1086,7 @@ void emu_text_free_page(EmuText *t, uint64_t page)
 	assert(page % EMU_TEXT_PAGE_SIZE == 0);
 	r = region_of(t, page);
 	if (!r || !is_slot_kind(r->kind) || r->base != page || r->state != EMU_TEXT_LIVE) {
-		sim_report(t->ctx, SIM_V_MEMORY, true, "slot-page-free", __FILE__, __LINE__,
+		sim_report(t->ctx, SIM_V_MEMORY, true, "slot-page-free", __func__,
 			   "freeing 0x%llx, which is not a live slot page%s",
 			   (unsigned long long)page,
 			   r && r->state == EMU_TEXT_FREED ? " (freed already)" : "");
@@ -1060,7 +1108,7 @@ static int slot_target(EmuText *t, const char *who, uint64_t addr, size_t len)
 	if (r && is_slot_kind(r->kind) && r->state == EMU_TEXT_LIVE &&
 	    range_in_region(r, addr, len))
 		return ri;
-	sim_report(t->ctx, SIM_V_MEMORY, true, "slot-write-freed", __FILE__, __LINE__,
+	sim_report(t->ctx, SIM_V_MEMORY, true, "slot-write-freed", __func__,
 		   "%s of %zu bytes at 0x%llx: %s", who, len, (unsigned long long)addr,
 		   !r || !is_slot_kind(r->kind) ? "not a slot page"
 		   : r->state == EMU_TEXT_FREED ? "the page was freed"
@@ -1229,57 +1277,4 @@ void emu_text_hex(const uint8_t *b, size_t len, char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; i < len && used + 4 <= size; i++)
 		used += (size_t)snprintf(buf + used, size - used, i ? " %02x" : "%02x", b[i]);
-}
-
-/* ---- reuse --------------------------------------------------------------------------------------- */
-
-/*
- * emu_text_reset() is kept last so that the lines of the reports above stay where they
- * were (a report's file and line are part of a fuzzing finding's signature).
- */
-void emu_text_reset(EmuText *t)
-{
-	const EmuImage *img;
-	unsigned kept = 0;
-
-	assert(t != NULL);
-	img = t->img;
-	/* Scenario text and slot pages are the run's: they go, with their symbols. */
-	g_ptr_array_remove_range(t->regions, (unsigned)img->n_regions,
-				 t->regions->len - (unsigned)img->n_regions);
-	/* The image's regions as load_image() leaves them: kernel live, modules not loaded. */
-	for (size_t i = 0; i < img->n_regions; i++) {
-		const EmuImageRegion *ir = &img->regions[i];
-		Region *r = region_get(t, (unsigned)i);
-
-		r->state = ir->kind == EMU_REGION_CORE_TEXT || ir->kind == EMU_REGION_INIT_TEXT
-				   ? EMU_TEXT_LIVE
-				   : EMU_TEXT_UNMAPPED;
-		memcpy(r->cur, ir->bytes, ir->size);
-	}
-	for (unsigned i = 0; i < t->syms->len; i++) {
-		Sym *s = &g_array_index(t->syms, Sym, i);
-
-		if (s->region >= img->n_regions)
-			g_free(s->name);
-		else
-			g_array_index(t->syms, Sym, kept++) = *s;
-	}
-	g_array_set_size(t->syms, kept);
-	g_array_set_size(t->writes, 0);
-	g_array_set_size(t->touched, 0);
-	g_array_set_size(t->extable, 0);
-	for (unsigned k = 0; k < EMU_RSV_KINDS; k++) {
-		for (unsigned i = 0; i < t->reserved[k]->len; i++)
-			g_free(g_array_index(t->reserved[k], OwnRange, i).why);
-		g_array_set_size(t->reserved[k], 0);
-	}
-	t->scenario_region = -1;
-	t->scenario_last = 0;
-	t->next_page = EMU_TEXT_SLOT_BASE;
-	t->n_pages[0] = t->n_pages[1] = 0;
-	t->hint = 0;
-	t->text_mutex = NULL;
-	t->write_hook = NULL;
-	t->write_hook_user = NULL;
 }

@@ -66,7 +66,7 @@ static void lifecycle_begin(KpWorld *w, KpProbe **ps, int n, const char *call)
 		KpUserProbe *u = &w->user[ps[i]->id];
 
 		if (u->in_lifecycle)
-			sim_fail(ctx, SIM_V_USAGE, "api-misuse", __FILE__, __LINE__,
+			sim_fail(ctx, SIM_V_USAGE, "api-misuse", __func__,
 				 "%s calls %s(%s) while %s is still in %s(%s): one struct kprobe "
 				 "has one owner", self, call, ps[i]->spec.name, u->lifecycle_task,
 				 u->in_lifecycle, ps[i]->spec.name);

@@ -38,8 +38,23 @@ typedef struct KpCheckState {
 #define INSN_JMP 0xe9
 #define INSN_INT3 0xcc
 
-/* Made on first use; state_new() is last in the file, with why. */
-static KpCheckState *state_new(void);
+/*
+ * A new state for a run.  Not zeroed either: the jump table (26 KiB) is read only below
+ * n_jumps.
+ */
+static KpCheckState *state_new(void)
+{
+	KpCheckState *cs = g_new(KpCheckState, 1);
+
+	cs->snap = g_malloc(sizeof(KpSnapshot));
+	kp_snapshot_reset(cs->snap);
+	cs->live = NULL;
+	cs->live_cap = 0;
+	cs->checked_gen = 0;
+	cs->checked_valid = false;
+	cs->n_jumps = 0;
+	return cs;
+}
 
 static KpCheckState *state_of(KpWorld *w)
 {
@@ -61,7 +76,7 @@ static __attribute__((format(printf, 3, 4))) void fail(KpWorld *w, const char *i
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	sim_report(w->env->ctx, SIM_V_INVARIANT, true, kp_invariant(id)->id, __FILE__, __LINE__,
+	sim_report(w->env->ctx, SIM_V_INVARIANT, true, kp_invariant(id)->id, "checker",
 		   "%s", msg);
 }
 
@@ -851,22 +866,4 @@ void kp_check_quiescence(KpWorld *w)
 void kp_check_quiescence_for_tests(KpWorld *w, const KpSnapshot *s)
 {
 	check_quiescent(w, s);
-}
-
-/*
- * A new state for a run.  Not zeroed either: the jump table (26 KiB) is read only below
- * n_jumps.  (Kept last so that fail()'s line, part of a finding's signature, stays.)
- */
-static KpCheckState *state_new(void)
-{
-	KpCheckState *cs = g_new(KpCheckState, 1);
-
-	cs->snap = g_malloc(sizeof(KpSnapshot));
-	kp_snapshot_reset(cs->snap);
-	cs->live = NULL;
-	cs->live_cap = 0;
-	cs->checked_gen = 0;
-	cs->checked_valid = false;
-	cs->n_jumps = 0;
-	return cs;
 }

@@ -118,7 +118,7 @@ static void script_task(SimCtx *ctx, void *arg)
 		if (op->expect != KP_NO_EXPECT && ret != op->expect) {
 			run->failed_task = (int)ta->task;
 			run->failed_op = (int)i;
-			sim_fail(ctx, SIM_V_INVARIANT, "expect", "scenario", op->line,
+			sim_fail(ctx, SIM_V_INVARIANT, "expect", op_names[op->kind],
 				 "task %s: %s returned %ld, expected %ld", st->name,
 				 op_names[op->kind], ret, op->expect);
 		}

@@ -32,13 +32,13 @@ static void check_no_call_after_off(KpEnv *env, KpProbe *p, const char *what)
 		return;
 	start = emu_cpu_last_text_step(emu_machine_current_cpu(env->machine));
 	if ((!u->registered || !u->enabled) && u->off_step && start > u->off_step)
-		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __FILE__, __LINE__,
+		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __func__,
 			   "%s of %s runs for a hit that began at step %llu, after %s "
 			   "returned at step %llu", what, p->spec.name,
 			   (unsigned long long)start, u->registered ? "disable" : "unregister",
 			   (unsigned long long)u->off_step);
 	else if (!w->armed && w->disarmed_step && start > w->disarmed_step)
-		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __FILE__, __LINE__,
+		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __func__,
 			   "%s of %s runs for a hit that began at step %llu, after "
 			   "disarm-all returned at step %llu", what, p->spec.name,
 			   (unsigned long long)start, (unsigned long long)w->disarmed_step);
@@ -68,7 +68,7 @@ static void handler_fault(KpEnv *env, KpProbe *p, const char *what)
 		if (env->world)
 			kp_hits_note_fault(env->world);
 	} else
-		sim_fail(env->ctx, SIM_V_CPU, "oops", __FILE__, __LINE__,
+		sim_fail(env->ctx, SIM_V_CPU, "oops", __func__,
 			 "the %s of %s faulted in kernel mode and nothing handled the fault",
 			 what, p->spec.name);
 }

@@ -66,12 +66,12 @@ void sim_kfree(SimCtx *ctx, const void *ptr, const char *file, int line)
 		return;
 	h = hdr_of(ctx, ptr);
 	if (!h || h->magic != HDR_MAGIC) {
-		sim_report(ctx, SIM_V_MEMORY, true, "bad-free", file, line,
+		sim_report(ctx, SIM_V_MEMORY, true, "bad-free", "kfree",
 			   "kfree of a pointer that was never allocated");
 		return;
 	}
 	if (h->freed) {
-		sim_report(ctx, SIM_V_MEMORY, true, "double-free", file, line,
+		sim_report(ctx, SIM_V_MEMORY, true, "double-free", h->type,
 			   "double kfree of %s #%llu (allocated at %s:%d, freed at %s:%d step %llu)",
 			   h->type, (unsigned long long)h->id, sim_source_path(h->file), h->line,
 			   sim_source_path(h->free_file),
@@ -79,7 +79,7 @@ void sim_kfree(SimCtx *ctx, const void *ptr, const char *file, int line)
 		return;
 	}
 	if (!redzone_intact(h))
-		sim_report(ctx, SIM_V_MEMORY, true, "overflow", file, line,
+		sim_report(ctx, SIM_V_MEMORY, true, "overflow", h->type,
 			   "write past the end of %s #%llu", h->type, (unsigned long long)h->id);
 	h->freed = true;
 	h->free_step = ctx->step;
@@ -132,7 +132,7 @@ void sim_alloc_check(SimCtx *ctx, bool report_leaks)
 
 		if (!h->freed) {
 			if (report_leaks)
-				sim_report(ctx, SIM_V_MEMORY, false, "leak", h->file, h->line,
+				sim_report(ctx, SIM_V_MEMORY, false, "leak", h->type,
 					   "%s #%llu (%zu bytes, allocated at step %llu) was never freed",
 					   h->type, (unsigned long long)h->id, h->size,
 					   (unsigned long long)h->step);
@@ -141,8 +141,7 @@ void sim_alloc_check(SimCtx *ctx, bool report_leaks)
 		for (size_t j = 0; j < h->size; j++) {
 			if (h->payload[j] == SIM_POISON_FREE)
 				continue;
-			sim_report(ctx, SIM_V_MEMORY, false, "use-after-free", h->free_file,
-				   h->free_line,
+			sim_report(ctx, SIM_V_MEMORY, false, "use-after-free", h->type,
 				   "%s #%llu was written after it was freed at step %llu (offset %zu)",
 				   h->type, (unsigned long long)h->id,
 				   (unsigned long long)h->free_step, j);

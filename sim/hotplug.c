@@ -30,7 +30,7 @@ void sim_put_online_cpus(SimCtx *ctx)
 	if (ctx->hotplug_writer == self)
 		return;
 	if (self->hotplug_refs <= 0)
-		sim_fail(ctx, SIM_V_USAGE, "hotplug", __FILE__, __LINE__,
+		sim_fail(ctx, SIM_V_USAGE, "hotplug", __func__,
 			 "%s: put_online_cpus without get_online_cpus", self->name);
 	sim_mutex_lock_no_lockdep(ctx, &ctx->hotplug_lock);
 	assert(ctx->hotplug_refcount > 0);

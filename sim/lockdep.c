@@ -71,7 +71,7 @@ static void add_edge(SimCtx *ctx, SimTask *t, unsigned from, unsigned to)
 
 		describe_path(ctx, to, from, path);
 		ctx->lock_cycle_reported[from] |= 1ull << to;
-		sim_report(ctx, SIM_V_LOCK_ORDER, false, "lock-order", __FILE__, __LINE__,
+		sim_report(ctx, SIM_V_LOCK_ORDER, false, "lock-order", __func__,
 			   "%s takes %s while holding %s, but earlier %s", t->name, b->name,
 			   a->name, path->str);
 		g_string_free(path, TRUE);

@@ -52,7 +52,7 @@ static void wait_list_remove(SimMutex *m, SimTask *t)
 static void held_push(SimCtx *ctx, SimTask *t, SimMutex *m)
 {
 	if (t->n_held >= SIM_MAX_HELD)
-		sim_fail(ctx, SIM_V_USAGE, "lock-depth", __FILE__, __LINE__,
+		sim_fail(ctx, SIM_V_USAGE, "lock-depth", __func__,
 			 "task %s holds more than %d locks", t->name, SIM_MAX_HELD);
 	t->held[t->n_held++] = m;
 }
@@ -96,7 +96,7 @@ static void mutex_lock_common(SimCtx *ctx, SimMutex *m, bool lockdep)
 	assert(m->name != NULL && "mutex used before sim_mutex_init");
 	sim_yield(ctx, SIM_Y_LOCK, &fp);
 	if (m->owner == self)
-		sim_fail(ctx, SIM_V_DEADLOCK, "deadlock", __FILE__, __LINE__,
+		sim_fail(ctx, SIM_V_DEADLOCK, "deadlock", __func__,
 			 "task %s locks %s, which it already holds", self->name, m->name);
 	/* Like lockdep, record the order at the attempt, so an order that deadlocks is
 	 * still seen as an edge. */
@@ -139,7 +139,7 @@ void sim_mutex_unlock(SimCtx *ctx, SimMutex *m)
 
 	assert(self != NULL);
 	if (m->owner != self)
-		sim_fail(ctx, SIM_V_USAGE, "bad-unlock", __FILE__, __LINE__,
+		sim_fail(ctx, SIM_V_USAGE, "bad-unlock", __func__,
 			 "task %s unlocks %s, held by %s", self->name, m->name,
 			 m->owner ? m->owner->name : "nobody");
 	sim_yield(ctx, SIM_Y_UNLOCK, &fp);

@@ -43,7 +43,7 @@ void sim_synchronize_sched(SimCtx *ctx)
 		if (i != self->vcpu && sim_vcpu_nonquiescent(ctx, i))
 			mask |= 1u << i;
 	if (ctx->n_gps == SIM_MAX_GPS)
-		sim_fail(ctx, SIM_V_USAGE, "rcu", __FILE__, __LINE__,
+		sim_fail(ctx, SIM_V_USAGE, "rcu", __func__,
 			 "more than %d concurrent grace periods", SIM_MAX_GPS);
 	gp = &ctx->gps[ctx->n_gps++];
 	gp->mask = mask;

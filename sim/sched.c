@@ -59,6 +59,11 @@ SimCtx *sim_running_ctx(void)
 	return running_ctx;
 }
 
+void *sim_running_user(void)
+{
+	return running_ctx ? running_ctx->user : NULL;
+}
+
 void sim_ctx_enter(SimCtx *ctx)
 {
 	assert(running_ctx == NULL && ctx->cur == NULL);
@@ -551,7 +556,7 @@ static void report_no_options(SimCtx *ctx)
 		cycle = find_mutex_cycle(ctx, sim_ctx_task(ctx, i), msg);
 	if (msg->len && msg->str[msg->len - 1] == '\n')
 		g_string_truncate(msg, msg->len - 1);
-	sim_report(ctx, SIM_V_DEADLOCK, true, "deadlock", __FILE__, __LINE__, "%s", msg->str);
+	sim_report(ctx, SIM_V_DEADLOCK, true, "deadlock", __func__, "%s", msg->str);
 	g_string_free(msg, TRUE);
 	sim_sched_end_run(ctx, SIM_END_DEADLOCK);
 }
@@ -586,7 +591,7 @@ static SimTask *decide(SimCtx *ctx)
 			return NULL;
 		}
 		if (ctx->step >= ctx->cfg.max_steps) {
-			sim_report(ctx, SIM_V_LIVELOCK, true, "livelock", __FILE__, __LINE__,
+			sim_report(ctx, SIM_V_LIVELOCK, true, "livelock", __func__,
 				   "no end after %llu decisions",
 				   (unsigned long long)ctx->step);
 			sim_sched_end_run(ctx, SIM_END_STEP_LIMIT);
@@ -680,7 +685,7 @@ static SIM_NORETURN void task_finish(SimCtx *ctx, SimTask *t)
 
 	assert(ctx->cur == t && v->cur == t);
 	if (t->n_held)
-		sim_fail(ctx, SIM_V_USAGE, "lock-held-at-exit", __FILE__, __LINE__,
+		sim_fail(ctx, SIM_V_USAGE, "lock-held-at-exit", __func__,
 			 "task %s finished holding %s", t->name, t->held[t->n_held - 1]->name);
 	t->state = SIM_TS_DONE;
 	if (!(t->flags & SIM_TASK_DAEMON))
@@ -887,10 +892,4 @@ bool sim_vcpu_set_online(SimCtx *ctx, unsigned vcpu, bool online)
 	sim_rcu_forget_vcpu(ctx, vcpu);
 	SIM_TRACE(ctx, SIM_EV_CPU_OFFLINE, "offline", NULL, vcpu, to, 0);
 	return true;
-}
-
-/* Last in the file, so that the lines of the reports above stay where they were. */
-void *sim_running_user(void)
-{
-	return running_ctx ? running_ctx->user : NULL;
 }

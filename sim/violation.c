@@ -28,14 +28,13 @@ static SimEnd end_for(SimViolationKind kind)
 }
 
 static void record(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id,
-		   const char *file, int line, const char *fmt, va_list ap)
+		   const char *site, const char *fmt, va_list ap)
 {
 	SimViolation v = {
 		.kind = kind,
 		.id = id,
 		.message = g_strdup_vprintf(fmt, ap),
-		.file = file,
-		.line = line,
+		.site = site,
 		.step = ctx->step,
 		.jiffies = ctx->jiffies,
 		.vcpu = ctx->cur ? (int)ctx->cur->vcpu : -1,
@@ -43,13 +42,13 @@ static void record(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *i
 		.fatal = fatal,
 	};
 
-	assert(kind < SIM_V_KINDS && id != NULL);
+	assert(kind < SIM_V_KINDS && id != NULL && site != NULL);
 	g_array_append_val(ctx->violations, v);
 	SIM_TRACE(ctx, SIM_EV_VIOLATION, id, sim_trace_intern(ctx, v.message), kind, fatal, 0);
 }
 
-void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, const char *file,
-		int line, const char *fmt, ...)
+void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, const char *site,
+		const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,7 +56,7 @@ void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, 
 	if (sim_violation_fatal(ctx))
 		return;
 	va_start(ap, fmt);
-	record(ctx, kind, fatal, id, file, line, fmt, ap);
+	record(ctx, kind, fatal, id, site, fmt, ap);
 	va_end(ap);
 	if (!fatal)
 		return;
@@ -66,7 +65,7 @@ void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, 
 		sim_sched_end_from_task(ctx);
 }
 
-void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *file, int line,
+void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *site,
 	      const char *fmt, ...)
 {
 	va_list ap;
@@ -74,7 +73,7 @@ void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *fi
 	assert(ctx->cur != NULL && "sim_fail is for tasks");
 	if (!sim_violation_fatal(ctx)) {
 		va_start(ap, fmt);
-		record(ctx, kind, true, id, file, line, fmt, ap);
+		record(ctx, kind, true, id, site, fmt, ap);
 		va_end(ap);
 		sim_sched_end_run(ctx, end_for(kind));
 	}

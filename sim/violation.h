@@ -27,8 +27,12 @@ typedef struct {
 	SimViolationKind kind;
 	const char *id;		/* stable id, e.g. "deadlock", "K6", "T7" (static string) */
 	char *message;
-	const char *file;
-	int line;
+	/*
+	 * Where it was reported, as a name that stays when code moves: the reporting
+	 * function, the type of the object at fault, or the checker (a static string).  A
+	 * failure's signature is the id and this site.
+	 */
+	const char *site;
 	uint64_t step;
 	uint64_t jiffies;
 	int vcpu;		/* -1: engine context */
@@ -39,11 +43,11 @@ typedef struct {
 const char *sim_violation_kind_name(SimViolationKind kind);
 
 /* Record a violation; when fatal and called from a task, the run ends and this never returns. */
-void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, const char *file,
-		int line, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, const char *site,
+		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Fatal violation raised from a task: never returns. */
-SIM_NORETURN void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *file,
-			   int line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+SIM_NORETURN void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *site,
+			   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 size_t sim_violation_count(const SimCtx *ctx);
 const SimViolation *sim_violation_get(const SimCtx *ctx, size_t i);

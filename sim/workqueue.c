@@ -66,7 +66,7 @@ static void queue_on(SimCtx *ctx, SimWork *w, unsigned vcpu)
 	SimVcpu *v = &ctx->vcpus[vcpu];
 
 	if (w->linked) {
-		sim_report(ctx, SIM_V_BUG, true, "K9", __FILE__, __LINE__,
+		sim_report(ctx, SIM_V_BUG, true, "K9", __func__,
 			   "work %s queued while already linked", w->name);
 		return;
 	}
@@ -114,7 +114,7 @@ bool sim_schedule_delayed_work(SimCtx *ctx, SimDelayedWork *dw, uint64_t delay)
 		return true;
 	}
 	if (dw->timer.pending || dw->work.linked) {
-		sim_report(ctx, SIM_V_BUG, true, "K9", __FILE__, __LINE__,
+		sim_report(ctx, SIM_V_BUG, true, "K9", __func__,
 			   "delayed work %s: timer pending or work linked while PENDING was clear",
 			   dw->work.name);
 		return true;

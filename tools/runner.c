@@ -160,17 +160,13 @@ static bool holds(SimCtx *ctx, const KpScriptRun *run, const KpExpectation *e, G
 }
 
 /*
- * The failure group of a violation: its invariant id and where it was reported (the
- * source file's name only, so that the key does not depend on where it was built).
+ * The failure group of a violation: its invariant id and the named site that reported it
+ * (never a source line, so that the key survives edits to the code around it).
  */
 static void violation_key(GString *key, const SimViolation *v)
 {
-	const char *file = v->file ? v->file : "?";
-	const char *slash = strrchr(file, '/');
-
 	if (key)
-		g_string_printf(key, "violation %s (%s:%d)", v->id, slash ? slash + 1 : file,
-				v->line);
+		g_string_printf(key, "violation %s (%s)", v->id, v->site);
 }
 
 /*

@@ -517,8 +517,8 @@ static void port_snapshot(KpEnv *env, KpSnapshot *out)
 	for (i = 0; i < KPROBE_TABLE_SIZE; i++) {
 		hlist_for_each_entry(p, node, struct kprobe, &st->kprobe_table[i], hlist) {
 			if (!snap_object_live(env, st, p)) {
-				sim_report(env->ctx, SIM_V_MEMORY, true, "use-after-free", __FILE__,
-					   __LINE__, "kprobe_table[%u] holds a freed object", i);
+				sim_report(env->ctx, SIM_V_MEMORY, true, "use-after-free", __func__,
+					   "kprobe_table[%u] holds a freed object", i);
 				return;
 			}
 			if (out->n_entries == KP_SNAP_MAX_ENTRIES)

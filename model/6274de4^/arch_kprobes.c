@@ -1020,7 +1020,7 @@ static unsigned long kp_optprobe_arg1(struct optimized_kprobe *op)
 	struct kp_optprobe_id *slot = NULL;
 
 	if (!id)
-		sim_fail(kp_ctx(), SIM_V_USAGE, "optprobe-untracked", __FILE__, __LINE__,
+		sim_fail(kp_ctx(), SIM_V_USAGE, "optprobe-untracked", __func__,
 			 "optimized_kprobe for %#lx not allocated with kzalloc", op->kp.addr);
 	for (size_t i = 0; i < arch->n_optprobe_ids; i++) {
 		struct kp_optprobe_id *e = &arch->optprobe_ids[i];
@@ -1035,7 +1035,7 @@ static unsigned long kp_optprobe_arg1(struct optimized_kprobe *op)
 	if (!slot && arch->n_optprobe_ids < ARRAY_SIZE(arch->optprobe_ids))
 		slot = &arch->optprobe_ids[arch->n_optprobe_ids++];
 	if (!slot)
-		sim_fail(kp_ctx(), SIM_V_USAGE, "optprobe-table-full", __FILE__, __LINE__,
+		sim_fail(kp_ctx(), SIM_V_USAGE, "optprobe-table-full", __func__,
 			 "more than %d live optimized_kprobes", KP_ARCH_MAX_OPTPROBES);
 	slot->id = id;
 	slot->op = op;
@@ -1056,7 +1056,7 @@ static struct optimized_kprobe *kp_optprobe_from_site(unsigned long site)
 
 	if (!site || !kp_text_read(mov, insn, sizeof(insn)) || insn[0] != 0x48 ||
 	    insn[1] != 0xbf)
-		sim_fail(kp_ctx(), SIM_V_CPU, "optimized-callback-site", __FILE__, __LINE__,
+		sim_fail(kp_ctx(), SIM_V_CPU, "optimized-callback-site", __func__,
 			 "optimized_callback reached from %#lx, not from a detour buffer",
 			 site);
 	for (int i = 7; i >= 0; i--)
@@ -1070,7 +1070,7 @@ static struct optimized_kprobe *kp_optprobe_from_site(unsigned long site)
 			break;
 		return e->op;
 	}
-	sim_fail(kp_ctx(), SIM_V_MEMORY, "optimized-callback-freed-op", __FILE__, __LINE__,
+	sim_fail(kp_ctx(), SIM_V_MEMORY, "optimized-callback-freed-op", __func__,
 		 "detour buffer at %#lx calls optimized_callback for freed op #%llu",
 		 site - TMPL_CALL_IDX, (unsigned long long)id);
 }
@@ -1474,7 +1474,7 @@ static bool kp_step_fault(struct kprobe *cur, struct pt_regs *regs)
 	kernel_insn_init(&insn, copy);
 	insn_get_length(&insn);
 	if (regs->ip != cur->ainsn.insn + insn.length)
-		sim_fail(kp_ctx(), SIM_V_USAGE, "model-step-fault-flow", __FILE__, __LINE__,
+		sim_fail(kp_ctx(), SIM_V_USAGE, "model-step-fault-flow", __func__,
 			 "step-faults on the instruction at %#lx, which changes control flow, "
 			 "is not modelled", cur->addr);
 	regs->ip = cur->ainsn.insn;
@@ -1506,7 +1506,7 @@ static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 		 * TF and sets TIF_SINGLESTEP, so the task is single-stepped, and gets a
 		 * SIGTRAP, once it is back in user space.
 		 */
-		sim_fail(kp_ctx(), SIM_V_CPU, "cpu-unhandled-debug", __FILE__, __LINE__,
+		sim_fail(kp_ctx(), SIM_V_CPU, "cpu-unhandled-debug", __func__,
 			 "single-step trap at %#lx that kprobes did not take (%s): do_debug() "
 			 "marks the task TIF_SINGLESTEP, a stray SIGTRAP in user space",
 			 regs.ip, cur ? "TF was set before the probe hit" : "no kprobe running");
@@ -1526,7 +1526,7 @@ static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 	 * return into the slot.
 	 */
 	if (regs.tos != 0 && regs.sp < ss_sp)
-		sim_fail(kp_ctx(), SIM_V_USAGE, "model-slot-call-return", __FILE__, __LINE__,
+		sim_fail(kp_ctx(), SIM_V_USAGE, "model-slot-call-return", __func__,
 			 "a call single-stepped from a slot pushed a return address the model "
 			 "cannot fix (ip %#lx)", regs.ip);
 	kp_regs_to_cpu(&regs, cpu);

@@ -71,16 +71,16 @@ static inline SimCtx *kp_ctx(void)
 
 /* Kernel assertion ids (spec §8.1) by the function that makes them; "BUG"/"WARN" else. */
 const char *kp_assertion_id(const char *func, bool bug);
-_Noreturn void kp_bug(const char *expr, const char *file, int line, const char *func);
-bool kp_warn(bool cond, const char *expr, const char *file, int line, const char *func);
+_Noreturn void kp_bug(const char *expr, const char *func);
+bool kp_warn(bool cond, const char *expr, const char *func);
 
-#define BUG() kp_bug("BUG()", __FILE__, __LINE__, __func__)
+#define BUG() kp_bug("BUG()", __func__)
 #define BUG_ON(cond)                                                     \
 	do {                                                             \
 		if (cond)                                                \
-			kp_bug("BUG_ON(" #cond ")", __FILE__, __LINE__, __func__); \
+			kp_bug("BUG_ON(" #cond ")", __func__); \
 	} while (0)
-#define WARN_ON(cond) kp_warn(!!(cond), "WARN_ON(" #cond ")", __FILE__, __LINE__, __func__)
+#define WARN_ON(cond) kp_warn(!!(cond), "WARN_ON(" #cond ")", __func__)
 
 /* printk: recorded in the trace (KERN_* levels are prefixes of the format, as in C). */
 #define KERN_INFO ""
@@ -112,8 +112,8 @@ void kp_snapshot_changed(void);
  * kprobe_mutex.  A model line at those places; reports the invariant when it fails.
  */
 struct mutex;
-void kp_lock_held(struct mutex *lock, const char *what, const char *file, int line);
-#define KP_LOCK_HELD(lock, what) kp_lock_held(lock, what, __FILE__, __LINE__)
+void kp_lock_held(struct mutex *lock, const char *what, const char *func);
+#define KP_LOCK_HELD(lock, what) kp_lock_held(lock, what, __func__)
 
 /* ---- sleeping locks, hotplug, RCU-sched (kernel/mutex.c, cpu.c, rcutree.c) ---- */
 

@@ -37,16 +37,16 @@ const char *kp_assertion_id(const char *func, bool bug)
 	return bug ? "BUG" : "WARN";
 }
 
-_Noreturn void kp_bug(const char *expr, const char *file, int line, const char *func)
+_Noreturn void kp_bug(const char *expr, const char *func)
 {
-	sim_fail(kp_ctx(), SIM_V_BUG, kp_assertion_id(func, true), file, line, "%s in %s()", expr,
+	sim_fail(kp_ctx(), SIM_V_BUG, kp_assertion_id(func, true), func, "%s in %s()", expr,
 		 func);
 }
 
-bool kp_warn(bool cond, const char *expr, const char *file, int line, const char *func)
+bool kp_warn(bool cond, const char *expr, const char *func)
 {
 	if (cond)
-		sim_report(kp_ctx(), SIM_V_WARN, false, kp_assertion_id(func, false), file, line,
+		sim_report(kp_ctx(), SIM_V_WARN, false, kp_assertion_id(func, false), func,
 			   "%s in %s()", expr, func);
 	return cond;
 }
@@ -92,12 +92,12 @@ void KP_OBSERVE(const char *what)
 	sim_yield(kp_ctx(), SIM_Y_LOAD, &fp);
 }
 
-void kp_lock_held(struct mutex *lock, const char *what, const char *file, int line)
+void kp_lock_held(struct mutex *lock, const char *what, const char *func)
 {
 	SimCtx *ctx = kp_ctx();
 
 	if (!sim_mutex_held_by_current(ctx, &lock->m))
-		sim_report(ctx, SIM_V_INVARIANT, true, "S8", file, line,
+		sim_report(ctx, SIM_V_INVARIANT, true, "S8", func,
 			   "%s without %s held", what, lock->m.name);
 }
 
@@ -110,7 +110,7 @@ static void might_sleep(const char *what)
 	int cpu = smp_processor_id();
 
 	if (env->preempt_count[cpu] > 0)
-		sim_report(env->ctx, SIM_V_USAGE, false, "sleep-in-atomic", __FILE__, __LINE__,
+		sim_report(env->ctx, SIM_V_USAGE, false, "sleep-in-atomic", __func__,
 			   "%s with preemption disabled (count %d)", what,
 			   env->preempt_count[cpu]);
 }
@@ -184,7 +184,7 @@ void preempt_enable(void)
 	int cpu = smp_processor_id();
 
 	if (env->preempt_count[cpu] <= 0)
-		sim_report(env->ctx, SIM_V_USAGE, false, "preempt-underflow", __FILE__, __LINE__,
+		sim_report(env->ctx, SIM_V_USAGE, false, "preempt-underflow", __func__,
 			   "preempt_enable without preempt_disable on cpu%d", cpu);
 	else
 		env->preempt_count[cpu]--;

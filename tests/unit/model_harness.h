@@ -148,8 +148,8 @@ static inline void mh_explain(Mh *m)
 	size_t n = sim_trace_count(m->ctx);
 
 	if (v)
-		print_message("# violation %s: %s (%s:%d, step %llu)\n", v->id, v->message,
-			      v->file, v->line, (unsigned long long)v->step);
+		print_message("# violation %s: %s (%s, step %llu)\n", v->id, v->message,
+			      v->site, (unsigned long long)v->step);
 	for (size_t i = n > 25 ? n - 25 : 0; i < n; i++) {
 		char line[256];
 

@@ -77,7 +77,7 @@ static void test_allocator(void **state)
 	assert_false(v->fatal);
 	assert_string_equal(v->message,
 			    "optimized_kprobe #1 (24 bytes, allocated at step 1) was never freed");
-	assert_int_equal(v->line, 720);
+	assert_string_equal(v->site, "optimized_kprobe");
 
 	/* A layer that judges leaks itself can switch the engine's report off for a run. */
 	sim_ctx_reset(ctx);
@@ -96,7 +96,7 @@ static void test_allocator(void **state)
 	assert_int_equal(harness_run_first(ctx, setup_alloc, &a), SIM_END_VIOLATION);
 	v = harness_violation(ctx, "double-free");
 	assert_non_null(v);
-	assert_int_equal(v->line, 401);
+	assert_string_equal(v->site, "optimized_kprobe");
 	assert_non_null(strstr(v->message, "freed at kprobes.c:400"));
 
 	a.what = A_UAF;

@@ -211,7 +211,7 @@ static void ck_task_main(SimCtx *ctx, void *arg)
 		sim_yield(ctx, SIM_Y_OP, &sim_fp_none);
 		ret = ck_do(t->k, op);
 		if (op->expect != CK_ANY && ret != op->expect)
-			sim_fail(ctx, SIM_V_INVARIANT, "expect", __FILE__, __LINE__,
+			sim_fail(ctx, SIM_V_INVARIANT, "expect", __func__,
 				 "task %s: op %u returned %ld, expected %ld", t->name, i, ret,
 				 op->expect);
 		sim_quiescent_point(ctx);
@@ -294,8 +294,8 @@ static void ck_explain(Ck *k)
 	for (size_t i = 0; i < sim_violation_count(k->ctx); i++) {
 		const SimViolation *v = sim_violation_get(k->ctx, i);
 
-		print_message("# violation %s: %s (%s:%d, step %llu)\n", v->id, v->message,
-			      v->file, v->line, (unsigned long long)v->step);
+		print_message("# violation %s: %s (%s, step %llu)\n", v->id, v->message,
+			      v->site, (unsigned long long)v->step);
 	}
 }
 
@@ -336,7 +336,7 @@ static uint64_t task_sym(Ck *k, const char *symbol, unsigned long off)
 	EmuTextSymbol sym;
 
 	if (!emu_text_symbol_by_name(k->env->text, symbol, &sym))
-		sim_fail(k->ctx, SIM_V_INVARIANT, "expect", __FILE__, __LINE__, "no symbol %s",
+		sim_fail(k->ctx, SIM_V_INVARIANT, "expect", __func__, "no symbol %s",
 			 symbol);
 	return sym.addr + off;
 }
@@ -376,7 +376,7 @@ static uint8_t orig_byte(Ck *k, uint64_t addr)
 	uint8_t b = 0;
 
 	if (!emu_text_read_orig(k->env->text, addr, &b, 1))
-		sim_fail(k->ctx, SIM_V_INVARIANT, "expect", __FILE__, __LINE__, "no text at %llx",
+		sim_fail(k->ctx, SIM_V_INVARIANT, "expect", __func__, "no text at %llx",
 			 (unsigned long long)addr);
 	return b;
 }

@@ -481,9 +481,9 @@ static void test_warn(void **state)
 	mh_expect_done(m, mh_run_first(m));
 	before = sim_violation_count(m->ctx);
 	sim_ctx_enter(m->ctx);
-	assert_false(kp_warn(false, "x", "f.c", 1, "text_poke"));
+	assert_false(kp_warn(false, "x", "text_poke"));
 	assert_int_equal(sim_violation_count(m->ctx), before);
-	assert_true(kp_warn(true, "WARN_ON(y)", "f.c", 2, "some_function"));
+	assert_true(kp_warn(true, "WARN_ON(y)", "some_function"));
 	sim_ctx_leave(m->ctx);
 	assert_int_equal(sim_violation_count(m->ctx), before + 1);
 	v = sim_violation_get(m->ctx, before);

@@ -195,7 +195,7 @@ static void failing_task(SimCtx *ctx, void *arg)
 	int *after = arg;
 
 	sim_yield(ctx, SIM_Y_STORE, &sim_fp_none);
-	sim_fail(ctx, SIM_V_BUG, "K1", "model.c", 42, "value %d", 7);
+	sim_fail(ctx, SIM_V_BUG, "K1", "failing_task", "value %d", 7);
 	(*after)++;
 }
 
@@ -219,8 +219,7 @@ static void test_violation_ends_run(void **state)
 		assert_non_null(v);
 		assert_string_equal(v->id, "K1");
 		assert_string_equal(v->message, "value 7");
-		assert_string_equal(v->file, "model.c");
-		assert_int_equal(v->line, 42);
+		assert_string_equal(v->site, "failing_task");
 		assert_int_equal(v->vcpu, 0);
 		assert_int_equal(after, 0);
 	}
@@ -438,7 +437,7 @@ static void step_hook(SimCtx *ctx, void *user)
 
 	assert_null(sim_current(ctx));
 	if (++h->calls == h->fail_at)
-		sim_report(ctx, SIM_V_INVARIANT, true, "X1", "check.c", 1, "hook says no");
+		sim_report(ctx, SIM_V_INVARIANT, true, "X1", "hook", "hook says no");
 }
 
 static void setup_hooked(SimCtx *ctx, void *data)
