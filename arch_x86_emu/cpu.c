@@ -59,7 +59,6 @@ struct EmuCpu {
 	/* Step of the last instruction fetched from kernel text in the running context: an
 	 * interrupt's fetches do not count for the context it interrupted. */
 	uint64_t last_text_step;
-	void *user;
 	/* The pending step's footprint: the engine keeps the pointer until it runs. */
 	SimFootprint fp;
 };
@@ -106,12 +105,6 @@ void emu_machine_free(EmuMachine *m)
 		g_free(g_array_index(m->natives, Native, i).name);
 	g_array_free(m->natives, TRUE);
 	g_free(m);
-}
-
-EmuText *emu_machine_text(const EmuMachine *m)
-{
-	assert(m != NULL);
-	return m->text;
 }
 
 SimCtx *emu_machine_ctx(const EmuMachine *m)
@@ -176,12 +169,6 @@ static const Native *native_at(const EmuMachine *m, uint64_t addr)
 			hi = mid;
 	}
 	return NULL;
-}
-
-unsigned emu_machine_n_cpus(const EmuMachine *m)
-{
-	assert(m != NULL);
-	return m->n_cpus;
 }
 
 EmuCpu *emu_machine_cpu(EmuMachine *m, unsigned index)
@@ -733,14 +720,3 @@ uint64_t emu_cpu_insn_count(const EmuCpu *c)
 	return c->insns;
 }
 
-void *emu_cpu_user(const EmuCpu *c)
-{
-	assert(c != NULL);
-	return c->user;
-}
-
-void emu_cpu_set_user(EmuCpu *c, void *user)
-{
-	assert(c != NULL);
-	c->user = user;
-}

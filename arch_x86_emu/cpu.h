@@ -86,7 +86,6 @@ typedef enum {
 
 EmuMachine *emu_machine_new(SimCtx *ctx, EmuText *t);
 void emu_machine_free(EmuMachine *m);
-EmuText *emu_machine_text(const EmuMachine *m);
 SimCtx *emu_machine_ctx(const EmuMachine *m);
 
 void emu_machine_set_hooks(EmuMachine *m, const EmuHooks *hooks);
@@ -98,7 +97,6 @@ void emu_machine_set_branch_policy(EmuMachine *m, EmuBranchPolicy policy,
 void emu_machine_add_native(EmuMachine *m, uint64_t addr, const char *name, EmuNativeFn fn,
 			    void *user);
 
-unsigned emu_machine_n_cpus(const EmuMachine *m);
 EmuCpu *emu_machine_cpu(EmuMachine *m, unsigned index);
 /* The vCPU of the calling task. */
 EmuCpu *emu_machine_current_cpu(EmuMachine *m);
@@ -165,9 +163,5 @@ uint64_t emu_cpu_native_site(const EmuCpu *c);
 uint64_t emu_cpu_last_text_step(const EmuCpu *c);
 /* Instructions executed since the machine was created. */
 uint64_t emu_cpu_insn_count(const EmuCpu *c);
-
-/* Per-vCPU pointer owned by the layer above (per-CPU kprobe state). */
-void *emu_cpu_user(const EmuCpu *c);
-void emu_cpu_set_user(EmuCpu *c, void *user);
 
 #endif

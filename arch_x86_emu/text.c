@@ -1173,19 +1173,6 @@ bool emu_text_slot_is_live(const EmuText *t, uint64_t addr, size_t len)
 
 /* ---- instruction fetch --------------------------------------------------------------------------- */
 
-const char *emu_fetch_status_name(EmuFetchStatus s)
-{
-	switch (s) {
-	case EMU_FETCH_OK: return "ok";
-	case EMU_FETCH_WILD: return "wild";
-	case EMU_FETCH_FREED: return "freed";
-	case EMU_FETCH_BAD_BOUNDARY: return "bad-boundary";
-	case EMU_FETCH_TORN: return "torn";
-	case EMU_FETCH_UNDECODABLE: return "undecodable";
-	}
-	return "?";
-}
-
 static EmuFetchStatus fetch_slot(const Region *r, uint64_t off, EmuFetch *f)
 {
 	unsigned live_run = 0;

@@ -308,7 +308,6 @@ typedef struct {
 	EmuInsn insn;		/* valid when status is OK */
 } EmuFetch;
 
-const char *emu_fetch_status_name(EmuFetchStatus s);
 /*
  * Fetch and check the instruction at ip as a CPU would in one atomic step (no decision
  * point here: the executor declares the fetch in its own step).  In kernel and module

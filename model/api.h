@@ -12,7 +12,8 @@
 #include "model/model.h"
 #include "model/transitions.h"
 
-/* The user-level model (spec §8): what the user asked for, per probe and globally. */
+/* The user-level model the checks of docs/invariants.md use: what the user asked for, per
+ * probe and globally. */
 typedef struct {
 	bool registered;
 	bool enabled;
@@ -37,7 +38,7 @@ typedef struct KpWorld {
 	struct KpCheckState *check;	/* the checker's own state (check.c) */
 	struct KpHitState *hits;	/* the per-pass hit accounting (hits.c) */
 	uint64_t api_epoch;	/* bumped as every operation starts and ends */
-	KpTransitions transitions;	/* the §6 state changes seen in this run */
+	KpTransitions transitions;	/* docs/states.md state changes seen in this run */
 	KpStateTrack track;	/* last: kp_world_init leaves its arrays as they are */
 } KpWorld;
 

@@ -3,7 +3,7 @@
  * The invariant checker.  It never looks inside a port: it judges the port's snapshot,
  * the emulated text (current and original bytes) and the user-level record.
  */
-#include "model/check.h"
+#include "model/check_test.h"
 
 #include "model/invariants.h"
 #include "sim/alloc.h"
@@ -289,7 +289,8 @@ static void check_registry(KpWorld *w, const KpSnapshot *s)
 
 typedef enum { EXPECT_ORIG, EXPECT_INT3, EXPECT_JUMP, EXPECT_NONE } Expect;
 
-/* What the entry's text must be (spec §6), or EXPECT_NONE for a combination no row has. */
+/* What the entry's text must be (docs/states.md), or EXPECT_NONE for a combination no
+ * state has. */
 static Expect expected_text(const KpSnapshot *s, const KpSnapEntry *e)
 {
 	bool d = disabled(e->flags), o = e->flags & KP_SNAP_OPTIMIZED, g = s->all_disarmed;
@@ -324,7 +325,7 @@ static void check_entry_text(KpWorld *w, const KpSnapshot *s, const KpSnapEntry 
 	}
 	if (!read_now(w, e->addr, now, 1) || !read_orig(w, e->addr, orig, 1))
 		return;
-	/* Spec §8.2: bytes A+1..A+4 of an installed jump are judged by the jump's owner. */
+	/* T2: bytes A+1..A+4 of an installed jump are judged by the jump's owner. */
 	for (unsigned i = 0; i < s->n_entries; i++) {
 		const KpSnapEntry *o = &s->entries[i];
 

@@ -23,8 +23,6 @@ void kp_hits_install(KpWorld *w);
 void kp_hits_check_handler(KpWorld *w, KpProbe *p);
 /* A handler fault that kprobes took (and counted as missed) on the running vCPU. */
 void kp_hits_note_fault(KpWorld *w);
-/* For the checker's own tests: the vCPU's current pass began with a kprobe running. */
-void kp_hits_begin_nested_for_tests(KpWorld *w);
 /* Run every "outside the locks" check now (asserts nobody holds the locks). */
 void kp_check_structures(KpWorld *w);
 /* The end of a completed run: everything settled. */
@@ -37,14 +35,5 @@ void kp_check_after_sysctl_write(KpWorld *w, int ret, bool before);
 void kp_check_after_sysctl_read(KpWorld *w, int value);
 void kp_check_after_debugfs(KpWorld *w);
 void kp_check_after_debugfs_read(KpWorld *w, int value, const char *buf);
-
-/*
- * For the checker's own tests: judge a given snapshot instead of the port's, with the
- * same code as kp_check_structures (the "outside the locks" checks) and as
- * kp_check_quiescence (those, then progress and memory; nothing if the snapshot shows
- * the optimizer busy).  The text and the user-level record are the world's own.
- */
-void kp_check_snapshot_for_tests(KpWorld *w, const KpSnapshot *s);
-void kp_check_quiescence_for_tests(KpWorld *w, const KpSnapshot *s);
 
 #endif

@@ -11,15 +11,16 @@
  * text at the same interrupt depth: the single-step or boosted copy and the detour buffer
  * live in slot memory, so they belong to the pass, and an interrupt taken meanwhile is a
  * pass of its own.  A re-fetch of X that follows a pass with no effect at all is the
- * "int3 vanished" path (spec §5.3): the CPU executes X again and the pass goes on.
+ * "int3 vanished" path of kprobe_handler() (docs/states.md): the CPU executes X again
+ * and the pass goes on.
  *
- * Exempt, as spec §8.4 allows: passes during which any operation started or ended or a
- * call changing p was in progress, and probes whose pre handler returns non-zero (the
+ * Exempt (H2 in docs/invariants.md): passes during which any operation started or ended
+ * or a call changing p was in progress, and probes whose pre handler returns non-zero (the
  * jprobe protocol and the kernel's "skip the rest" rule).  Handler calls and nmissed are
  * counted per probe, not per CPU, so passes through one address that overlap (two vCPUs,
  * or an interrupt on the same one) cannot be told apart: they are not judged.
  */
-#include "model/check.h"
+#include "model/check_test.h"
 
 #include "sim/violation.h"
 
@@ -185,9 +186,9 @@ static void fetch_hook(EmuMachine *m, EmuCpu *cpu, uint64_t ip, void *user)
 /*
  * H1, as far as it is not H2: a pre handler never runs for a disabled child (the
  * aggregate walks skip them; only an independent probe's handler is called whatever its
- * flags, spec §7), and a hit that began while a kprobe was already running on the vCPU
- * calls no handler at all (it is counted as missed).  Called at each pre handler call,
- * in the step that decided to make it.
+ * flags, since kprobe_handler() calls it directly; docs/states.md), and a hit that began
+ * while a kprobe was already running on the vCPU calls no handler at all (it is counted
+ * as missed).  Called at each pre handler call, in the step that decided to make it.
  */
 void kp_hits_check_handler(KpWorld *w, KpProbe *p)
 {

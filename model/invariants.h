@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The catalogue of what kpsim checks: every invariant with a stable id, its family and a
- * one-line statement (listed by `kpsim invariants`).  The ids of spec §8 are kept; the
- * engine's and the hardware's own checks are listed too, since a run can fail on them.
+ * one-line statement (listed by `kpsim invariants`; docs/invariants.md describes each).
+ * The engine's and the hardware's own checks are listed too, since a run can fail on
+ * them.
  */
 #ifndef KPSIM_MODEL_INVARIANTS_H
 #define KPSIM_MODEL_INVARIANTS_H

@@ -102,9 +102,12 @@ struct KpModel {
 	bool (*optimizer_freeing)(KpEnv *env);
 };
 
-/* kernel/kprobes.c at 6274de4984a6 "kprobes: Support delayed unoptimizing" */
+/*
+ * The ports (model/ports.h lists them and finds one by name or commit id): kernel/kprobes.c
+ * at 6274de4984a6 "kprobes: Support delayed unoptimizing" (model/6274de4/) ...
+ */
 extern const KpModel kp_model_6274de4;
-/* ... and at its parent 61f4e13ffd85, before delayed unoptimization (model/6274de4^/) */
+/* ... and at its parent 61f4e13ffd85, before delayed unoptimization (model/61f4e13/) */
 extern const KpModel kp_model_6274de4_parent;
 
 /* The user handlers every port's probes call (model/user.c). */

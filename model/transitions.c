@@ -34,7 +34,8 @@ KpProbeState kp_state_of(const KpSnapEntry *e, bool all_disarmed)
 	return d || all_disarmed ? KP_ST_DISARMED : KP_ST_INT3;
 }
 
-/* The §6 transitions, plus registration (from none) and removal (to none). */
+/* The transitions of docs/states.md, registration (from none) and removal (to none)
+ * included. */
 bool kp_transition_expected(unsigned from, unsigned to)
 {
 	static const uint8_t edges[][2] = {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The probe state machine of spec §6, observed: each hashed probe address is classified
+ * The probe state machine of docs/states.md, observed: each hashed probe address is classified
  * into a state whenever the structures are consistent (nobody holds kprobe_mutex or
  * text_mutex), ops on an optimizer's free list whenever they are seen, and every change
  * of state is counted.  `kpsim run --coverage` prints the counts and the transitions
@@ -35,12 +35,12 @@ typedef struct {
 
 /* The state of one snapshot entry (all_disarmed is the snapshot's G). */
 KpProbeState kp_state_of(const KpSnapEntry *e, bool all_disarmed);
-/* Is from -> to a transition of the §6 state machine (or of registering/unregistering)? */
+/* Is from -> to a transition of the state machine (or of registering/unregistering)? */
 bool kp_transition_expected(unsigned from, unsigned to);
-/* A §6 transition that only executions which already broke an invariant can show. */
+/* A transition of the machine that only executions which already broke an invariant show. */
 bool kp_transition_after_violation(unsigned from, unsigned to);
 /*
- * A transition of the parent port (6274de4^) that §6, the seed's machine, does not have:
+ * A transition of the parent port (6274de4^) that the seed's machine does not have:
  * the jump removed in the caller's path (optimized -> disarmed, optimized -> none).
  */
 bool kp_transition_parent(unsigned from, unsigned to);

@@ -49,7 +49,8 @@ static void handler_point(KpProbe *p, const char *what)
 	KpEnv *env = kp_env_current();
 	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_WRITE, 0x10000u + p->id);
 
-	/* On the jump path handlers run with interrupts on (spec §5.4): one may arrive. */
+	/* On the jump path handlers run with interrupts on (optimized_callback(),
+	 * docs/states.md): one may arrive. */
 	emu_cpu_irq_point(env->machine);
 	sim_yield(env->ctx, SIM_Y_HANDLER, &fp);
 	SIM_TRACE(env->ctx, SIM_EV_USER, what, p->spec.name, p->id, 0, 0);

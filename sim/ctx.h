@@ -71,7 +71,6 @@ SimCtx *sim_ctx_new(const SimConfig *cfg);
 void sim_ctx_free(SimCtx *ctx);
 /* Forget the last run (tasks, time, trace, violations, allocations); keep stacks. */
 void sim_ctx_reset(SimCtx *ctx);
-const SimConfig *sim_ctx_config(const SimCtx *ctx);
 
 /* Create a task bound to `vcpu`; runnable at once (it is queued on its vCPU). */
 SimTask *sim_task_create(SimCtx *ctx, const char *name, unsigned vcpu, SimTaskFn fn, void *arg,
@@ -115,10 +114,6 @@ void sim_ctx_leave(SimCtx *ctx);
 unsigned sim_task_vcpu(const SimTask *t);
 unsigned sim_task_id(const SimTask *t);
 const char *sim_task_name(const SimTask *t);
-bool sim_task_done(const SimTask *t);
-/* Per-task pointer owned by higher layers (per-task kernel state such as `current`). */
-void *sim_task_user(const SimTask *t);
-void sim_task_set_user(SimTask *t, void *user);
 SimTask *sim_task_by_id(const SimCtx *ctx, unsigned id);
 unsigned sim_task_count(const SimCtx *ctx);
 

@@ -48,6 +48,4 @@ bool sim_hb_before_actor(const SimHb *hb, size_t i, unsigned actor);
  * next step.  Returns its index, or -1 when there is none.
  */
 long sim_hb_last_race(const SimHb *hb, unsigned actor, SimHbDep dep, void *arg);
-
-uint64_t sim_hb_trace_hash(const SimHb *hb);
 #endif

@@ -77,7 +77,3 @@ bool sim_hotplug_read_held(const SimCtx *ctx)
 	return t != NULL && (t->hotplug_refs > 0 || ctx->hotplug_writer == t);
 }
 
-struct SimMutex *sim_hotplug_mutex(SimCtx *ctx)
-{
-	return &ctx->hotplug_lock;
-}

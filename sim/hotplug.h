@@ -20,7 +20,6 @@ void sim_cpu_hotplug_done(SimCtx *ctx);
 int sim_hotplug_refcount(const SimCtx *ctx);
 /* True when the current task holds a read reference or is the active writer. */
 bool sim_hotplug_read_held(const SimCtx *ctx);
-struct SimMutex *sim_hotplug_mutex(SimCtx *ctx);
 
 /*
  * Take a vCPU offline or bring it online.  Offline: its queued and blocked tasks, its

@@ -31,7 +31,6 @@ struct SimTask {
 	SimCoro coro;
 	SimTaskFn fn;
 	void *arg;
-	void *user;
 	char name[32];
 	uint16_t id;
 	uint16_t vcpu;

@@ -161,11 +161,3 @@ bool sim_mutex_held_by_current(const SimCtx *ctx, const SimMutex *m)
 	return ctx->cur != NULL && m->owner == ctx->cur;
 }
 
-unsigned sim_task_held_locks(const SimTask *t, const SimMutex **out, unsigned max)
-{
-	unsigned n = t->n_held < max ? t->n_held : max;
-
-	for (unsigned i = 0; i < n; i++)
-		out[i] = t->held[i];
-	return t->n_held;
-}

@@ -28,9 +28,6 @@ bool sim_mutex_is_locked(const SimMutex *m);
 bool sim_mutex_held_by_current(const SimCtx *ctx, const SimMutex *m);
 SimMutex *sim_mutex_by_id(const SimCtx *ctx, unsigned id);
 
-/* Locks the task holds, outermost first. */
-unsigned sim_task_held_locks(const SimTask *t, const SimMutex **out, unsigned max);
-
 /* Lock-order graph: true once class `to` was acquired while a task held class `from`. */
 bool sim_lockdep_edge(const SimCtx *ctx, unsigned from_class, unsigned to_class);
 

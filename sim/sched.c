@@ -176,11 +176,6 @@ void sim_ctx_reset(SimCtx *ctx)
 	sim_mutex_init(ctx, &ctx->hotplug_lock, "cpu_hotplug.lock");
 }
 
-const SimConfig *sim_ctx_config(const SimCtx *ctx)
-{
-	return &ctx->cfg;
-}
-
 void sim_set_step_hook(SimCtx *ctx, SimStepHook fn, void *user)
 {
 	ctx->step_hook = fn;
@@ -324,21 +319,6 @@ unsigned sim_task_id(const SimTask *t)
 const char *sim_task_name(const SimTask *t)
 {
 	return t->name;
-}
-
-bool sim_task_done(const SimTask *t)
-{
-	return t->state == SIM_TS_DONE;
-}
-
-void *sim_task_user(const SimTask *t)
-{
-	return t->user;
-}
-
-void sim_task_set_user(SimTask *t, void *user)
-{
-	t->user = user;
 }
 
 SimTask *sim_task_by_id(const SimCtx *ctx, unsigned id)

@@ -29,7 +29,7 @@
  * a node searches every option.
  */
 #include "sim/dpor.h"
-#include "sim/explore.h"
+#include "sim/strategy.h"
 #include "sim/internal.h"
 #include "sim/rng.h"
 

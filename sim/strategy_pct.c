@@ -8,7 +8,7 @@
  * A bug of depth d is then found with probability at least 1/(n * k^(d-1)) per run.
  * Alternatives of the chosen vCPU (an IRQ, a data choice) are drawn uniformly.
  */
-#include "sim/explore.h"
+#include "sim/strategy.h"
 #include "sim/rng.h"
 
 #include <assert.h>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * arch/x86/kernel/kprobes.c at 6274de4984a6 (x86_64, CONFIG_OPTPROBES, !CONFIG_PREEMPT),
- * ported to the kpsim shim.  Function names, order and logic are the kernel's.
+ * arch/x86/kernel/kprobes.c at the commit that names this folder (x86_64,
+ * CONFIG_OPTPROBES, !CONFIG_PREEMPT), ported to the kpsim shim.  Function names,
+ * order and logic are the kernel's.
  *
  * Included by port.c after kprobes.c, never compiled on its own: everything is static.
  *
@@ -29,7 +30,7 @@
  *    trampoline_handler) and the 32-bit variants; the return side of kretprobes is not
  *    modelled (see kprobes.c).
  */
-#include "model/6274de4/state.h"
+#include "state.h"
 #include "model/kernel/insn.h"
 #include "model/kernel/ptrace.h"
 
@@ -1409,7 +1410,7 @@ static bool kp_int3_trap(struct pt_regs *regs)
 	 */
 	jp = kcb->jprobe_entry;
 	kcb->jprobe_entry = NULL;
-	kp_user_pre_handler(container_of(jp, struct kp_probe_6274de4, jp)->user);
+	kp_user_pre_handler(container_of(jp, struct kp_port_probe, jp)->user);
 	return jprobe_return(regs);
 }
 

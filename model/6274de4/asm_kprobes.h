@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * arch/x86/include/asm/kprobes.h at 6274de4984a6 (x86_64), plus the x86 per-CPU
- * variables of arch/x86/kernel/kprobes.c, which live in the port's state.
+ * arch/x86/include/asm/kprobes.h at the commit that names this folder (x86_64), plus
+ * the x86 per-CPU variables of arch/x86/kernel/kprobes.c, which live in the port's
+ * state.
  *
  * Text addresses are emulated addresses held in unsigned long (kprobe_opcode_t * in the
  * kernel).  The functions are static: the whole port is one translation unit.
  */
-#ifndef KPSIM_MODEL_6274DE4_ASM_KPROBES_H
-#define KPSIM_MODEL_6274DE4_ASM_KPROBES_H
+#ifndef KPSIM_MODEL_PORT_ASM_KPROBES_H
+#define KPSIM_MODEL_PORT_ASM_KPROBES_H
 
 #include "model/kernel/insn.h"
 #include "model/kernel/kernel.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kernel/kprobes.c at 6274de4984a6 "kprobes: Support delayed unoptimizing", ported to the
- * kpsim shim (model/kernel/), for CONFIG_OPTPROBES, CONFIG_KRETPROBES, CONFIG_SYSCTL and
+ * kernel/kprobes.c at the commit that names this folder, ported to the kpsim shim
+ * (model/kernel/), for CONFIG_OPTPROBES, CONFIG_KRETPROBES, CONFIG_SYSCTL and
  * CONFIG_DEBUG_FS on x86_64.  Function names, order and logic are the kernel's; the
  * !CONFIG_OPTPROBES variants are left out.
  *
@@ -14,7 +14,7 @@
  * objects that no reader can reach yet (an aggregate before hlist_replace_rcu publishes
  * it) or any more (after the grace period of the unregister path) get none.
  */
-#include "model/6274de4/state.h"
+#include "state.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -431,6 +431,34 @@ static void do_optimize_kprobes(void)
 	put_online_cpus();
 }
 
+/* model: a kprobe_optimizer() run starts; its free list becomes visible to the snapshot */
+static void optimizer_run_begin(struct list_head *free_list)
+{
+	unsigned i;
+
+	for (i = 0; i < NR_CPUS; i++)
+		if (!KP_STATE->optimizer_free_list[i])
+			break;
+	assert(i < NR_CPUS);
+	KP_STATE->optimizer_free_list[i] = free_list;
+	KP_STATE->optimizer_running++;
+	kp_snapshot_changed();
+}
+
+/* model: the run ends (its free list is empty again) */
+static void optimizer_run_end(struct list_head *free_list)
+{
+	unsigned i;
+
+	for (i = 0; i < NR_CPUS; i++)
+		if (KP_STATE->optimizer_free_list[i] == free_list)
+			break;
+	assert(i < NR_CPUS && KP_STATE->optimizer_running > 0);
+	KP_STATE->optimizer_free_list[i] = NULL;
+	KP_STATE->optimizer_running--;
+	kp_snapshot_changed();
+}
+
 /* kernel/kprobes.c: do_unoptimize_kprobes() */
 /*
  * Put the breakpoints back in place of the jumps of the probes on unoptimizing_list
@@ -488,34 +516,6 @@ static void kick_kprobe_optimizer(void)
 	KP_LOCK_HELD(&kprobe_mutex, "kick_kprobe_optimizer");	/* model */
 	if (!delayed_work_pending(&optimizing_work))
 		schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY);
-}
-
-/* model: a kprobe_optimizer() run starts; its free list becomes visible to the snapshot */
-static void optimizer_run_begin(struct list_head *free_list)
-{
-	unsigned i;
-
-	for (i = 0; i < NR_CPUS; i++)
-		if (!KP_STATE->optimizer_free_list[i])
-			break;
-	assert(i < NR_CPUS);
-	KP_STATE->optimizer_free_list[i] = free_list;
-	KP_STATE->optimizer_running++;
-	kp_snapshot_changed();
-}
-
-/* model: the run ends (its free list is empty again) */
-static void optimizer_run_end(struct list_head *free_list)
-{
-	unsigned i;
-
-	for (i = 0; i < NR_CPUS; i++)
-		if (KP_STATE->optimizer_free_list[i] == free_list)
-			break;
-	assert(i < NR_CPUS && KP_STATE->optimizer_running > 0);
-	KP_STATE->optimizer_free_list[i] = NULL;
-	KP_STATE->optimizer_running--;
-	kp_snapshot_changed();
 }
 
 /* kernel/kprobes.c: kprobe_optimizer() */
@@ -752,7 +752,7 @@ static void optimize_all_kprobes(void)
 }
 
 /* kernel/kprobes.c: unoptimize_all_kprobes() */
-/* Called with kprobe_mutex held; waits for the optimizer while holding it. */
+/* Called with kprobe_mutex held. */
 static void unoptimize_all_kprobes(void)
 {
 	struct hlist_head *head;
@@ -771,7 +771,7 @@ static void unoptimize_all_kprobes(void)
 				unoptimize_kprobe(p, false);
 		}
 	}
-	/* let the optimizer remove the jumps just queued */
+	/* let the optimizer remove the jumps just queued (kprobe_mutex is still held) */
 	wait_for_kprobe_optimizer();
 	printk(KERN_INFO "Kprobes globally unoptimized\n");
 }
@@ -1167,8 +1167,8 @@ static void __disarm_kprobe(struct kprobe *p, bool reopt)
 static void arm_kprobe(struct kprobe *kp)
 {
 	/*
-	 * __arm_kprobe() patches with text_poke(), not stop_machine(), so text_mutex
-	 * alone cannot deadlock against hotplug: no get_online_cpus() here.
+	 * No get_online_cpus(): __arm_kprobe() patches with text_poke(), not
+	 * stop_machine(), except when it unoptimizes an optimized probe covering kp.
 	 */
 	mutex_lock(&text_mutex);
 	__arm_kprobe(kp);
@@ -2189,7 +2189,6 @@ already_enabled:
 }
 
 /* kernel/kprobes.c: disarm_all_kprobes() */
-/* Optimized probes are only queued here; the wait at the end is for their jumps. */
 static void disarm_all_kprobes(void)
 {
 	struct hlist_head *head;

@@ -5,11 +5,11 @@
  * state, so they live in one object hung off the run's environment (env->port), and the
  * macros below let the port text keep the kernel's names.
  */
-#ifndef KPSIM_MODEL_6274DE4_STATE_H
-#define KPSIM_MODEL_6274DE4_STATE_H
+#ifndef KPSIM_MODEL_PORT_STATE_H
+#define KPSIM_MODEL_PORT_STATE_H
 
 #include "model/model.h"
-#include "model/6274de4/kprobes.h"
+#include "kprobes.h"
 
 /* kernel/kprobes.c */
 #define KPROBE_HASH_BITS 6
@@ -19,7 +19,7 @@
 #define KPROBE_BLACKLIST_SIZE 6
 
 /* Probe objects the descriptor can hand out per run (indexed by KpProbe.id). */
-#define KP_6274DE4_MAX_PROBES 1024	/* in one batch call */
+#define KP_PORT_MAX_PROBES 1024	/* in one batch call */
 
 /* kernel/kprobes.c: the cache of executable slots on module_alloc() pages */
 struct kprobe_insn_cache {
@@ -34,7 +34,7 @@ struct kprobe_insn_cache {
  * The port's object behind a KpProbe (port.c): the struct the kernel's caller would own,
  * whose handlers call the scenario's user handlers through `user`.
  */
-struct kp_probe_6274de4 {
+struct kp_port_probe {
 	union {
 		struct kprobe kp;	/* KP_PROBE_KPROBE */
 		struct jprobe jp;	/* KP_PROBE_JPROBE */
@@ -43,7 +43,7 @@ struct kp_probe_6274de4 {
 	KpProbe *user;
 };
 
-struct kp_state_6274de4 {
+struct kp_port_state {
 	int kprobes_initialized;
 	struct hlist_head kprobe_table[KPROBE_TABLE_SIZE];
 	/* kretprobe_table_locks[] are spinlocks: nothing else runs between decision points */
@@ -66,7 +66,7 @@ struct kp_state_6274de4 {
 	/* NOTE: change this value only with kprobe_mutex held */
 	bool kprobes_allow_optimization;
 
-	/* Optimization staging lists, protected by kprobe_mutex */
+	/* Optimization staging list, protected by kprobe_mutex */
 	struct list_head optimizing_list;
 	struct list_head unoptimizing_list;
 	struct delayed_work optimizing_work;
@@ -75,11 +75,9 @@ struct kp_state_6274de4 {
 	/* /proc/sys/debug/kprobes-optimization */
 	int sysctl_kprobes_optimization;
 
-	/*
-	 * model: the kprobe_optimizer() runs in progress and their local free lists, so
-	 * the snapshot can see ops that are unhashed but not yet freed
-	 */
+	/* model: the kprobe_optimizer() runs in progress, for the snapshot */
 	unsigned optimizer_running;
+	/* model: their local free lists, so the snapshot sees ops unhashed but not freed */
 	struct list_head *optimizer_free_list[NR_CPUS];
 
 	/* arch/x86/kernel/kprobes.c */
@@ -87,10 +85,10 @@ struct kp_state_6274de4 {
 
 	/* port.c: the probes' objects, as many as the run has (KpEnv.n_probes) */
 	unsigned n_probes;
-	struct kp_probe_6274de4 probes[];
+	struct kp_port_probe probes[];
 };
 
-#define KP_STATE ((struct kp_state_6274de4 *)kp_env_current()->port)
+#define KP_STATE ((struct kp_port_state *)kp_env_current()->port)
 
 #define kprobes_initialized (KP_STATE->kprobes_initialized)
 #define kprobe_table (KP_STATE->kprobe_table)

@@ -69,7 +69,8 @@ static inline SimCtx *kp_ctx(void)
 
 /* ---- assertions: BUG is fatal, WARN is recorded and the code goes on ---- */
 
-/* Kernel assertion ids (spec §8.1) by the function that makes them; "BUG"/"WARN" else. */
+/* Kernel assertion ids (docs/invariants.md) by the function that makes them; "BUG"/"WARN"
+ * else. */
 const char *kp_assertion_id(const char *func, bool bug);
 _Noreturn void kp_bug(const char *expr, const char *func);
 bool kp_warn(bool cond, const char *expr, const char *func);
@@ -145,7 +146,6 @@ int num_possible_cpus(void);
 void preempt_disable(void);
 void preempt_enable(void);
 void preempt_enable_no_resched(void);
-int kp_preempt_count(void);
 /* DEFINE_PER_CPU(type, name) becomes `type name[NR_CPUS]` in the port's state. */
 #define __get_cpu_var(var) ((var)[smp_processor_id()])
 #define per_cpu(var, cpu) ((var)[(cpu)])

@@ -10,7 +10,7 @@
 
 /* ---- assertions ---- */
 
-/* The kernel's own assertions by function (spec §8.1). */
+/* The kernel's own assertions by function (K1-K10 in docs/invariants.md). */
 static const struct {
 	const char *func;
 	const char *id;
@@ -193,11 +193,6 @@ void preempt_enable(void)
 void preempt_enable_no_resched(void)
 {
 	preempt_enable();
-}
-
-int kp_preempt_count(void)
-{
-	return kp_env_current()->preempt_count[smp_processor_id()];
 }
 
 /* ---- workqueue and completion ---- */

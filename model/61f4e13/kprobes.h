@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * include/linux/kprobes.h at 61f4e13ffd85, for CONFIG_KPROBES, CONFIG_KRETPROBES and
- * CONFIG_OPTPROBES on x86_64.
+ * include/linux/kprobes.h at the commit that names this folder, for CONFIG_KPROBES,
+ * CONFIG_KRETPROBES and CONFIG_OPTPROBES on x86_64.
  *
  * Text addresses (the probe point, instruction slots, a jprobe's entry) are emulated
  * addresses held in unsigned long, never host pointers: the kernel's kprobe_opcode_t *
@@ -11,8 +11,8 @@
  * declared static here.  The arch functions are defined by arch_kprobes.c, which port.c
  * includes after kprobes.c.
  */
-#ifndef KPSIM_MODEL_6274DE4_PARENT_KPROBES_H
-#define KPSIM_MODEL_6274DE4_PARENT_KPROBES_H
+#ifndef KPSIM_MODEL_PORT_KPROBES_H
+#define KPSIM_MODEL_PORT_KPROBES_H
 
 #include "model/kernel/kernel.h"
 
@@ -25,7 +25,7 @@ struct kretprobe_blackpoint {
 	unsigned long addr;
 };
 
-#include "model/6274de4^/asm_kprobes.h"
+#include "asm_kprobes.h"
 
 /* kprobe_status settings */
 #define KPROBE_HIT_ACTIVE	0x00000001
@@ -181,7 +181,7 @@ static void kprobes_inc_nmissed_count(struct kprobe *p);
  */
 struct optimized_kprobe {
 	struct kprobe kp;
-	struct list_head list;	/* node on optimizing_list */
+	struct list_head list;	/* node on one of the staging lists (kernel/kprobes.c) */
 	struct arch_optimized_insn optinsn;
 };
 

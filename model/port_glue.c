@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The 6274de4^ port (61f4e13ffd85, the parent of 6274de4) as one translation unit: the
- * generic kprobes code, the x86 part, and the descriptor the rest of kpsim drives it
- * through.  Only kp_model_6274de4_parent is visible outside this object, so it links
- * into one binary with the other ports.
+ * The glue every port shares: the descriptor's entry points (what a kprobes user module,
+ * the module loader, sysctl and debugfs would call), the handler trampolines to the
+ * scenario's handlers, and the snapshot the checker judges.  Nothing here is kernel
+ * logic; it only calls the port's kernel functions and reads its state.
  *
- * The descriptor's entry points run inside a run (as tasks of the engine); they stand
- * for what a kprobes user module, the module loader, sysctl and debugfs would call.
+ * Not compiled on its own: each port's port.c includes it after the port's kprobes.c and
+ * arch_kprobes.c, so it is compiled once per port against that port's types (struct
+ * kprobe, struct kp_port_state, ...) and everything in it stays static to the port's
+ * object.  What only some ports have, the port.c that includes this file provides after
+ * the include, as the hooks declared below, and it defines the descriptor from
+ * KP_PORT_ENTRY_POINTS.
  */
-#include "model/6274de4^/kprobes.c"
-#include "model/6274de4^/arch_kprobes.c"
-
 #include <assert.h>
 #include <glib.h>
 
 /*
- * The kernel's names for the state end here.  The descriptor reaches the state through
- * the environment it is handed, so that it also works where no run is executing (the
- * checker takes snapshots from the engine), and the names would clash with the members.
+ * The kernel's names for the state end here.  The glue reaches the state through the
+ * environment it is handed, so that it also works where no run is executing (the checker
+ * takes snapshots from the engine), and the names would clash with the members.  A port
+ * that has more such names ends them itself.
  */
 #undef kprobes_initialized
 #undef kprobe_table
@@ -37,8 +39,23 @@
 #undef current_kprobe
 #undef per_cpu__kprobe_ctlblk
 
+/*
+ * The hooks: the staging lists other than optimizing_list, which differ between ports
+ * (6274de4 adds unoptimizing_list and the optimizer's local free lists).
+ */
+
+/* Is an op on a kprobe_optimizer() run's local free list (KP_SNAP_LIST_FREEING)? */
+static bool port_optimizer_freeing(KpEnv *env);
+/* Which list op is on, knowing it is on one and that it is not optimizing_list. */
+static uint8_t port_snap_list_other(struct kp_port_state *st, struct optimized_kprobe *op);
+/*
+ * Add to the snapshot what the other lists hold: their counts, and an entry for each op
+ * that is on no list the hash walk sees.
+ */
+static void port_snap_lists_other(KpEnv *env, struct kp_port_state *st, KpSnapshot *out);
+
 /* The port's object behind a KpProbe. */
-static struct kp_probe_6274de4_parent *probe_obj(const KpProbe *p)
+static struct kp_port_probe *probe_obj(const KpProbe *p)
 {
 	assert(p != NULL && p->port != NULL);
 	return p->port;
@@ -47,7 +64,7 @@ static struct kp_probe_6274de4_parent *probe_obj(const KpProbe *p)
 /* The struct kprobe the kernel sees for p, whatever kind of probe p is. */
 static struct kprobe *probe_kp(const KpProbe *p)
 {
-	struct kp_probe_6274de4_parent *w = probe_obj(p);
+	struct kp_port_probe *w = probe_obj(p);
 
 	switch (p->spec.kind) {
 	case KP_PROBE_JPROBE:
@@ -64,7 +81,7 @@ static struct kprobe *probe_kp(const KpProbe *p)
 
 static KpProbe *kprobe_user(struct kprobe *kp)
 {
-	return container_of(kp, struct kp_probe_6274de4_parent, kp)->user;
+	return container_of(kp, struct kp_port_probe, kp)->user;
 }
 
 static int user_pre_handler(struct kprobe *kp, struct pt_regs *regs)
@@ -90,10 +107,24 @@ static int user_break_handler(struct kprobe *kp, struct pt_regs *regs)
 /* A kretprobe's entry handler is the scenario's pre handler (non-zero: skip the hit). */
 static int user_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	return kp_user_pre_handler(container_of(ri->rp, struct kp_probe_6274de4_parent, rp)->user);
+	return kp_user_pre_handler(container_of(ri->rp, struct kp_port_probe, rp)->user);
 }
 
-static struct kp_state_6274de4_parent *port_state_new(unsigned n_probes);	/* last in the file */
+/*
+ * The port's state for a run, zeroed but for the optprobe id table (36 KiB of 38), whose
+ * entries are read only below n_optprobe_ids and written whole when taken: clearing it
+ * cost a short run 2%.
+ */
+static struct kp_port_state *port_state_new(unsigned n_probes)
+{
+	size_t size = sizeof(struct kp_port_state) + n_probes * sizeof(struct kp_port_probe);
+	struct kp_port_state *st = g_malloc(size);
+
+	memset(st, 0, offsetof(struct kp_port_state, arch.optprobe_ids));
+	memset(&st->n_probes, 0, size - offsetof(struct kp_port_state, n_probes));
+	st->n_probes = n_probes;
+	return st;
+}
 
 static void port_init(KpEnv *env)
 {
@@ -114,8 +145,8 @@ static void port_init(KpEnv *env)
  */
 static void port_probe_init(KpEnv *env, KpProbe *p)
 {
-	struct kp_state_6274de4_parent *st = env->port;
-	struct kp_probe_6274de4_parent *w;
+	struct kp_port_state *st = env->port;
+	struct kp_port_probe *w;
 	struct kprobe *kp;
 
 	assert(st != NULL && p != NULL);
@@ -157,7 +188,7 @@ static void port_probe_init(KpEnv *env, KpProbe *p)
  */
 static void jprobe_set_entry(KpProbe *p)
 {
-	struct kp_probe_6274de4_parent *w = probe_obj(p);
+	struct kp_port_probe *w = probe_obj(p);
 
 	if (p->spec.symbol)
 		w->jp.entry = kallsyms_lookup_name(p->spec.symbol);
@@ -167,7 +198,7 @@ static void jprobe_set_entry(KpProbe *p)
 
 static int port_register_probe(KpEnv *env, KpProbe *p)
 {
-	struct kp_probe_6274de4_parent *w = probe_obj(p);
+	struct kp_port_probe *w = probe_obj(p);
 
 	switch (p->spec.kind) {
 	case KP_PROBE_JPROBE:
@@ -189,9 +220,9 @@ static int port_register_probe(KpEnv *env, KpProbe *p)
 struct probe_batch {
 	KpProbeKind kind;
 	union {
-		struct kprobe *kps[KP_6274DE4_PARENT_MAX_PROBES];
-		struct jprobe *jps[KP_6274DE4_PARENT_MAX_PROBES];
-		struct kretprobe *rps[KP_6274DE4_PARENT_MAX_PROBES];
+		struct kprobe *kps[KP_PORT_MAX_PROBES];
+		struct jprobe *jps[KP_PORT_MAX_PROBES];
+		struct kretprobe *rps[KP_PORT_MAX_PROBES];
 	};
 };
 
@@ -199,10 +230,10 @@ static void batch_init(struct probe_batch *b, KpProbe **ps, int n)
 {
 	int i;
 
-	assert(n <= KP_6274DE4_PARENT_MAX_PROBES);
+	assert(n <= KP_PORT_MAX_PROBES);
 	b->kind = n > 0 ? ps[0]->spec.kind : KP_PROBE_KPROBE;
 	for (i = 0; i < n; i++) {
-		struct kp_probe_6274de4_parent *w = probe_obj(ps[i]);
+		struct kp_port_probe *w = probe_obj(ps[i]);
 
 		assert(ps[i]->spec.kind == b->kind);
 		b->kps[i] = &w->kp;
@@ -253,7 +284,7 @@ static void port_unregister_probes(KpEnv *env, KpProbe **ps, int n)
 
 static int port_enable_probe(KpEnv *env, KpProbe *p)
 {
-	struct kp_probe_6274de4_parent *w = probe_obj(p);
+	struct kp_port_probe *w = probe_obj(p);
 
 	switch (p->spec.kind) {
 	case KP_PROBE_JPROBE:
@@ -268,7 +299,7 @@ static int port_enable_probe(KpEnv *env, KpProbe *p)
 
 static int port_disable_probe(KpEnv *env, KpProbe *p)
 {
-	struct kp_probe_6274de4_parent *w = probe_obj(p);
+	struct kp_port_probe *w = probe_obj(p);
 
 	switch (p->spec.kind) {
 	case KP_PROBE_JPROBE:
@@ -287,7 +318,7 @@ static int port_disable_probe(KpEnv *env, KpProbe *p)
  */
 static int port_sysctl_optimization(KpEnv *env, int write, char *buf, size_t *len)
 {
-	struct kp_state_6274de4_parent *st = env->port;
+	struct kp_port_state *st = env->port;
 	int zero = 0, one = 1;
 	struct ctl_table table = {
 		.procname = "kprobes-optimization",
@@ -348,7 +379,7 @@ static bool port_probe_is_child(const KpProbe *p)
 
 static bool port_kprobe_running(KpEnv *env, unsigned cpu)
 {
-	const struct kp_state_6274de4_parent *st = env->port;
+	const struct kp_port_state *st = env->port;
 
 	assert(cpu < NR_CPUS);
 	return st->arch.current_kprobe[cpu] != NULL;
@@ -356,31 +387,25 @@ static bool port_kprobe_running(KpEnv *env, unsigned cpu)
 
 static bool port_kprobe_mutex_held(KpEnv *env)
 {
-	struct kp_state_6274de4_parent *st = env->port;
+	struct kp_port_state *st = env->port;
 
 	return sim_mutex_held_by_current(env->ctx, &st->kprobe_mutex.m);
 }
 
 static bool port_kprobe_mutex_locked(KpEnv *env)
 {
-	struct kp_state_6274de4_parent *st = env->port;
+	struct kp_port_state *st = env->port;
 
 	return mutex_is_locked(&st->kprobe_mutex);
-}
-
-/* The parent's optimizer frees nothing through a local list. */
-static bool port_optimizer_freeing(KpEnv *env)
-{
-	return false;
 }
 
 /* ---- the snapshot the checker judges (model/snapshot.h) ---- */
 
 /* The KpProbe id of a probe object of this run, -1 for anything else (an aggregate). */
-static int snap_probe_id(struct kp_state_6274de4_parent *st, struct kprobe *p)
+static int snap_probe_id(struct kp_port_state *st, struct kprobe *p)
 {
 	uintptr_t base = (uintptr_t)st->probes, at = (uintptr_t)p;
-	struct kp_probe_6274de4_parent *w;
+	struct kp_port_probe *w;
 
 	if (at < base || at >= base + st->n_probes * sizeof(st->probes[0]))
 		return -1;
@@ -400,17 +425,17 @@ static bool snap_on_list(const struct list_head *head, const struct list_head *n
 	return false;
 }
 
-/* Which staging list op is on: this version has only optimizing_list. */
-static uint8_t snap_list(struct kp_state_6274de4_parent *st, struct optimized_kprobe *op)
+/* Which staging list op is on; the port knows the lists other than optimizing_list. */
+static uint8_t snap_list(struct kp_port_state *st, struct optimized_kprobe *op)
 {
 	if (list_empty(&op->list))
 		return KP_SNAP_LIST_NONE;
 	if (snap_on_list(&st->optimizing_list, &op->list))
 		return KP_SNAP_LIST_OPTIMIZING;
-	return KP_SNAP_LIST_UNKNOWN;
+	return port_snap_list_other(st, op);
 }
 
-static void snap_entry(KpEnv *env, struct kp_state_6274de4_parent *st, struct kprobe *p,
+static void snap_entry(KpEnv *env, struct kp_port_state *st, struct kprobe *p,
 		       bool hashed, KpSnapEntry *e)
 {
 	struct optimized_kprobe *op;
@@ -482,7 +507,7 @@ static void snap_slots(struct kprobe_insn_cache *c, bool optinsn, KpSnapshot *ou
  * leave a freed aggregate hashed; the kernel would then follow pointers through freed
  * memory, and so would the walk below.
  */
-static bool snap_object_live(KpEnv *env, struct kp_state_6274de4_parent *st, struct kprobe *p)
+static bool snap_object_live(KpEnv *env, struct kp_port_state *st, struct kprobe *p)
 {
 	uintptr_t base = (uintptr_t)st->probes, at = (uintptr_t)p;
 
@@ -494,7 +519,7 @@ static bool snap_object_live(KpEnv *env, struct kp_state_6274de4_parent *st, str
 /* Reads only: no decision points, no kernel calls that need a running task. */
 static void port_snapshot(KpEnv *env, KpSnapshot *out)
 {
-	struct kp_state_6274de4_parent *st = env->port;
+	struct kp_port_state *st = env->port;
 	struct hlist_node *node;
 	struct optimized_kprobe *op;
 	struct kprobe *p;
@@ -513,7 +538,7 @@ static void port_snapshot(KpEnv *env, KpSnapshot *out)
 			snap_entry(env, st, p, true, kp_snapshot_add_entry(out));
 		}
 	}
-	/* no unoptimizing list and no optimizer free list: n_unoptimizing, n_freeing stay 0 */
+	port_snap_lists_other(env, st, out);
 	list_for_each_entry(op, struct optimized_kprobe, &st->optimizing_list, list)
 		out->n_optimizing++;
 
@@ -537,45 +562,29 @@ static int port_page_fault(KpEnv *env)
 	return kp_page_fault();
 }
 
-const KpModel kp_model_6274de4_parent = {
-	.name = "6274de4^",
-	.commit = "61f4e13ffd85c037a942c5b7fd13f2b0c3162862",
-	.title = "kprobes: Separate kprobe optimizing code from optimizer",
-	.init = port_init,
-	.probe_init = port_probe_init,
-	.register_probe = port_register_probe,
-	.register_probes = port_register_probes,
-	.unregister_probes = port_unregister_probes,
-	.enable_probe = port_enable_probe,
-	.disable_probe = port_disable_probe,
-	.sysctl_optimization = port_sysctl_optimization,
-	.debugfs_enabled_read = port_debugfs_enabled_read,
-	.debugfs_enabled_write = port_debugfs_enabled_write,
-	.module_notify = port_module_notify,
-	.page_fault = port_page_fault,
-	.probe_addr = port_probe_addr,
-	.probe_nmissed = port_probe_nmissed,
-	.probe_flags = port_probe_flags,
-	.probe_is_child = port_probe_is_child,
-	.kprobe_running = port_kprobe_running,
-	.kprobe_mutex_held = port_kprobe_mutex_held,
-	.snapshot = port_snapshot,
-	.kprobe_mutex_locked = port_kprobe_mutex_locked,
-	.optimizer_freeing = port_optimizer_freeing,
-};
-
 /*
- * The port's state for a run, zeroed but for the optprobe id table (36 KiB of 38), whose
- * entries are read only below n_optprobe_ids and written whole when taken: clearing it
- * cost a short run 2%.  (Kept last so that the lines of the reports above stay.)
+ * The descriptor's entry points, the same for every port: port.c's descriptor adds the
+ * port's name, commit id and title.
  */
-static struct kp_state_6274de4_parent *port_state_new(unsigned n_probes)
-{
-	size_t size = sizeof(struct kp_state_6274de4_parent) + n_probes * sizeof(struct kp_probe_6274de4_parent);
-	struct kp_state_6274de4_parent *st = g_malloc(size);
-
-	memset(st, 0, offsetof(struct kp_state_6274de4_parent, arch.optprobe_ids));
-	memset(&st->n_probes, 0, size - offsetof(struct kp_state_6274de4_parent, n_probes));
-	st->n_probes = n_probes;
-	return st;
-}
+#define KP_PORT_ENTRY_POINTS					\
+	.init = port_init,					\
+	.probe_init = port_probe_init,				\
+	.register_probe = port_register_probe,			\
+	.register_probes = port_register_probes,		\
+	.unregister_probes = port_unregister_probes,		\
+	.enable_probe = port_enable_probe,			\
+	.disable_probe = port_disable_probe,			\
+	.sysctl_optimization = port_sysctl_optimization,	\
+	.debugfs_enabled_read = port_debugfs_enabled_read,	\
+	.debugfs_enabled_write = port_debugfs_enabled_write,	\
+	.module_notify = port_module_notify,			\
+	.page_fault = port_page_fault,				\
+	.probe_addr = port_probe_addr,				\
+	.probe_nmissed = port_probe_nmissed,			\
+	.probe_flags = port_probe_flags,			\
+	.probe_is_child = port_probe_is_child,			\
+	.kprobe_running = port_kprobe_running,			\
+	.kprobe_mutex_held = port_kprobe_mutex_held,		\
+	.snapshot = port_snapshot,				\
+	.kprobe_mutex_locked = port_kprobe_mutex_locked,	\
+	.optimizer_freeing = port_optimizer_freeing

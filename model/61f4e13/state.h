@@ -5,11 +5,11 @@
  * state, so they live in one object hung off the run's environment (env->port), and the
  * macros below let the port text keep the kernel's names.
  */
-#ifndef KPSIM_MODEL_6274DE4_PARENT_STATE_H
-#define KPSIM_MODEL_6274DE4_PARENT_STATE_H
+#ifndef KPSIM_MODEL_PORT_STATE_H
+#define KPSIM_MODEL_PORT_STATE_H
 
 #include "model/model.h"
-#include "model/6274de4^/kprobes.h"
+#include "kprobes.h"
 
 /* kernel/kprobes.c */
 #define KPROBE_HASH_BITS 6
@@ -19,9 +19,9 @@
 #define KPROBE_BLACKLIST_SIZE 6
 
 /* Probe objects the descriptor can hand out per run (indexed by KpProbe.id). */
-#define KP_6274DE4_PARENT_MAX_PROBES 1024	/* in one batch call */
+#define KP_PORT_MAX_PROBES 1024	/* in one batch call */
 
-/* kernel/kprobes.c:124: struct kprobe_insn_cache, the cache of executable slots on module_alloc() pages */
+/* kernel/kprobes.c: the cache of executable slots on module_alloc() pages */
 struct kprobe_insn_cache {
 	struct list_head pages;	/* list of kprobe_insn_page */
 	size_t insn_size;	/* size of instruction slot */
@@ -34,7 +34,7 @@ struct kprobe_insn_cache {
  * The port's object behind a KpProbe (port.c): the struct the kernel's caller would own,
  * whose handlers call the scenario's user handlers through `user`.
  */
-struct kp_probe_6274de4_parent {
+struct kp_port_probe {
 	union {
 		struct kprobe kp;	/* KP_PROBE_KPROBE */
 		struct jprobe jp;	/* KP_PROBE_JPROBE */
@@ -43,7 +43,7 @@ struct kp_probe_6274de4_parent {
 	KpProbe *user;
 };
 
-struct kp_state_6274de4_parent {
+struct kp_port_state {
 	int kprobes_initialized;
 	struct hlist_head kprobe_table[KPROBE_TABLE_SIZE];
 	/* kretprobe_table_locks[] are spinlocks: nothing else runs between decision points */
@@ -81,10 +81,10 @@ struct kp_state_6274de4_parent {
 
 	/* port.c: the probes' objects, as many as the run has (KpEnv.n_probes) */
 	unsigned n_probes;
-	struct kp_probe_6274de4_parent probes[];
+	struct kp_port_probe probes[];
 };
 
-#define KP_STATE ((struct kp_state_6274de4_parent *)kp_env_current()->port)
+#define KP_STATE ((struct kp_port_state *)kp_env_current()->port)
 
 #define kprobes_initialized (KP_STATE->kprobes_initialized)
 #define kprobe_table (KP_STATE->kprobe_table)
@@ -102,19 +102,19 @@ struct kp_state_6274de4_parent {
 #define optimizing_work (KP_STATE->optimizing_work)
 #define sysctl_kprobes_optimization (KP_STATE->sysctl_kprobes_optimization)
 
-/* include/linux/kprobes.h:304: kprobe_running() will just return the current_kprobe on this CPU */
+/* include/linux/kprobes.h: kprobe_running() will just return the current_kprobe on this CPU */
 static inline struct kprobe *kprobe_running(void)
 {
 	return __get_cpu_var(current_kprobe);
 }
 
-/* include/linux/kprobes.h:309: reset_current_kprobe() */
+/* include/linux/kprobes.h: reset_current_kprobe() */
 static inline void reset_current_kprobe(void)
 {
 	__get_cpu_var(current_kprobe) = NULL;
 }
 
-/* include/linux/kprobes.h:314: get_kprobe_ctlblk() */
+/* include/linux/kprobes.h: get_kprobe_ctlblk() */
 static inline struct kprobe_ctlblk *get_kprobe_ctlblk(void)
 {
 	return &__get_cpu_var(per_cpu__kprobe_ctlblk);

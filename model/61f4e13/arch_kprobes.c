@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * arch/x86/kernel/kprobes.c at 61f4e13ffd85 (x86_64, CONFIG_OPTPROBES, !CONFIG_PREEMPT),
- * ported to the kpsim shim.  Function names, order and logic are the kernel's.
+ * arch/x86/kernel/kprobes.c at the commit that names this folder (x86_64,
+ * CONFIG_OPTPROBES, !CONFIG_PREEMPT), ported to the kpsim shim.  Function names,
+ * order and logic are the kernel's.
  *
  * Included by port.c after kprobes.c, never compiled on its own: everything is static.
  *
@@ -29,7 +30,7 @@
  *    trampoline_handler) and the 32-bit variants; the return side of kretprobes is not
  *    modelled (see kprobes.c).
  */
-#include "model/6274de4^/state.h"
+#include "state.h"
 #include "model/kernel/insn.h"
 #include "model/kernel/ptrace.h"
 
@@ -198,7 +199,7 @@ static struct kretprobe_blackpoint *kp_kretprobe_blacklist(void)
 	return bl;
 }
 
-/* arch/x86/kernel/kprobes.c:110: __synthesize_relative_insn() */
+/* arch/x86/kernel/kprobes.c: __synthesize_relative_insn() */
 static void __synthesize_relative_insn(unsigned long from, unsigned long to, u8 op)
 {
 	u8 insn[RELATIVEJUMP_SIZE];
@@ -208,14 +209,14 @@ static void __synthesize_relative_insn(unsigned long from, unsigned long to, u8 
 	kp_slot_write(from, insn, sizeof(insn));
 }
 
-/* arch/x86/kernel/kprobes.c:123: synthesize_reljump() */
+/* arch/x86/kernel/kprobes.c: synthesize_reljump() */
 /* Insert a jump instruction at address 'from', which jumps to address 'to'. */
 static void synthesize_reljump(unsigned long from, unsigned long to)
 {
 	__synthesize_relative_insn(from, to, RELATIVEJUMP_OPCODE);
 }
 
-/* arch/x86/kernel/kprobes.c:131: skip_prefixes() */
+/* arch/x86/kernel/kprobes.c: skip_prefixes() */
 /* The legacy prefixes and the REX prefix of the instruction are skipped. */
 static const kprobe_opcode_t *skip_prefixes(const kprobe_opcode_t *insn)
 {
@@ -231,7 +232,7 @@ static const kprobe_opcode_t *skip_prefixes(const kprobe_opcode_t *insn)
 	return insn;
 }
 
-/* arch/x86/kernel/kprobes.c:151: can_boost() */
+/* arch/x86/kernel/kprobes.c: can_boost() */
 /*
  * Non-zero if the instruction at opcodes can run out of line followed by a jump back
  * (RIP-relative operands are fixed when the instruction is copied).
@@ -291,7 +292,7 @@ retry:
 	}
 }
 
-/* arch/x86/kernel/kprobes.c:208: recover_probed_instruction() */
+/* arch/x86/kernel/kprobes.c: recover_probed_instruction() */
 /*
  * The original instruction at addr, for analysis: only its first byte can have been
  * replaced (by the int3), and the probe saved that byte in opcode.  The copy in
@@ -310,7 +311,7 @@ static int recover_probed_instruction(kprobe_opcode_t *buf, unsigned long addr)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:234: can_probe() */
+/* arch/x86/kernel/kprobes.c: can_probe() */
 /* Check if paddr is at an instruction boundary */
 static int can_probe(unsigned long paddr)
 {
@@ -354,7 +355,7 @@ static int can_probe(unsigned long paddr)
 	return (addr == paddr);
 }
 
-/* arch/x86/kernel/kprobes.c:276: is_IF_modifier() */
+/* arch/x86/kernel/kprobes.c: is_IF_modifier() */
 /* Non-zero if the instruction modifies the interrupt flag. */
 static int is_IF_modifier(unsigned long insn_addr)
 {
@@ -377,7 +378,7 @@ static int is_IF_modifier(unsigned long insn_addr)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:299: __copy_instruction() */
+/* arch/x86/kernel/kprobes.c: __copy_instruction() */
 /*
  * Copy the instruction at src to dest; a %rip-relative displacement is adjusted so the
  * copy reaches the same target.  Returns the length copied, 0 on failure.
@@ -429,7 +430,7 @@ static int __copy_instruction(unsigned long dest, unsigned long src, int recover
 	return insn.length;
 }
 
-/* arch/x86/kernel/kprobes.c:347: arch_copy_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_copy_kprobe() */
 static void arch_copy_kprobe(struct kprobe *p)
 {
 	int len;
@@ -451,7 +452,7 @@ static void arch_copy_kprobe(struct kprobe *p)
 	p->opcode = kp_text_byte(p->addr);
 }
 
-/* arch/x86/kernel/kprobes.c:363: arch_prepare_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_prepare_kprobe() */
 static int arch_prepare_kprobe(struct kprobe *p)
 {
 	if (alternatives_text_reserved(p->addr, p->addr))
@@ -467,19 +468,19 @@ static int arch_prepare_kprobe(struct kprobe *p)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:378: arch_arm_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_arm_kprobe() */
 static void arch_arm_kprobe(struct kprobe *p)
 {
 	text_poke(p->addr, ((unsigned char[]){ BREAKPOINT_INSTRUCTION }), 1);
 }
 
-/* arch/x86/kernel/kprobes.c:383: arch_disarm_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_disarm_kprobe() */
 static void arch_disarm_kprobe(struct kprobe *p)
 {
 	text_poke(p->addr, &p->opcode, 1);
 }
 
-/* arch/x86/kernel/kprobes.c:388: arch_remove_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_remove_kprobe() */
 static void arch_remove_kprobe(struct kprobe *p)
 {
 	if (p->ainsn.insn) {
@@ -488,7 +489,7 @@ static void arch_remove_kprobe(struct kprobe *p)
 	}
 }
 
-/* arch/x86/kernel/kprobes.c:396: save_previous_kprobe() */
+/* arch/x86/kernel/kprobes.c: save_previous_kprobe() */
 static void save_previous_kprobe(struct kprobe_ctlblk *kcb)
 {
 	kcb->prev_kprobe.kp = kprobe_running();
@@ -497,7 +498,7 @@ static void save_previous_kprobe(struct kprobe_ctlblk *kcb)
 	kcb->prev_kprobe.saved_flags = kcb->kprobe_saved_flags;
 }
 
-/* arch/x86/kernel/kprobes.c:404: restore_previous_kprobe() */
+/* arch/x86/kernel/kprobes.c: restore_previous_kprobe() */
 static void restore_previous_kprobe(struct kprobe_ctlblk *kcb)
 {
 	__get_cpu_var(current_kprobe) = kcb->prev_kprobe.kp;
@@ -506,7 +507,7 @@ static void restore_previous_kprobe(struct kprobe_ctlblk *kcb)
 	kcb->kprobe_saved_flags = kcb->prev_kprobe.saved_flags;
 }
 
-/* arch/x86/kernel/kprobes.c:412: set_current_kprobe() */
+/* arch/x86/kernel/kprobes.c: set_current_kprobe() */
 static void set_current_kprobe(struct kprobe *p, struct pt_regs *regs,
 			       struct kprobe_ctlblk *kcb)
 {
@@ -517,18 +518,18 @@ static void set_current_kprobe(struct kprobe *p, struct pt_regs *regs,
 		kcb->kprobe_saved_flags &= ~X86_EFLAGS_IF;
 }
 
-/* arch/x86/kernel/kprobes.c:422: clear_btf() */
+/* arch/x86/kernel/kprobes.c: clear_btf() */
 /* Block stepping (TIF_BLOCKSTEP, DEBUGCTL.BTF) is not modelled: nothing to clear. */
 static void clear_btf(void)
 {
 }
 
-/* arch/x86/kernel/kprobes.c:432: restore_btf() */
+/* arch/x86/kernel/kprobes.c: restore_btf() */
 static void restore_btf(void)
 {
 }
 
-/* arch/x86/kernel/kprobes.c:442: arch_prepare_kretprobe() */
+/* arch/x86/kernel/kprobes.c: arch_prepare_kretprobe() */
 /*
  * The kernel saves the return address at the top of the stack in the instance and
  * replaces it with kretprobe_trampoline.  The model has no data stack and no
@@ -545,7 +546,7 @@ static void __maybe_unused arch_prepare_kretprobe(struct kretprobe_instance *ri,
 
 static int setup_detour_execution(struct kprobe *p, struct pt_regs *regs, int reenter);
 
-/* arch/x86/kernel/kprobes.c:461: setup_singlestep() */
+/* arch/x86/kernel/kprobes.c: setup_singlestep() */
 static void setup_singlestep(struct kprobe *p, struct pt_regs *regs,
 			     struct kprobe_ctlblk *kcb, int reenter)
 {
@@ -582,7 +583,7 @@ static void setup_singlestep(struct kprobe *p, struct pt_regs *regs,
 		regs->ip = p->ainsn.insn;
 }
 
-/* arch/x86/kernel/kprobes.c:504: reenter_kprobe() */
+/* arch/x86/kernel/kprobes.c: reenter_kprobe() */
 /*
  * A probe hit while within the handler of another: save the running probe's state and
  * single-step the new probe's instruction without calling any user handler.
@@ -615,7 +616,7 @@ static int reenter_kprobe(struct kprobe *p, struct pt_regs *regs,
 	return 1;
 }
 
-/* arch/x86/kernel/kprobes.c:537: kprobe_handler() */
+/* arch/x86/kernel/kprobes.c: kprobe_handler() */
 /*
  * Interrupts are disabled on entry as trap3 is an interrupt gate and they remain
  * disabled throughout this function.
@@ -675,7 +676,7 @@ static int kprobe_handler(struct pt_regs *regs)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:816: resume_execution() */
+/* arch/x86/kernel/kprobes.c: resume_execution() */
 /*
  * After single-stepping the copy at ainsn.insn of the instruction at addr, prepare the
  * return from the debug trap:
@@ -764,7 +765,7 @@ no_change:
 	restore_btf();
 }
 
-/* arch/x86/kernel/kprobes.c:897: post_kprobe_handler() */
+/* arch/x86/kernel/kprobes.c: post_kprobe_handler() */
 /*
  * Interrupts are disabled on entry as trap1 is an interrupt gate and they remain
  * disabled throughout this function.
@@ -804,7 +805,7 @@ out:
 	return 1;
 }
 
-/* arch/x86/kernel/kprobes.c:933: kprobe_fault_handler() */
+/* arch/x86/kernel/kprobes.c: kprobe_fault_handler() */
 static int kprobe_fault_handler(struct pt_regs *regs, int trapnr)
 {
 	struct kprobe *cur = kprobe_running();
@@ -849,7 +850,7 @@ static int kprobe_fault_handler(struct pt_regs *regs, int trapnr)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:996: kprobe_exceptions_notify() */
+/* arch/x86/kernel/kprobes.c: kprobe_exceptions_notify() */
 /* Wrapper routine for handling exceptions. */
 static int kprobe_exceptions_notify(struct notifier_block *self, unsigned long val,
 				    void *data)
@@ -889,7 +890,7 @@ static int kprobe_exceptions_notify(struct notifier_block *self, unsigned long v
 	return ret;
 }
 
-/* arch/x86/kernel/kprobes.c:1036: setjmp_pre_handler() */
+/* arch/x86/kernel/kprobes.c: setjmp_pre_handler() */
 /*
  * The kernel also saves MIN_STACK_SIZE(addr) bytes of the argument area above the stack
  * pointer (the handler may overwrite them, gcc's tail calls do); the emulated CPU has no
@@ -912,7 +913,7 @@ static int setjmp_pre_handler(struct kprobe *p, struct pt_regs *regs)
 
 static bool kp_int3_trap(struct pt_regs *regs);
 
-/* arch/x86/kernel/kprobes.c:1061: jprobe_return() */
+/* arch/x86/kernel/kprobes.c: jprobe_return() */
 /*
  * The kernel switches back to the stack saved at the jprobe hit (xchg %rbx,%rsp) and
  * executes an int3 that longjmp_break_handler() recognises by its address.  Here the
@@ -928,7 +929,7 @@ static bool jprobe_return(struct pt_regs *regs)
 	return kp_int3_trap(regs);
 }
 
-/* arch/x86/kernel/kprobes.c:1078: longjmp_break_handler() */
+/* arch/x86/kernel/kprobes.c: longjmp_break_handler() */
 static int longjmp_break_handler(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kprobe_ctlblk *kcb = get_kprobe_ctlblk();
@@ -952,14 +953,14 @@ static int longjmp_break_handler(struct kprobe *p, struct pt_regs *regs)
 
 /* CONFIG_OPTPROBES */
 
-/* arch/x86/kernel/kprobes.c:1111: synthesize_relcall() */
+/* arch/x86/kernel/kprobes.c: synthesize_relcall() */
 /* Insert a call instruction at address 'from', which calls address 'to'. */
 static void synthesize_relcall(unsigned long from, unsigned long to)
 {
 	__synthesize_relative_insn(from, to, RELATIVECALL_OPCODE);
 }
 
-/* arch/x86/kernel/kprobes.c:1117: synthesize_set_arg1() */
+/* arch/x86/kernel/kprobes.c: synthesize_set_arg1() */
 /* Insert a move instruction which sets the first argument (rdi) to val. */
 static void synthesize_set_arg1(unsigned long addr, unsigned long val)
 {
@@ -1075,16 +1076,12 @@ static struct optimized_kprobe *kp_optprobe_from_site(unsigned long site)
 		 site - TMPL_CALL_IDX, (unsigned long long)id);
 }
 
-/* arch/x86/kernel/kprobes.c:1182: optimized_callback() */
+/* arch/x86/kernel/kprobes.c: optimized_callback() */
 /* Optimized kprobe call back function: called from optinsn */
 static void optimized_callback(struct optimized_kprobe *op, struct pt_regs *regs)
 {
 	struct kprobe_ctlblk *kcb = get_kprobe_ctlblk();
 
-	/*
-	 * No disabled check here: disabling an optimized probe removes its jump before
-	 * disable_kprobe() returns, so a CPU reaches this only through a live probe.
-	 */
 	preempt_disable();
 	if (kprobe_running()) {
 		kprobes_inc_nmissed_count(&op->kp);
@@ -1118,7 +1115,7 @@ static void kp_optimized_callback_native(EmuMachine *m, EmuCpu *cpu, void *user)
 	optimized_callback(op, &regs);
 }
 
-/* arch/x86/kernel/kprobes.c:1209: copy_optimized_instructions() */
+/* arch/x86/kernel/kprobes.c: copy_optimized_instructions() */
 static int copy_optimized_instructions(unsigned long dest, unsigned long src)
 {
 	int len = 0, ret;
@@ -1138,7 +1135,7 @@ static int copy_optimized_instructions(unsigned long dest, unsigned long src)
 	return len;
 }
 
-/* arch/x86/kernel/kprobes.c:1229: insn_is_indirect_jump() */
+/* arch/x86/kernel/kprobes.c: insn_is_indirect_jump() */
 /* Check whether insn is indirect jump */
 static int insn_is_indirect_jump(struct insn *insn)
 {
@@ -1147,7 +1144,7 @@ static int insn_is_indirect_jump(struct insn *insn)
 		insn->opcode.bytes[0] == 0xea);	/* Segment based jump */
 }
 
-/* arch/x86/kernel/kprobes.c:1237: insn_jump_into_range() */
+/* arch/x86/kernel/kprobes.c: insn_jump_into_range() */
 /* Check whether insn jumps into specified address range */
 static int insn_jump_into_range(struct insn *insn, unsigned long start, int len)
 {
@@ -1175,7 +1172,7 @@ static int insn_jump_into_range(struct insn *insn, unsigned long start, int len)
 	return (start <= target && target <= start + len);
 }
 
-/* arch/x86/kernel/kprobes.c:1264: can_optimize() */
+/* arch/x86/kernel/kprobes.c: can_optimize() */
 /* Decode whole function to ensure any instructions don't jump into target */
 static int can_optimize(unsigned long paddr)
 {
@@ -1229,7 +1226,7 @@ static int can_optimize(unsigned long paddr)
 	return 1;
 }
 
-/* arch/x86/kernel/kprobes.c:1312: arch_check_optimized_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_check_optimized_kprobe() */
 /* Check optimized_kprobe can actually be optimized. */
 static int arch_check_optimized_kprobe(struct optimized_kprobe *op)
 {
@@ -1245,7 +1242,7 @@ static int arch_check_optimized_kprobe(struct optimized_kprobe *op)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:1327: arch_within_optimized_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_within_optimized_kprobe() */
 /* Check the addr is within the optimized instructions. */
 static int arch_within_optimized_kprobe(struct optimized_kprobe *op, unsigned long addr)
 {
@@ -1253,7 +1250,7 @@ static int arch_within_optimized_kprobe(struct optimized_kprobe *op, unsigned lo
 		op->kp.addr + op->optinsn.size > addr);
 }
 
-/* arch/x86/kernel/kprobes.c:1336: __arch_remove_optimized_kprobe() */
+/* arch/x86/kernel/kprobes.c: __arch_remove_optimized_kprobe() */
 /* Free optimized instruction slot */
 static void __arch_remove_optimized_kprobe(struct optimized_kprobe *op, int dirty)
 {
@@ -1264,13 +1261,13 @@ static void __arch_remove_optimized_kprobe(struct optimized_kprobe *op, int dirt
 	}
 }
 
-/* arch/x86/kernel/kprobes.c:1345: arch_remove_optimized_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_remove_optimized_kprobe() */
 static void arch_remove_optimized_kprobe(struct optimized_kprobe *op)
 {
 	__arch_remove_optimized_kprobe(op, 1);
 }
 
-/* arch/x86/kernel/kprobes.c:1354: arch_prepare_optimized_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_prepare_optimized_kprobe() */
 /*
  * Copy replacing target instructions
  * Target instructions MUST be relocatable (checked inside)
@@ -1324,7 +1321,7 @@ static int arch_prepare_optimized_kprobe(struct optimized_kprobe *op)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:1405: arch_optimize_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_optimize_kprobe() */
 /* Replace a breakpoint (int3) with a relative jump.  */
 static int arch_optimize_kprobe(struct optimized_kprobe *op)
 {
@@ -1347,7 +1344,7 @@ static int arch_optimize_kprobe(struct optimized_kprobe *op)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:1428: arch_unoptimize_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_unoptimize_kprobe() */
 /* Replace a relative jump with a breakpoint (int3).  */
 static void arch_unoptimize_kprobe(struct optimized_kprobe *op)
 {
@@ -1359,7 +1356,7 @@ static void arch_unoptimize_kprobe(struct optimized_kprobe *op)
 	text_poke_smp(op->kp.addr, buf, RELATIVEJUMP_SIZE);
 }
 
-/* arch/x86/kernel/kprobes.c:1438: setup_detour_execution() */
+/* arch/x86/kernel/kprobes.c: setup_detour_execution() */
 static int setup_detour_execution(struct kprobe *p, struct pt_regs *regs, int reenter)
 {
 	struct optimized_kprobe *op;
@@ -1409,7 +1406,7 @@ static bool kp_int3_trap(struct pt_regs *regs)
 	 */
 	jp = kcb->jprobe_entry;
 	kcb->jprobe_entry = NULL;
-	kp_user_pre_handler(container_of(jp, struct kp_probe_6274de4_parent, jp)->user);
+	kp_user_pre_handler(container_of(jp, struct kp_port_probe, jp)->user);
 	return jprobe_return(regs);
 }
 
@@ -1533,7 +1530,7 @@ static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 }
 
 
-/* arch/x86/kernel/kprobes.c:1458: arch_init_kprobes() */
+/* arch/x86/kernel/kprobes.c: arch_init_kprobes() */
 /*
  * The kernel has nothing to do here (the die notifier is registered by the generic
  * code).  The model installs what stands for the exception entry code: the int3 and
@@ -1554,7 +1551,7 @@ static int arch_init_kprobes(void)
 	return 0;
 }
 
-/* arch/x86/kernel/kprobes.c:1463: arch_trampoline_kprobe() */
+/* arch/x86/kernel/kprobes.c: arch_trampoline_kprobe() */
 static int arch_trampoline_kprobe(struct kprobe *p)
 {
 	return 0;

@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kernel/kprobes.c at 61f4e13ffd85 "kprobes: Separate kprobe optimizing code from
- * optimizer", the parent of 6274de4984a6, ported to the kpsim shim (model/kernel/), for
- * CONFIG_OPTPROBES, CONFIG_KRETPROBES, CONFIG_SYSCTL and CONFIG_DEBUG_FS on x86_64.
- * Function names, order and logic are the kernel's; the !CONFIG_OPTPROBES variants are
- * left out.  The reference above each function gives its line in that file.
- *
- * Unlike 6274de4, this version removes an installed jump synchronously wherever a probe
- * is disabled, unregistered, disarmed or unoptimized (text_poke_smp(), a stop_machine in
- * the caller's path); the optimizer only installs jumps.
+ * kernel/kprobes.c at the commit that names this folder, ported to the kpsim shim
+ * (model/kernel/), for CONFIG_OPTPROBES, CONFIG_KRETPROBES, CONFIG_SYSCTL and
+ * CONFIG_DEBUG_FS on x86_64.  Function names, order and logic are the kernel's; the
+ * !CONFIG_OPTPROBES variants are left out.
  *
  * Included by port.c, never compiled on its own: everything here is static.
  *
@@ -19,7 +14,7 @@
  * objects that no reader can reach yet (an aggregate before hlist_replace_rcu publishes
  * it) or any more (after the grace period of the unregister path) get none.
  */
-#include "model/6274de4^/state.h"
+#include "state.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -31,11 +26,11 @@ struct notifier_block;
 struct file;
 struct work_struct;
 
-/* kernel/kprobes.c:66: kprobe_lookup_name() (x86 has no function descriptors) */
+/* kernel/kprobes.c: kprobe_lookup_name() (x86 has no function descriptors) */
 #define kprobe_lookup_name(name, addr) \
 	addr = kallsyms_lookup_name(name)
 
-/* kernel/kprobes.c:96: kprobe_blacklist[] (the names; the ranges are in the state) */
+/* kernel/kprobes.c: kprobe_blacklist[] (the names; the ranges are in the state) */
 static const char *const kprobe_blacklist_names[KPROBE_BLACKLIST_SIZE] = {
 	"preempt_schedule",
 	"native_get_debugreg",
@@ -62,7 +57,7 @@ struct kprobe_insn_page {
 	(offsetof(struct kprobe_insn_page, slot_used) +	\
 	 (sizeof(char) * (slots)))
 
-/* kernel/kprobes.c:130: slots_per_page() */
+/* kernel/kprobes.c: slots_per_page() */
 static int slots_per_page(struct kprobe_insn_cache *c)
 {
 	return PAGE_SIZE/(c->insn_size * sizeof(kprobe_opcode_t));
@@ -76,7 +71,7 @@ enum kprobe_slot_state {
 
 static int collect_garbage_slots(struct kprobe_insn_cache *c);
 
-/* kernel/kprobes.c:153: __get_insn_slot() */
+/* kernel/kprobes.c: __get_insn_slot() */
 /* A free slot on an executable page; a new page when every page is full. */
 static unsigned long __get_insn_slot(struct kprobe_insn_cache *c)
 {
@@ -127,7 +122,7 @@ static unsigned long __get_insn_slot(struct kprobe_insn_cache *c)
 	return kip->insns;
 }
 
-/* kernel/kprobes.c:203: get_insn_slot() */
+/* kernel/kprobes.c: get_insn_slot() */
 static unsigned long get_insn_slot(void)
 {
 	unsigned long ret = 0;
@@ -139,7 +134,7 @@ static unsigned long get_insn_slot(void)
 	return ret;
 }
 
-/* kernel/kprobes.c:215: collect_one_slot() */
+/* kernel/kprobes.c: collect_one_slot() */
 /* Returns 1 when the page has no used slot left (so all its garbage is collected). */
 static int collect_one_slot(struct kprobe_insn_page *kip, int idx)
 {
@@ -162,7 +157,7 @@ static int collect_one_slot(struct kprobe_insn_page *kip, int idx)
 	return 0;
 }
 
-/* kernel/kprobes.c:236: collect_garbage_slots() */
+/* kernel/kprobes.c: collect_garbage_slots() */
 static int collect_garbage_slots(struct kprobe_insn_cache *c)
 {
 	struct kprobe_insn_page *kip, *next;
@@ -185,7 +180,7 @@ static int collect_garbage_slots(struct kprobe_insn_cache *c)
 	return 0;
 }
 
-/* kernel/kprobes.c:258: __free_insn_slot() */
+/* kernel/kprobes.c: __free_insn_slot() */
 static void __free_insn_slot(struct kprobe_insn_cache *c,
 			     unsigned long slot, int dirty)
 {
@@ -211,7 +206,7 @@ static void __free_insn_slot(struct kprobe_insn_cache *c,
 	WARN_ON(1);
 }
 
-/* kernel/kprobes.c:282: free_insn_slot() */
+/* kernel/kprobes.c: free_insn_slot() */
 static void free_insn_slot(unsigned long slot, int dirty)
 {
 	mutex_lock(&kprobe_insn_mutex);
@@ -219,7 +214,7 @@ static void free_insn_slot(unsigned long slot, int dirty)
 	mutex_unlock(&kprobe_insn_mutex);
 }
 
-/* kernel/kprobes.c:297: get_optinsn_slot() */
+/* kernel/kprobes.c: get_optinsn_slot() */
 /* A detour buffer for an optimized_kprobe. */
 static unsigned long get_optinsn_slot(void)
 {
@@ -232,7 +227,7 @@ static unsigned long get_optinsn_slot(void)
 	return ret;
 }
 
-/* kernel/kprobes.c:308: free_optinsn_slot() */
+/* kernel/kprobes.c: free_optinsn_slot() */
 static void free_optinsn_slot(unsigned long slot, int dirty)
 {
 	mutex_lock(&kprobe_optinsn_mutex);
@@ -240,20 +235,20 @@ static void free_optinsn_slot(unsigned long slot, int dirty)
 	mutex_unlock(&kprobe_optinsn_mutex);
 }
 
-/* kernel/kprobes.c:318: set_kprobe_instance() */
+/* kernel/kprobes.c: set_kprobe_instance() */
 /* Callers run with preemption disabled, so this CPU's slot is theirs. */
 static inline void set_kprobe_instance(struct kprobe *kp)
 {
 	__get_cpu_var(kprobe_instance) = kp;
 }
 
-/* kernel/kprobes.c:323: reset_kprobe_instance() */
+/* kernel/kprobes.c: reset_kprobe_instance() */
 static inline void reset_kprobe_instance(void)
 {
 	__get_cpu_var(kprobe_instance) = NULL;
 }
 
-/* kernel/kprobes.c:334: get_kprobe() */
+/* kernel/kprobes.c: get_kprobe() */
 /*
  * Called either under kprobe_mutex (registration paths) or with preemption disabled
  * (the arch handlers, as an RCU-sched reader).
@@ -275,14 +270,14 @@ static struct kprobe *get_kprobe(unsigned long addr)
 
 static int aggr_pre_handler(struct kprobe *p, struct pt_regs *regs);
 
-/* kernel/kprobes.c:352: kprobe_aggrprobe() */
+/* kernel/kprobes.c: kprobe_aggrprobe() */
 /* The aggregate's pre handler pointer is what marks it as one. */
 static inline int kprobe_aggrprobe(struct kprobe *p)
 {
 	return p->pre_handler == aggr_pre_handler;
 }
 
-/* kernel/kprobes.c:360: copy_kprobe() */
+/* kernel/kprobes.c: copy_kprobe() */
 /* Every probe at one address shares the aggregate's saved opcode and slot copy. */
 static inline void copy_kprobe(struct kprobe *ap, struct kprobe *p)
 {
@@ -290,7 +285,7 @@ static inline void copy_kprobe(struct kprobe *ap, struct kprobe *p)
 	memcpy(&p->ainsn, &ap->ainsn, sizeof(struct arch_specific_insn));
 }
 
-/* kernel/kprobes.c:374: opt_pre_handler() */
+/* kernel/kprobes.c: opt_pre_handler() */
 /*
  * The jump path's handler call: every enabled child's pre handler, return values
  * ignored (there is no single-step to skip).  Called from optimized_callback().
@@ -310,7 +305,7 @@ static void opt_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	}
 }
 
-/* kernel/kprobes.c:388: kprobe_optready() */
+/* kernel/kprobes.c: kprobe_optready() */
 /* An aggregate whose detour buffer was prepared. */
 static inline int kprobe_optready(struct kprobe *p)
 {
@@ -324,7 +319,7 @@ static inline int kprobe_optready(struct kprobe *p)
 	return 0;
 }
 
-/* kernel/kprobes.c:404: get_optimized_kprobe() */
+/* kernel/kprobes.c: get_optimized_kprobe() */
 /*
  * The optimized probe whose jump window covers addr.  Offset 0 is not looked at: a probe
  * there is the breakpoint case.  The scan stops at the nearest hashed probe below addr.
@@ -353,12 +348,8 @@ static void kprobe_optimizer(struct work_struct *work);
 #undef OPTIMIZE_DELAY
 #define OPTIMIZE_DELAY (kp_env_current()->optimize_delay ? kp_env_current()->optimize_delay : 5)
 
-/* kernel/kprobes.c:434: do_optimize_kprobes() */
-/*
- * Replace the breakpoints of the probes on optimizing_list with jumps.  The caller has
- * already checked that kprobes are armed and optimization is allowed; an empty list
- * still takes the locks.
- */
+/* kernel/kprobes.c: do_optimize_kprobes() */
+/* Replace the breakpoints of the probes on optimizing_list with jumps. */
 static void do_optimize_kprobes(void)
 {
 	struct optimized_kprobe *op, *tmp;
@@ -398,11 +389,7 @@ static void optimizer_run_end(void)
 	kp_snapshot_changed();
 }
 
-/* kernel/kprobes.c:461: kprobe_optimizer() */
-/*
- * Installs jumps only: removing them is never its job here (unoptimize_kprobe() does
- * that at once).  Globally disarmed or with optimization off it does nothing at all.
- */
+/* kernel/kprobes.c: kprobe_optimizer() */
 static void kprobe_optimizer(struct work_struct *work)
 {
 	optimizer_run_begin();
@@ -428,7 +415,7 @@ end:
 	optimizer_run_end();
 }
 
-/* kernel/kprobes.c:485: optimize_kprobe() */
+/* kernel/kprobes.c: optimize_kprobe() */
 /* Queue p for jump installation if it can be optimized. */
 static void optimize_kprobe(struct kprobe *p)
 {
@@ -460,7 +447,7 @@ static void optimize_kprobe(struct kprobe *p)
 		schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY);
 }
 
-/* kernel/kprobes.c:515: unoptimize_kprobe() */
+/* kernel/kprobes.c: unoptimize_kprobe() */
 /*
  * Dequeue p if its jump is not installed yet, else put the breakpoint back at once
  * (text_poke_smp(): a stop_machine in the caller's path).  Callers hold text_mutex.
@@ -483,11 +470,8 @@ static void unoptimize_kprobe(struct kprobe *p)
 	}
 }
 
-/* kernel/kprobes.c:532: kill_optimized_kprobe() */
-/*
- * The probed text is gone: drop the queueing and the detour buffer, not the text.  An
- * installed jump keeps its OPTIMIZED flag; only a queued probe loses it.
- */
+/* kernel/kprobes.c: kill_optimized_kprobe() */
+/* The probed text is gone: drop the queueing and the detour buffer, not the text. */
 static void kill_optimized_kprobe(struct kprobe *p)
 {
 	struct optimized_kprobe *op;
@@ -496,6 +480,7 @@ static void kill_optimized_kprobe(struct kprobe *p)
 	op = container_of(p, struct optimized_kprobe, kp);
 	if (!list_empty(&op->list)) {
 		list_del_init(&op->list);
+		/* only a queued probe loses OPTIMIZED: an installed jump keeps it */
 		KP_PUBLISH("kill_optimized_kprobe: clear OPTIMIZED");
 		op->kp.flags &= ~KPROBE_FLAG_OPTIMIZED;
 	}
@@ -503,7 +488,7 @@ static void kill_optimized_kprobe(struct kprobe *p)
 	arch_remove_optimized_kprobe(op);
 }
 
-/* kernel/kprobes.c:547: prepare_optimized_kprobe() */
+/* kernel/kprobes.c: prepare_optimized_kprobe() */
 static void prepare_optimized_kprobe(struct kprobe *p)
 {
 	struct optimized_kprobe *op;
@@ -512,7 +497,7 @@ static void prepare_optimized_kprobe(struct kprobe *p)
 	arch_prepare_optimized_kprobe(op);
 }
 
-/* kernel/kprobes.c:556: free_aggr_kprobe() */
+/* kernel/kprobes.c: free_aggr_kprobe() */
 /*
  * Frees the detour buffer and the optimized_kprobe; the single-step slot is not freed
  * here (__unregister_kprobe_bottom() frees it first).
@@ -526,7 +511,7 @@ static void free_aggr_kprobe(struct kprobe *p)
 	kfree(op);
 }
 
-/* kernel/kprobes.c:566: alloc_aggr_kprobe() */
+/* kernel/kprobes.c: alloc_aggr_kprobe() */
 /* Success of the preparation shows only as a non-zero optinsn.size. */
 static struct kprobe *alloc_aggr_kprobe(struct kprobe *p)
 {
@@ -545,7 +530,7 @@ static struct kprobe *alloc_aggr_kprobe(struct kprobe *p)
 
 static void init_aggr_kprobe(struct kprobe *ap, struct kprobe *p);
 
-/* kernel/kprobes.c:587: try_to_optimize_kprobe() */
+/* kernel/kprobes.c: try_to_optimize_kprobe() */
 /*
  * Wrap a freshly registered plain probe into an aggregate if its detour buffer can be
  * prepared, and queue that for optimization.
@@ -561,7 +546,7 @@ static void try_to_optimize_kprobe(struct kprobe *p)
 
 	op = container_of(ap, struct optimized_kprobe, kp);
 	if (!arch_prepared_optinsn(&op->optinsn)) {
-		/* not optimizable: p stays a plain kprobe (this free leaves p's slot alone) */
+		/* not optimizable: p stays a plain kprobe (its slot is p's, not freed) */
 		free_aggr_kprobe(ap);
 		return;
 	}
@@ -570,7 +555,7 @@ static void try_to_optimize_kprobe(struct kprobe *p)
 	optimize_kprobe(ap);
 }
 
-/* kernel/kprobes.c:609: optimize_all_kprobes() */
+/* kernel/kprobes.c: optimize_all_kprobes() */
 /* Called with kprobe_mutex held. */
 static void optimize_all_kprobes(void)
 {
@@ -592,11 +577,8 @@ static void optimize_all_kprobes(void)
 	printk(KERN_INFO "Kprobes globally optimized\n");
 }
 
-/* kernel/kprobes.c:631: unoptimize_all_kprobes() */
-/*
- * Called with kprobe_mutex held.  Every jump is removed here, one stop_machine each,
- * and the grace period at the end lets handlers already running on them finish.
- */
+/* kernel/kprobes.c: unoptimize_all_kprobes() */
+/* Called with kprobe_mutex held. */
 static void unoptimize_all_kprobes(void)
 {
 	struct hlist_head *head;
@@ -682,13 +664,13 @@ static int kp_isxdigit(char c)
 	return kp_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* lib/vsprintf.c:35: TOLOWER() */
+/* lib/vsprintf.c: TOLOWER() */
 static char kp_tolower(char c)
 {
 	return (char)(c | 0x20);
 }
 
-/* lib/string.c:342: skip_spaces() */
+/* lib/string.c: skip_spaces() */
 static char *skip_spaces(const char *str)
 {
 	while (kp_isspace(*str))
@@ -696,7 +678,7 @@ static char *skip_spaces(const char *str)
 	return (char *)str;
 }
 
-/* lib/vsprintf.c:37: simple_guess_base() */
+/* lib/vsprintf.c: simple_guess_base() */
 static unsigned int simple_guess_base(const char *cp)
 {
 	if (cp[0] == '0') {
@@ -709,7 +691,7 @@ static unsigned int simple_guess_base(const char *cp)
 	}
 }
 
-/* lib/vsprintf.c:87: simple_strtoul() (by way of simple_strtoull(); overflow wraps) */
+/* lib/vsprintf.c: simple_strtoul() (by way of simple_strtoull(); overflow wraps) */
 static unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base)
 {
 	unsigned long long result = 0;
@@ -736,7 +718,7 @@ static unsigned long simple_strtoul(const char *cp, char **endp, unsigned int ba
 	return result;
 }
 
-/* kernel/sysctl.c:2089: proc_skip_spaces() */
+/* kernel/sysctl.c: proc_skip_spaces() */
 static size_t proc_skip_spaces(char **buf)
 {
 	size_t ret;
@@ -747,7 +729,7 @@ static size_t proc_skip_spaces(char **buf)
 }
 
 #define TMPBUFLEN 22
-/* kernel/sysctl.c:2125: proc_get_long() */
+/* kernel/sysctl.c: proc_get_long() */
 /* One integer (optionally negative, base by prefix) followed by an allowed trailer. */
 static int proc_get_long(char **buf, size_t *size,
 			 unsigned long *val, bool *neg,
@@ -795,7 +777,7 @@ static int proc_get_long(char **buf, size_t *size,
 	return 0;
 }
 
-/* kernel/sysctl.c:2184: proc_put_long() */
+/* kernel/sysctl.c: proc_put_long() */
 static int proc_put_long(void __user **buf, size_t *size, unsigned long val,
 			 bool neg)
 {
@@ -814,7 +796,7 @@ static int proc_put_long(void __user **buf, size_t *size, unsigned long val,
 }
 #undef TMPBUFLEN
 
-/* kernel/sysctl.c:2202: proc_put_char() */
+/* kernel/sysctl.c: proc_put_char() */
 static int proc_put_char(void __user **buf, size_t *size, char c)
 {
 	if (*size) {
@@ -826,13 +808,13 @@ static int proc_put_char(void __user **buf, size_t *size, char c)
 	return 0;
 }
 
-/* kernel/sysctl.c:2386: struct do_proc_dointvec_minmax_conv_param */
+/* kernel/sysctl.c: struct do_proc_dointvec_minmax_conv_param */
 struct do_proc_dointvec_minmax_conv_param {
 	int *min;
 	int *max;
 };
 
-/* kernel/sysctl.c:2391: do_proc_dointvec_minmax_conv() */
+/* kernel/sysctl.c: do_proc_dointvec_minmax_conv() */
 /* An out-of-range write fails before the value is stored. */
 static int do_proc_dointvec_minmax_conv(bool *negp, unsigned long *lvalp,
 					int *valp,
@@ -861,7 +843,7 @@ static int do_proc_dointvec_minmax_conv(bool *negp, unsigned long *lvalp,
 
 static const char proc_wspace_sep[] = { ' ', '\t', '\n' };
 
-/* kernel/sysctl.c:2235: __do_proc_dointvec() */
+/* kernel/sysctl.c: __do_proc_dointvec() */
 /*
  * The kernel copies a write into a free page; here it is a stack buffer of the same
  * capacity (PAGE_SIZE - 1 bytes are used).
@@ -944,7 +926,7 @@ free:
 	return err;
 }
 
-/* kernel/sysctl.c:2431: proc_dointvec_minmax() */
+/* kernel/sysctl.c: proc_dointvec_minmax() */
 static int proc_dointvec_minmax(struct ctl_table *table, int write,
 				void __user *buffer, size_t *lenp, loff_t *ppos)
 {
@@ -956,7 +938,7 @@ static int proc_dointvec_minmax(struct ctl_table *table, int write,
 				  do_proc_dointvec_minmax_conv, &param);
 }
 
-/* kernel/kprobes.c:661: proc_kprobes_optimization_handler() */
+/* kernel/kprobes.c: proc_kprobes_optimization_handler() */
 /*
  * Reads and writes alike end in optimize_all_kprobes()/unoptimize_all_kprobes() by the
  * (possibly unchanged) value; both are no-ops when the state does not change.
@@ -980,16 +962,13 @@ static int proc_kprobes_optimization_handler(struct ctl_table *table, int write,
 	return ret;
 }
 
-/* kernel/kprobes.c:681: __arm_kprobe() */
+/* kernel/kprobes.c: __arm_kprobe() */
 /* Put the breakpoint in; called with text_mutex held. */
 static void __arm_kprobe(struct kprobe *p)
 {
 	struct kprobe *_p;
 
-	/*
-	 * A jump covering p's address must go first: fall back to its breakpoint.  The
-	 * OPTIMIZED flag decides, so this may remove an installed jump at once.
-	 */
+	/* a jump covering p's address must go first: fall back to its breakpoint */
 	_p = get_optimized_kprobe(p->addr);
 	if (unlikely(_p))
 		unoptimize_kprobe(_p);
@@ -998,7 +977,7 @@ static void __arm_kprobe(struct kprobe *p)
 	optimize_kprobe(p);	/* only queues it */
 }
 
-/* kernel/kprobes.c:694: __disarm_kprobe() */
+/* kernel/kprobes.c: __disarm_kprobe() */
 /* Take the breakpoint (and any jump) out at once; called with text_mutex held. */
 static void __disarm_kprobe(struct kprobe *p)
 {
@@ -1013,21 +992,19 @@ static void __disarm_kprobe(struct kprobe *p)
 		optimize_kprobe(_p);
 }
 
-/* kernel/kprobes.c:729: arm_kprobe() */
+/* kernel/kprobes.c: arm_kprobe() */
 static void arm_kprobe(struct kprobe *kp)
 {
 	/*
-	 * The kernel's reasoning: __arm_kprobe() patches with text_poke(), not
-	 * stop_machine(), so text_mutex alone cannot deadlock against hotplug and no
-	 * get_online_cpus() is taken.  Its unoptimize_kprobe() of a covering optimized
-	 * probe is a stop_machine all the same.
+	 * No get_online_cpus(): __arm_kprobe() patches with text_poke(), not
+	 * stop_machine(), except when it unoptimizes an optimized probe covering kp.
 	 */
 	mutex_lock(&text_mutex);
 	__arm_kprobe(kp);
 	mutex_unlock(&text_mutex);
 }
 
-/* kernel/kprobes.c:742: disarm_kprobe() */
+/* kernel/kprobes.c: disarm_kprobe() */
 static void disarm_kprobe(struct kprobe *kp)
 {
 	/* unoptimizing stops the machine: hotplug lock before text_mutex */
@@ -1038,7 +1015,7 @@ static void disarm_kprobe(struct kprobe *kp)
 	put_online_cpus();
 }
 
-/* kernel/kprobes.c:755: aggr_pre_handler() */
+/* kernel/kprobes.c: aggr_pre_handler() */
 /*
  * Every enabled child's pre handler, in list order; a non-zero return (a jprobe taking
  * over) ends the hit at once.
@@ -1059,7 +1036,7 @@ static int aggr_pre_handler(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* kernel/kprobes.c:770: aggr_post_handler() */
+/* kernel/kprobes.c: aggr_post_handler() */
 static void aggr_post_handler(struct kprobe *p, struct pt_regs *regs,
 			      unsigned long flags)
 {
@@ -1075,7 +1052,7 @@ static void aggr_post_handler(struct kprobe *p, struct pt_regs *regs,
 	}
 }
 
-/* kernel/kprobes.c:784: aggr_fault_handler() */
+/* kernel/kprobes.c: aggr_fault_handler() */
 /* A fault inside a child's handler goes to that child's fault handler only. */
 static int aggr_fault_handler(struct kprobe *p, struct pt_regs *regs,
 			      int trapnr)
@@ -1089,7 +1066,7 @@ static int aggr_fault_handler(struct kprobe *p, struct pt_regs *regs,
 	return 0;
 }
 
-/* kernel/kprobes.c:800: aggr_break_handler() */
+/* kernel/kprobes.c: aggr_break_handler() */
 static int aggr_break_handler(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kprobe *cur = __get_cpu_var(kprobe_instance);
@@ -1103,7 +1080,7 @@ static int aggr_break_handler(struct kprobe *p, struct pt_regs *regs)
 	return ret;
 }
 
-/* kernel/kprobes.c:814: kprobes_inc_nmissed_count() */
+/* kernel/kprobes.c: kprobes_inc_nmissed_count() */
 /* On an aggregate every child counts the miss, disabled ones included. */
 static void kprobes_inc_nmissed_count(struct kprobe *p)
 {
@@ -1123,7 +1100,7 @@ static void kprobes_inc_nmissed_count(struct kprobe *p)
  * enters kretprobe_inst_table (see pre_handler_kretprobe()).
  */
 
-/* kernel/kprobes.c:914: free_rp_inst() */
+/* kernel/kprobes.c: free_rp_inst() */
 static inline void free_rp_inst(struct kretprobe *rp)
 {
 	struct kretprobe_instance *ri;
@@ -1136,7 +1113,7 @@ static inline void free_rp_inst(struct kretprobe *rp)
 	}
 }
 
-/* kernel/kprobes.c:925: cleanup_rp_inst() */
+/* kernel/kprobes.c: cleanup_rp_inst() */
 /* Orphan rp's in-flight instances (the trampoline frees them), then free the pool. */
 static void cleanup_rp_inst(struct kretprobe *rp)
 {
@@ -1156,7 +1133,7 @@ static void cleanup_rp_inst(struct kretprobe *rp)
 	free_rp_inst(rp);
 }
 
-/* kernel/kprobes.c:949: add_new_kprobe() */
+/* kernel/kprobes.c: add_new_kprobe() */
 /*
  * Add p to the aggregate's children.  A second jprobe (break handler) at one address is
  * refused with -EEXIST, after the forced unoptimization was already done.
@@ -1194,7 +1171,7 @@ static int add_new_kprobe(struct kprobe *ap, struct kprobe *p)
 	return 0;
 }
 
-/* kernel/kprobes.c:979: init_aggr_kprobe() */
+/* kernel/kprobes.c: init_aggr_kprobe() */
 /*
  * Set up the aggregate ap from the plain probe p, make p its first child and let ap
  * take p's place in the hash.  ap is unreachable until the hlist_replace_rcu(), so only
@@ -1223,7 +1200,7 @@ static void init_aggr_kprobe(struct kprobe *ap, struct kprobe *p)
 	hlist_replace_rcu(&p->hlist, &ap->hlist);
 }
 
-/* kernel/kprobes.c:1005: register_aggr_kprobe() */
+/* kernel/kprobes.c: register_aggr_kprobe() */
 /* A second or later probe at an address that already has one. */
 static int register_aggr_kprobe(struct kprobe *orig_p, struct kprobe *p)
 {
@@ -1267,7 +1244,7 @@ static int register_aggr_kprobe(struct kprobe *orig_p, struct kprobe *p)
 	return add_new_kprobe(ap, p);
 }
 
-/* kernel/kprobes.c:1051: in_kprobes_functions() */
+/* kernel/kprobes.c: in_kprobes_functions() */
 static int in_kprobes_functions(unsigned long addr)
 {
 	struct kprobe_blackpoint *kb;
@@ -1286,7 +1263,7 @@ static int in_kprobes_functions(unsigned long addr)
 	return 0;
 }
 
-/* kernel/kprobes.c:1076: kprobe_addr() */
+/* kernel/kprobes.c: kprobe_addr() */
 /* symbol_name + offset, or addr + offset; giving both a symbol and an address fails. */
 static unsigned long kprobe_addr(struct kprobe *p)
 {
@@ -1302,7 +1279,7 @@ static unsigned long kprobe_addr(struct kprobe *p)
 	return addr + p->offset;
 }
 
-/* kernel/kprobes.c:1091: __get_valid_kprobe() */
+/* kernel/kprobes.c: __get_valid_kprobe() */
 /* The hashed probe p is or belongs to, or NULL if p is not registered. */
 static struct kprobe *__get_valid_kprobe(struct kprobe *p)
 {
@@ -1322,7 +1299,7 @@ valid:
 	return ap;
 }
 
-/* kernel/kprobes.c:1111: check_kprobe_rereg() */
+/* kernel/kprobes.c: check_kprobe_rereg() */
 static inline int check_kprobe_rereg(struct kprobe *p)
 {
 	int ret = 0;
@@ -1335,7 +1312,7 @@ static inline int check_kprobe_rereg(struct kprobe *p)
 	return ret;
 }
 
-/* kernel/kprobes.c:1123: register_kprobe() */
+/* kernel/kprobes.c: register_kprobe() */
 static int register_kprobe(struct kprobe *p)
 {
 	int ret = 0;
@@ -1426,7 +1403,7 @@ fail_with_jump_label:
 	return -EINVAL;
 }
 
-/* kernel/kprobes.c:1224: aggr_kprobe_disabled() */
+/* kernel/kprobes.c: aggr_kprobe_disabled() */
 /* True when no child is enabled (so also for an empty child list). */
 static int aggr_kprobe_disabled(struct kprobe *ap)
 {
@@ -1439,7 +1416,7 @@ static int aggr_kprobe_disabled(struct kprobe *ap)
 	return 1;
 }
 
-/* kernel/kprobes.c:1240: __disable_kprobe() */
+/* kernel/kprobes.c: __disable_kprobe() */
 /*
  * Disable p, and its aggregate once no child is left enabled; returns the hashed probe,
  * or NULL if p is not registered.  Called with kprobe_mutex held.
@@ -1468,7 +1445,7 @@ static struct kprobe *__disable_kprobe(struct kprobe *p)
 	return orig_p;
 }
 
-/* kernel/kprobes.c:1267: __unregister_kprobe_top() */
+/* kernel/kprobes.c: __unregister_kprobe_top() */
 /* The part of unregistration before the grace period; kprobe_mutex held. */
 static int __unregister_kprobe_top(struct kprobe *p)
 {
@@ -1521,7 +1498,7 @@ disarmed:
 	return 0;
 }
 
-/* kernel/kprobes.c:1320: __unregister_kprobe_bottom() */
+/* kernel/kprobes.c: __unregister_kprobe_bottom() */
 /*
  * After the grace period: tells the cases apart by p's list node as the top half left
  * it.  Nothing can reach p or its aggregate any more, so no decision points.
@@ -1543,7 +1520,7 @@ static void __unregister_kprobe_bottom(struct kprobe *p)
 	/* otherwise a child removed by the top half: nothing to do */
 }
 
-/* kernel/kprobes.c:1335: register_kprobes() */
+/* kernel/kprobes.c: register_kprobes() */
 /* On the first failure the probes registered so far are unregistered again. */
 static int register_kprobes(struct kprobe **kps, int num)
 {
@@ -1562,13 +1539,13 @@ static int register_kprobes(struct kprobe **kps, int num)
 	return ret;
 }
 
-/* kernel/kprobes.c:1353: unregister_kprobe() */
+/* kernel/kprobes.c: unregister_kprobe() */
 static void unregister_kprobe(struct kprobe *p)
 {
 	unregister_kprobes(&p, 1);
 }
 
-/* kernel/kprobes.c:1359: unregister_kprobes() */
+/* kernel/kprobes.c: unregister_kprobes() */
 /* A probe whose top half fails gets addr 0, which makes the bottom half skip it. */
 static void unregister_kprobes(struct kprobe **kps, int num)
 {
@@ -1593,13 +1570,13 @@ static void unregister_kprobes(struct kprobe **kps, int num)
  * arch_init_kprobes() installs the CPU hooks that stand for it.
  */
 
-/* kernel/kprobes.c:1383: arch_deref_entry_point() (the __weak default; x86 keeps it) */
+/* kernel/kprobes.c: arch_deref_entry_point() (the __weak default; x86 keeps it) */
 static unsigned long arch_deref_entry_point(unsigned long entry)
 {
 	return entry;
 }
 
-/* kernel/kprobes.c:1388: register_jprobes() */
+/* kernel/kprobes.c: register_jprobes() */
 static int register_jprobes(struct jprobe **jps, int num)
 {
 	struct jprobe *jp;
@@ -1630,19 +1607,19 @@ static int register_jprobes(struct jprobe **jps, int num)
 	return ret;
 }
 
-/* kernel/kprobes.c:1419: register_jprobe() */
+/* kernel/kprobes.c: register_jprobe() */
 static int register_jprobe(struct jprobe *jp)
 {
 	return register_jprobes(&jp, 1);
 }
 
-/* kernel/kprobes.c:1425: unregister_jprobe() */
+/* kernel/kprobes.c: unregister_jprobe() */
 static void unregister_jprobe(struct jprobe *jp)
 {
 	unregister_jprobes(&jp, 1);
 }
 
-/* kernel/kprobes.c:1431: unregister_jprobes() */
+/* kernel/kprobes.c: unregister_jprobes() */
 static void unregister_jprobes(struct jprobe **jps, int num)
 {
 	int i;
@@ -1662,7 +1639,7 @@ static void unregister_jprobes(struct jprobe **jps, int num)
 	}
 }
 
-/* kernel/kprobes.c:1456: pre_handler_kretprobe() */
+/* kernel/kprobes.c: pre_handler_kretprobe() */
 /*
  * The pre handler of every kretprobe.  Model reduction: the return side is not
  * modelled, so there is no arch_prepare_kretprobe() (no return-address hijack) and no
@@ -1695,7 +1672,7 @@ static int pre_handler_kretprobe(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* kernel/kprobes.c:1492: register_kretprobe() */
+/* kernel/kprobes.c: register_kretprobe() */
 static int register_kretprobe(struct kretprobe *rp)
 {
 	int ret = 0;
@@ -1742,7 +1719,7 @@ static int register_kretprobe(struct kretprobe *rp)
 	return ret;
 }
 
-/* kernel/kprobes.c:1545: register_kretprobes() */
+/* kernel/kprobes.c: register_kretprobes() */
 static int register_kretprobes(struct kretprobe **rps, int num)
 {
 	int ret = 0, i;
@@ -1760,13 +1737,13 @@ static int register_kretprobes(struct kretprobe **rps, int num)
 	return ret;
 }
 
-/* kernel/kprobes.c:1563: unregister_kretprobe() */
+/* kernel/kprobes.c: unregister_kretprobe() */
 static void unregister_kretprobe(struct kretprobe *rp)
 {
 	unregister_kretprobes(&rp, 1);
 }
 
-/* kernel/kprobes.c:1569: unregister_kretprobes() */
+/* kernel/kprobes.c: unregister_kretprobes() */
 static void unregister_kretprobes(struct kretprobe **rps, int num)
 {
 	int i;
@@ -1788,7 +1765,7 @@ static void unregister_kretprobes(struct kretprobe **rps, int num)
 	}
 }
 
-/* kernel/kprobes.c:1623: kill_kprobe() */
+/* kernel/kprobes.c: kill_kprobe() */
 /*
  * The probed text is about to be freed: mark the probe (and its children) gone and
  * release its slots.  It stays hashed and registered.
@@ -1817,7 +1794,7 @@ static void kill_kprobe(struct kprobe *p)
 	arch_remove_kprobe(p);
 }
 
-/* kernel/kprobes.c:1647: disable_kprobe() */
+/* kernel/kprobes.c: disable_kprobe() */
 static int disable_kprobe(struct kprobe *kp)
 {
 	int ret = 0;
@@ -1831,7 +1808,7 @@ static int disable_kprobe(struct kprobe *kp)
 	return ret;
 }
 
-/* kernel/kprobes.c:1663: enable_kprobe() */
+/* kernel/kprobes.c: enable_kprobe() */
 /* While kprobes are globally disarmed only a child's own flag changes. */
 static int enable_kprobe(struct kprobe *kp)
 {
@@ -1867,7 +1844,7 @@ out:
 	return ret;
 }
 
-/* kernel/kprobes.c:1696: dump_kprobe() */
+/* kernel/kprobes.c: dump_kprobe() */
 /* The kernel's %s prints "(null)" for a NULL string; the host's need not. */
 static void dump_kprobe(struct kprobe *kp)
 {
@@ -1876,7 +1853,7 @@ static void dump_kprobe(struct kprobe *kp)
 	       kp->symbol_name ? kp->symbol_name : "(null)", kp->addr, kp->offset);
 }
 
-/* kernel/kprobes.c:1704: kprobes_module_callback() */
+/* kernel/kprobes.c: kprobes_module_callback() */
 /*
  * GOING frees a module's core and init text, LIVE only its init text: kill the probes
  * there.  Their text is not touched (it is about to be freed).
@@ -1937,7 +1914,7 @@ static void kprobes_init_state(void)
 	INIT_DELAYED_WORK_NAMED(&optimizing_work, "optimizing_work", kprobe_optimizer);
 }
 
-/* kernel/kprobes.c:1747: init_kprobes() */
+/* kernel/kprobes.c: init_kprobes() */
 /*
  * The die notifier is the CPU hooks arch_init_kprobes() installs, and the module
  * notifier is the descriptor's module_notify, so neither is registered here.
@@ -2001,7 +1978,7 @@ static int init_kprobes(void)
  * the descriptor has no entry point for it.
  */
 
-/* kernel/kprobes.c:1913: arm_all_kprobes() */
+/* kernel/kprobes.c: arm_all_kprobes() */
 static void arm_all_kprobes(void)
 {
 	struct hlist_head *head;
@@ -2035,11 +2012,7 @@ already_enabled:
 	return;
 }
 
-/* kernel/kprobes.c:1944: disarm_all_kprobes() */
-/*
- * Every jump is removed here (a stop_machine each); the grace period at the end lets
- * handlers already running finish.
- */
+/* kernel/kprobes.c: disarm_all_kprobes() */
 static void disarm_all_kprobes(void)
 {
 	struct hlist_head *head;
@@ -2078,7 +2051,7 @@ already_disabled:
 	return;
 }
 
-/* fs/libfs.c:557: simple_read_from_buffer() */
+/* fs/libfs.c: simple_read_from_buffer() */
 static ssize_t simple_read_from_buffer(void __user *to, size_t count, loff_t *ppos,
 				       const void *from, size_t available)
 {
@@ -2099,7 +2072,7 @@ static ssize_t simple_read_from_buffer(void __user *to, size_t count, loff_t *pp
 	return count;
 }
 
-/* kernel/kprobes.c:1991: read_enabled_file_bool() */
+/* kernel/kprobes.c: read_enabled_file_bool() */
 static ssize_t read_enabled_file_bool(struct file *file,
 				      char __user *user_buf, size_t count, loff_t *ppos)
 {
@@ -2114,7 +2087,7 @@ static ssize_t read_enabled_file_bool(struct file *file,
 	return simple_read_from_buffer(user_buf, count, ppos, buf, 2);
 }
 
-/* kernel/kprobes.c:2005: write_enabled_file_bool() */
+/* kernel/kprobes.c: write_enabled_file_bool() */
 /*
  * Only the first character counts.  For count 0 the kernel switches on a byte it never
  * wrote; the model reads 0 there, which does nothing.
