@@ -3,7 +3,7 @@
  * The default emulated kernel image: text bytes, kallsyms and reservation tables.
  *
  * GENERATED FILE - do not edit.  Regenerate with:
- *	python3 tools/gen-image.py
+ *	python3 tools/scripts/gen-image.py
  * from the sources in arch_x86_emu/image/src (see docs/kernel-image.md).  Produced with
  *	gcc (Debian 12.2.0-14+deb12u1) 12.2.0
  *	GNU ld (GNU Binutils for Debian) 2.40

@@ -63,7 +63,7 @@ def test_usage_errors(kpsim):
 
 def test_seed_effect_doc_is_what_the_command_prints(kpsim_path, tmp_path):
     svg = tmp_path / "seed-effect.svg"
-    proc = subprocess.run([sys.executable, "tools/seed-effect.py", kpsim_path, str(svg)],
+    proc = subprocess.run([sys.executable, "tools/scripts/seed-effect.py", kpsim_path, str(svg)],
                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert proc.stdout == (ROOT / "docs/seed-effect.md").read_text()
     assert svg.read_text() == (ROOT / "docs/seed-effect.svg").read_text()

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""The dfs reduction (sleep sets and dynamic partial-order reduction) under every bound:
-the reduced search finds the same distinct final states and failure groups as the full
-one, on every file of tests/data/explore and on a few corpus scenarios."""
+"""The dfs reduction (sleep sets and dynamic partial-order reduction) at small bounds: the
+reduced search finds the same distinct final states and failure groups as the full one,
+on every file of tests/data/explore and on the reference scenario.  The larger bounds and
+the corpus scenarios are test_reduction_sweep.py, in the slow tier."""
 import os
 import re
 
@@ -11,9 +12,7 @@ DATA = os.path.join(os.path.dirname(__file__), "..", "data", "explore")
 ROOT = os.environ.get("KPSIM_SOURCE_ROOT",
                       os.path.join(os.path.dirname(__file__), "..", ".."))
 FILES = sorted(f for f in os.listdir(DATA) if f.endswith(".kps"))
-# optimize-call at bound 3 takes minutes unreduced; its bounds 0 to 2 are kept.
-SLOW = {("optimize-call.kps", 3)}
-CASES = [(f, k) for f in FILES for k in (0, 1, 2, 3) if (f, k) not in SLOW]
+CASES = [(f, k) for f in FILES for k in (0, 1)]
 
 
 def outcome(out):
@@ -37,33 +36,14 @@ def compare(kpsim, path, *args):
 
 
 @pytest.mark.parametrize("name,bound", CASES)
-def test_every_bound(kpsim, name, bound):
+def test_every_file_small_bounds(kpsim, name, bound):
     compare(kpsim, os.path.join(DATA, name), "--preemptions", str(bound))
 
 
-@pytest.mark.parametrize("bound", [0, 1, 2])
-def test_reference_scenario(kpsim, bound):
+@pytest.mark.parametrize("bound", [0, 1])
+def test_reference_scenario_small_bounds(kpsim, bound):
     path = os.path.join(ROOT, "scenarios", "bench", "ref-2cpu.kps")
-    f, r = compare(kpsim, path, "--preemptions", str(bound))
-    if bound == 2:
-        # The reduction is not switched off by the bound (141,066 unreduced).
-        assert r[2] * 2 <= f[2]
-
-
-# Corpus scenarios small enough to search unreduced: failure groups and expectations
-# (alloc-failures), stop_machine (disable-stops-machine), the sysctl and the optimizer.
-CORPUS = [
-    ("errors/alloc-failures.kps", (1, 2)),
-    ("parent/disable-stops-machine.kps", (1, 2)),
-    ("sysctl/off-races-optimizer.kps", (1, 2)),
-    ("optimizer/install-under-callers.kps", (1, 2)),
-    ("basic/concurrent-calls.kps", (1,)),
-]
-
-
-@pytest.mark.parametrize("name,bound", [(n, k) for n, ks in CORPUS for k in ks])
-def test_corpus_scenario(kpsim, name, bound):
-    compare(kpsim, os.path.join(ROOT, "scenarios", name), "--preemptions", str(bound))
+    compare(kpsim, path, "--preemptions", str(bound))
 
 
 def test_reference_scenario_jobs(kpsim):

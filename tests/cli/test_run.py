@@ -132,9 +132,11 @@ def test_coverage_matrix(kpsim, tmp_path):
     assert cell("optimized", "unused") == "20"
     assert cell("unused", "freeing") == "20"
     assert cell("freeing", "none") == "20"
-    assert cell("none", "int3") == "*"       # a transition of §6 this scenario lacks
-    assert cell("none", "gone") == "."       # not a transition of §6
-    assert re.search(r"transitions of spec §6 seen: \d+ of 28 \(v: one more", out)
+    assert cell("none", "int3") == "*"       # a transition of docs/states.md not seen here
+    assert cell("none", "gone") == "."       # not a transition of docs/states.md
+    assert re.search(r"^state-machine transitions seen: \d+ of 28 \(docs/states\.md; v: one "
+                     r"more, reachable only after a violation\)$", out, re.M), out
+    assert "(rows: from, columns: to; * = a transition of docs/states.md never seen):" in out
 
 
 def test_jobs_give_the_same_report(kpsim, tmp_path):
@@ -208,7 +210,7 @@ def test_unknown_model_option(kpsim, tmp_path):
 
 
 def test_coverage_names_the_parents_transitions(kpsim):
-    """Transitions §6 lacks but the parent has are named as the parent's, not as unknown."""
+    """Transitions docs/states.md lacks but the parent has are named as the parent's."""
     import os
     import pathlib
     root = pathlib.Path(os.environ.get("KPSIM_SOURCE_ROOT")
@@ -217,4 +219,16 @@ def test_coverage_names_the_parents_transitions(kpsim):
                 check=0).stdout
     assert re.search(r"^also seen, of 6274de4\^ \(the jump removed at once\): "
                      r"optimized -> disarmed \(\d+\)$", out, re.M), out
-    assert "not in spec §6" not in out
+    assert "not in docs/states.md" not in out
+
+
+def test_coverage_names_changes_outside_the_machine(kpsim):
+    """A change the state machine does not have is printed as such (docs/states.md)."""
+    import os
+    import pathlib
+    root = pathlib.Path(os.environ.get("KPSIM_SOURCE_ROOT")
+                        or pathlib.Path(__file__).resolve().parents[2])
+    out = kpsim("run", "--coverage", str(root / "scenarios/modules/reload-reuses-gone.kps"),
+                check=0).stdout
+    assert re.search(r"^also seen, not in docs/states\.md: gone -> optimizing \(\d+\)$",
+                     out, re.M), out

@@ -3,7 +3,7 @@
  * libFuzzer entry point for the scenario parser: any bytes must give a scenario or a
  * located error, never a crash, a leak or undefined behaviour.
  */
-#include "tools/scenario.h"
+#include "tools/scenario/scenario.h"
 
 #include <assert.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * vCPU executor benchmark.  Wall-clock time is read here (and only in benchmarks): the
  * figure is a property of the host, not of any simulated run.
  */
-#include "tools/bench_cpu.h"
+#include "tools/cli/bench_cpu.h"
 
 #include <assert.h>
 #include <stdint.h>

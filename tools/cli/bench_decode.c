@@ -3,7 +3,7 @@
  * Decoder throughput benchmark.  Wall-clock time is read here (and only in benchmarks):
  * the figure is a property of the host, not of any simulated run.
  */
-#include "tools/bench_decode.h"
+#include "tools/cli/bench_decode.h"
 
 #include <assert.h>
 #include <stddef.h>

@@ -7,10 +7,10 @@
 #include "sim/ctx.h"
 #include "sim/mutex.h"
 #include "sim/strategy.h"
-#include "tools/bench_cpu.h"
-#include "tools/bench_decode.h"
-#include "tools/commands.h"
-#include "tools/explore.h"
+#include "tools/cli/bench_cpu.h"
+#include "tools/cli/bench_decode.h"
+#include "tools/cli/commands.h"
+#include "tools/search/search.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -202,9 +202,24 @@ static void bench_reference(const char *dir)
 	bench_ref_dfs("ref2_dfs_p2_executions_noreduce", sc, 2, false);
 }
 
+/* What `kpsim bench --help` says after the options. */
+static const char bench_help[] =
+	"Prints one `name value unit` line per figure:\n"
+	"  switch_pair_ns      a task switch there and back\n"
+	"  decisions_per_s     two tasks on two vCPUs contending on a mutex, random\n"
+	"  tiny_exec_per_s     whole runs of a two-task scenario, context reused\n"
+	"  tiny_exec_ns_first_decile / _last_decile   the same, early and late\n"
+	"  decode_insn_per_s   x86 instructions decoded per second\n"
+	"  vcpu_steps_per_s    emulated instructions one vCPU executes per second\n"
+	"  ref2_random_exec_per_s   whole executions of scenarios/bench/ref-2cpu.kps,\n"
+	"                      random strategy, one job, checker on, tracing off\n"
+	"  ref2_dfs_p2_executions / _noreduce   dfs executions of ref-2cpu with a\n"
+	"                      preemption bound of 2, with and without reduction\n"
+	"                      (each stopped after 90 s, which the line then says)\n"
+	"Use a release build (meson setup -Dbuildtype=release) for real figures.\n";
+
 int kp_cmd_bench(int argc, char **argv)
 {
-	g_autoptr(GOptionContext) oc = g_option_context_new("- print speed figures");
 	g_autoptr(GError) err = NULL;
 	g_autofree char *dir = NULL;
 	gboolean only_ref = FALSE;
@@ -217,29 +232,10 @@ int kp_cmd_bench(int argc, char **argv)
 		{ NULL },
 	};
 
-	g_option_context_set_description(
-		oc, "Prints one `name value unit` line per figure:\n"
-		    "  switch_pair_ns      a task switch there and back\n"
-		    "  decisions_per_s     two tasks on two vCPUs contending on a mutex, random\n"
-		    "  tiny_exec_per_s     whole runs of a two-task scenario, context reused\n"
-		    "  tiny_exec_ns_first_decile / _last_decile   the same, early and late\n"
-		    "  decode_insn_per_s   x86 instructions decoded per second\n"
-		    "  vcpu_steps_per_s    emulated instructions one vCPU executes per second\n"
-		    "  ref2_random_exec_per_s   whole executions of scenarios/bench/ref-2cpu.kps,\n"
-		    "                      random strategy, one job, checker on, tracing off\n"
-		    "  ref2_dfs_p2_executions / _noreduce   dfs executions of ref-2cpu with a\n"
-		    "                      preemption bound of 2, with and without reduction\n"
-		    "                      (each stopped after 90 s, which the line then says)\n"
-		    "Use a release build (meson setup -Dbuildtype=release) for real figures.\n");
-	g_option_context_add_main_entries(oc, entries, NULL);
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-		fprintf(stderr, "kpsim bench: %s\n", err->message);
+	if (!kp_cli_parse("bench", "- print speed figures", bench_help, entries, &argc, &argv))
 		return KP_EXIT_USAGE;
-	}
-	if (argc > 1) {
-		fprintf(stderr, "kpsim bench: unexpected argument '%s'\n", argv[1]);
+	if (!kp_cli_no_arguments("bench", argc, argv))
 		return KP_EXIT_USAGE;
-	}
 	if (only_ref) {
 		bench_reference(dir ? dir : "scenarios/bench");
 		return KP_EXIT_PASS;

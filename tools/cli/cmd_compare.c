@@ -6,9 +6,10 @@
  * marked.  Text for people, JSON for tools, Markdown for documents.
  */
 #include "model/model.h"
+#include "model/ports.h"
 #include "sim/trace.h"
-#include "tools/commands.h"
-#include "tools/report.h"
+#include "tools/cli/commands.h"
+#include "tools/run/run.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -377,10 +378,20 @@ static void print_markdown(const Compare *c, const char *path, FILE *out)
 	}
 }
 
+/* What `kpsim compare --help` says after the options. */
+static const char compare_help[] =
+	"Runs one execution of FILE on each port (the first strategy's: the same\n"
+	"order of operations, whatever schedule the file embeds) and prints both side\n"
+	"by side: each operation's return value and what it cost the calling task,\n"
+	"each actor's costs (the scenario's tasks, the kernel's kworkers), how the\n"
+	"runs ended, and every probe's final flags, hits and text.\n"
+	"Costs: stop = stop_machine calls, gp = grace periods waited for, text =\n"
+	"kernel/module text bytes written, blk-jif / blk-step = jiffies / decisions\n"
+	"spent waiting.  Exit status: 0 compared (the verdicts are in the output),\n"
+	"2 bad usage or input.\n";
+
 int kp_cmd_compare(int argc, char **argv)
 {
-	g_autoptr(GOptionContext) oc =
-		g_option_context_new("FILE - run a scenario on two ports and compare");
 	g_autoptr(GError) err = NULL;
 	g_auto(GStrv) models = NULL;
 	g_autofree char *format = NULL;
@@ -398,21 +409,9 @@ int kp_cmd_compare(int argc, char **argv)
 	Compare c = { 0 };
 	int rc = KP_EXIT_PASS;
 
-	g_option_context_add_main_entries(oc, entries, NULL);
-	g_option_context_set_description(
-		oc, "Runs one execution of FILE on each port (the first strategy's: the same\n"
-		    "order of operations, whatever schedule the file embeds) and prints both side\n"
-		    "by side: each operation's return value and what it cost the calling task,\n"
-		    "each actor's costs (the scenario's tasks, the kernel's kworkers), how the\n"
-		    "runs ended, and every probe's final flags, hits and text.\n"
-		    "Costs: stop = stop_machine calls, gp = grace periods waited for, text =\n"
-		    "kernel/module text bytes written, blk-jif / blk-step = jiffies / decisions\n"
-		    "spent waiting.  Exit status: 0 compared (the verdicts are in the output),\n"
-		    "2 bad usage or input.\n");
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-		fprintf(stderr, "kpsim compare: %s\n", err->message);
+	if (!kp_cli_parse("compare", "FILE - run a scenario on two ports and compare",
+			  compare_help, entries, &argc, &argv))
 		return KP_EXIT_USAGE;
-	}
 	if (argc != 2) {
 		fprintf(stderr, "kpsim compare: give exactly one scenario file\n");
 		return KP_EXIT_USAGE;
@@ -437,12 +436,8 @@ int kp_cmd_compare(int argc, char **argv)
 		return KP_EXIT_USAGE;
 	}
 	for (int m = 0; m < 2; m++) {
-		c.model[m] = kp_find_model(names[m]);
-		if (!c.model[m]) {
-			fprintf(stderr, "kpsim compare: unknown model '%s' (see kpsim models)\n",
-				names[m]);
+		if (!kp_cli_model("compare", names[m], &c.model[m]))
 			return KP_EXIT_USAGE;
-		}
 	}
 	sc = kp_scenario_load(argv[1], &err);
 	if (!sc) {

@@ -7,17 +7,20 @@
 #include "sim/strategy.h"
 #include "sim/trace.h"
 #include "sim/violation.h"
-#include "tools/commands.h"
-#include "tools/demo_workload.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/demo_workload.h"
 
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
 
+/* What `kpsim demo --help` says after the options. */
+static const char demo_help[] =
+	"Prints the structured trace of one run, then its schedule; replaying the\n"
+	"schedule with --schedule reproduces the run exactly.\n";
+
 int kp_cmd_demo(int argc, char **argv)
 {
-	g_autoptr(GOptionContext) oc = g_option_context_new("- run the engine demo workload");
-	g_autoptr(GError) err = NULL;
 	g_autofree char *trace = NULL;
 	g_autofree char *schedule = NULL;
 	gint64 seed = -1;
@@ -38,18 +41,11 @@ int kp_cmd_demo(int argc, char **argv)
 	g_autofree char *sched_str = NULL;
 	int rc = KP_EXIT_PASS;
 
-	g_option_context_add_main_entries(oc, entries, NULL);
-	g_option_context_set_description(
-		oc, "Prints the structured trace of one run, then its schedule; replaying the\n"
-		    "schedule with --schedule reproduces the run exactly.\n");
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-		fprintf(stderr, "kpsim demo: %s\n", err->message);
+	if (!kp_cli_parse("demo", "- run the engine demo workload",
+			  demo_help, entries, &argc, &argv))
 		return KP_EXIT_USAGE;
-	}
-	if (argc > 1) {
-		fprintf(stderr, "kpsim demo: unexpected argument '%s'\n", argv[1]);
+	if (!kp_cli_no_arguments("demo", argc, argv))
 		return KP_EXIT_USAGE;
-	}
 	if (trace && strcmp(trace, "text") && strcmp(trace, "json") && strcmp(trace, "perfetto")) {
 		fprintf(stderr, "kpsim demo: unknown trace format '%s' (text, json, perfetto)\n",
 			trace);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `kpsim explore`: many executions of one scenario under an exploring strategy. */
-#include "tools/commands.h"
-#include "tools/explore.h"
+#include "model/ports.h"
+#include "tools/cli/commands.h"
+#include "tools/search/search.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -180,10 +181,16 @@ static void print_summary(const KpScenario *sc, const KpExploreConfig *cfg,
 		       r->executions);
 }
 
+/* What `kpsim explore --help` says after the options. */
+static const char explore_help[] =
+	"Prints a header line, a progress line on stderr when it is a terminal, and a\n"
+	"summary: executions, distinct final states, failures grouped by invariant and\n"
+	"location with the command that replays each, and the probe state transitions\n"
+	"seen.  Exit status: 0 every execution passed, 1 a failure, 2 bad input,\n"
+	"3 internal error, 4 the budget ended before a dfs exploration was complete.\n";
+
 int kp_cmd_explore(int argc, char **argv)
 {
-	g_autoptr(GOptionContext) oc =
-		g_option_context_new("FILE - explore the executions of a scenario");
 	g_autoptr(GError) err = NULL;
 	Options o = { .preemptions = -1, .runs = -1, .seed = -1, .depth = 0, .jobs = 1 };
 	g_autofree char *model_name = NULL;
@@ -215,32 +222,23 @@ int kp_cmd_explore(int argc, char **argv)
 	ProgressState ps = { 0 };
 	int rc;
 
-	g_option_context_add_main_entries(oc, entries, NULL);
-	g_option_context_set_description(
-		oc, "Prints a header line, a progress line on stderr when it is a terminal, and a\n"
-		    "summary: executions, distinct final states, failures grouped by invariant and\n"
-		    "location with the command that replays each, and the probe state transitions\n"
-		    "seen.  Exit status: 0 every execution passed, 1 a failure, 2 bad input,\n"
-		    "3 internal error, 4 the budget ended before a dfs exploration was complete.\n");
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-		fprintf(stderr, "kpsim explore: %s\n", err->message);
+	if (!kp_cli_parse("explore", "FILE - explore the executions of a scenario",
+			  explore_help, entries, &argc, &argv))
 		return KP_EXIT_USAGE;
-	}
 	if (argc != 2) {
 		fprintf(stderr, "kpsim explore: give exactly one scenario file\n");
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
 	}
-	if (o.jobs < 1 || o.jobs > 256 || o.preemptions < -1 || o.time < 0 || o.depth < 0 ||
-	    o.depth > 64 || o.runs == 0 || o.runs < -1 || o.seed < -1) {
-		fprintf(stderr, "kpsim explore: out of range: --jobs 1..256, --preemptions >= 0, "
-				"--runs >= 1, --seed >= 0, --time >= 0, --depth 1..64\n");
+	if (o.jobs < 1 || o.jobs > KP_CLI_MAX_JOBS || o.preemptions < -1 || o.time < 0 ||
+	    o.depth < 0 || o.depth > 64 || o.runs == 0 || o.runs < -1 || o.seed < -1) {
+		fprintf(stderr, "kpsim explore: out of range: --jobs 1..%d, --preemptions >= 0, "
+				"--runs >= 1, --seed >= 0, --time >= 0, --depth 1..64\n",
+			KP_CLI_MAX_JOBS);
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
 	}
-	if (model_name && !(model = kp_find_model(model_name))) {
-		fprintf(stderr, "kpsim explore: unknown model '%s' (kpsim models lists them)\n",
-			model_name);
+	if (!kp_cli_model("explore", model_name, &model)) {
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
 	}

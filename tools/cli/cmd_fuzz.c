@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `kpsim fuzz`: generated scenarios explored with a few schedules each (docs/fuzzing.md). */
-#include "tools/commands.h"
-#include "tools/fuzz.h"
-#include "tools/fuzz_gen.h"
+#include "model/ports.h"
+#include "tools/cli/commands.h"
+#include "tools/search/search.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -10,11 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* What `kpsim fuzz --help` says after the options. */
+static const char fuzz_help[] =
+	"Each run draws a scenario from (seed, run index) and explores it with K\n"
+	"schedules.  Failures are grouped by signature (violation id and reporting site);\n"
+	"the first of each is minimized and written to DIR as SIGNATURE.kps.  Rerunning\n"
+	"with the same DIR resumes the campaign.  Give --runs or --time.  Exit status:\n"
+	"0 no failure, 1 failures found, 2 bad usage, 3 internal error.\n";
+
 int kp_cmd_fuzz(int argc, char **argv)
 {
-	g_autoptr(GOptionContext) oc = g_option_context_new("- fuzz the model with generated "
-							    "scenarios");
-	g_autoptr(GError) err = NULL;
 	g_autofree char *model = NULL;
 	g_autofree char *out_dir = NULL;
 	g_autofree char *strategy = NULL;
@@ -46,21 +51,12 @@ int kp_cmd_fuzz(int argc, char **argv)
 	int rc;
 
 	command = g_strjoinv(" ", argv);
-	g_option_context_add_main_entries(oc, entries, NULL);
-	g_option_context_set_description(
-		oc, "Each run draws a scenario from (seed, run index) and explores it with K\n"
-		    "schedules.  Failures are grouped by signature (invariant id and location);\n"
-		    "the first of each is minimized and written to DIR as SIGNATURE.kps.  Rerunning\n"
-		    "with the same DIR resumes the campaign.  Give --runs or --time.  Exit status:\n"
-		    "0 no failure, 1 failures found, 2 bad usage, 3 internal error.\n");
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-		fprintf(stderr, "kpsim fuzz: %s\n", err->message);
+	if (!kp_cli_parse("fuzz", "- fuzz the model with generated "
+			  "scenarios",
+			  fuzz_help, entries, &argc, &argv))
 		return KP_EXIT_USAGE;
-	}
-	if (argc != 1) {
-		fprintf(stderr, "kpsim fuzz: unexpected argument '%s'\n", argv[1]);
+	if (!kp_cli_no_arguments("fuzz", argc, argv))
 		return KP_EXIT_USAGE;
-	}
 	if (show >= 0 && seed >= 0) {
 		KpFuzzCase c;
 
@@ -73,20 +69,18 @@ int kp_cmd_fuzz(int argc, char **argv)
 		fprintf(stderr, "kpsim fuzz: give --runs N or --time T\n");
 		return KP_EXIT_USAGE;
 	}
-	if (seed < 0 || runs == 0 || runs < -1 || time < 0 || jobs < 1 || jobs > 256 ||
-	    schedules < 1 || schedules > 1000000) {
+	if (seed < 0 || runs == 0 || runs < -1 || time < 0 || jobs < 1 ||
+	    jobs > KP_CLI_MAX_JOBS || schedules < 1 || schedules > 1000000) {
 		fprintf(stderr, "kpsim fuzz: out of range: --seed >= 0, --runs >= 1, --time >= 0, "
-				"--jobs 1..256, --schedules 1..1000000\n");
+				"--jobs 1..%d, --schedules 1..1000000\n", KP_CLI_MAX_JOBS);
 		return KP_EXIT_USAGE;
 	}
 	if (strategy && strcmp(strategy, "random") && strcmp(strategy, "pct")) {
 		fprintf(stderr, "kpsim fuzz: unknown strategy '%s' (random, pct)\n", strategy);
 		return KP_EXIT_USAGE;
 	}
-	if (model && !kp_find_model(model)) {
-		fprintf(stderr, "kpsim fuzz: unknown model '%s' (kpsim models)\n", model);
+	if (!kp_cli_model("fuzz", model, &(const KpModel *){ NULL }))
 		return KP_EXIT_USAGE;
-	}
 	cfg.model = model ? model : "6274de4";
 	cfg.seed = (uint64_t)seed;
 	cfg.runs = runs > 0 ? (uint64_t)runs : 0;
@@ -97,8 +91,6 @@ int kp_cmd_fuzz(int argc, char **argv)
 	cfg.strategy = strategy && !strcmp(strategy, "pct") ? KP_STRATEGY_PCT : KP_STRATEGY_RANDOM;
 	cfg.command = command;
 	cfg.progress = isatty(STDERR_FILENO);
-	cfg.crash_run = g_getenv("KPSIM_FUZZ_CRASH_RUN") ?
-		g_ascii_strtoull(g_getenv("KPSIM_FUZZ_CRASH_RUN"), NULL, 10) : UINT64_MAX;
 	printf("fuzz: model %s, seed %" PRIu64 ", ", cfg.model, cfg.seed);
 	if (runs > 0)
 		printf("runs %" PRIu64, cfg.runs);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `kpsim minimize`: a failing scenario made smaller, with its failing schedule embedded. */
-#include "tools/commands.h"
-#include "tools/minimize.h"
-#include "tools/write_file.h"
+#include "model/ports.h"
+#include "tools/cli/commands.h"
+#include "tools/search/search.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -16,22 +16,16 @@ static void print_size(GString *out, const KpScenarioSize *s)
 			       s->expects == 1 ? "" : "s");
 }
 
-/* Point the scenario at another port (--model). */
-static bool set_model(KpScenario *sc, const char *name)
-{
-	const struct KpModel *m = kp_find_model(name);
-
-	if (!m)
-		return false;
-	sc->script.model = (const KpModel *)m;
-	sc->model_name = g_string_chunk_insert_const(sc->strings, name);
-	return true;
-}
+/* What `kpsim minimize --help` says after the options. */
+static const char minimize_help[] =
+	"FILE must fail: its schedule, its explore directive or its first execution\n"
+	"ends with a violation or a failed expectation.  Operations, tasks, probes,\n"
+	"expectations and vCPUs are removed one at a time while it still fails with the\n"
+	"same signature (docs/fuzzing.md).  Exit status: 0 minimized, 1 FILE does not\n"
+	"fail, 2 bad input, 3 internal error.\n";
 
 int kp_cmd_minimize(int argc, char **argv)
 {
-	g_autoptr(GOptionContext) oc =
-		g_option_context_new("FILE - make a failing scenario smaller");
 	g_autoptr(GError) err = NULL;
 	g_autofree char *out_path = NULL;
 	g_autofree char *model = NULL;
@@ -44,32 +38,28 @@ int kp_cmd_minimize(int argc, char **argv)
 	};
 	g_autoptr(KpScenario) sc = NULL;
 	g_autoptr(GString) text = g_string_new(NULL);
+	const KpModel *port = NULL;
 	KpMinimizeResult r;
 	int rc = KP_EXIT_PASS;
 
-	g_option_context_add_main_entries(oc, entries, NULL);
-	g_option_context_set_description(
-		oc, "FILE must fail: its schedule, its explore directive or its first execution\n"
-		    "ends with a violation or a failed expectation.  Operations, tasks, probes,\n"
-		    "expectations and vCPUs are removed one at a time while it still fails with the\n"
-		    "same signature (docs/fuzzing.md).  Exit status: 0 minimized, 1 FILE does not\n"
-		    "fail, 2 bad input, 3 internal error.\n");
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-		fprintf(stderr, "kpsim minimize: %s\n", err->message);
+	if (!kp_cli_parse("minimize", "FILE - make a failing scenario smaller",
+			  minimize_help, entries, &argc, &argv))
 		return KP_EXIT_USAGE;
-	}
 	if (argc != 2) {
 		fprintf(stderr, "kpsim minimize: give exactly one scenario file\n");
 		return KP_EXIT_USAGE;
 	}
+	if (!kp_cli_model("minimize", model, &port))
+		return KP_EXIT_USAGE;
 	sc = kp_scenario_load(argv[1], &err);
 	if (!sc) {
 		fprintf(stderr, "%s\n", err->message);
 		return KP_EXIT_USAGE;
 	}
-	if (model && !set_model(sc, model)) {
-		fprintf(stderr, "kpsim minimize: unknown model '%s' (kpsim models)\n", model);
-		return KP_EXIT_USAGE;
+	/* Even a scenario marked `model X only`: the user asked for this port. */
+	if (port) {
+		sc->script.model = port;
+		sc->model_name = port->name;
 	}
 	kp_minimize(sc, NULL, NULL, &r);
 	switch (r.status) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `kpsim run` and `kpsim replay`. */
+#include "model/ports.h"
 #include "sim/schedule.h"
-#include "tools/commands.h"
-#include "tools/report.h"
-#include "tools/runner.h"
+#include "tools/cli/commands.h"
+#include "tools/search/search.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -123,7 +123,7 @@ static void run_job(Job *job)
 	if (job->sc && !kp_scenario_use_model(job->sc, job->model))
 		job->not_applicable = true;
 	else if (job->sc)
-		kp_runner_run(job->sc, &job->res);
+		kp_run_scenario(job->sc, &job->res);
 	job->seconds = now_s() - t0;
 	/* The costs of the failing execution, else of the scenario's first (or own) one. */
 	if (job->sc && !job->not_applicable && job->want_costs &&
@@ -240,9 +240,22 @@ static void job_clear(Job *job)
 	g_clear_error(&job->perr);
 }
 
+/* What `kpsim run --help` says after the options. */
+static const char run_help[] =
+	"Runs each scenario under its own explore directive (or its embedded schedule)\n"
+	"and judges it against its expectations.  Directories are searched for .kps\n"
+	"files.  With --model, a scenario whose header says `model X only` is not\n"
+	"run on another port: it is reported as N/A (TAP: SKIP) and counted apart.\n"
+	"Exit status: 0 all passed, 1 a scenario failed, 2 an input error,\n"
+	"3 an internal error, 4 an `explore dfs ... runs N` budget ended first.\n"
+	"\n"
+	"--costs columns, per operation (what it cost the task that called it) and\n"
+	"per actor (the scenario's tasks, the kernel's kworkers): stop = stop_machine\n"
+	"calls made, gp = grace periods waited for, text = kernel/module text bytes\n"
+	"written, blk-jif / blk-step = jiffies / scheduling decisions spent blocked.\n";
+
 int kp_cmd_run(int argc, char **argv)
 {
-	g_autoptr(GOptionContext) oc = g_option_context_new("FILE|DIR... - run scenarios");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *out_dir = NULL;
@@ -270,23 +283,8 @@ int kp_cmd_run(int argc, char **argv)
 	Report r = { 0 };
 	Job *all;
 
-	g_option_context_add_main_entries(oc, entries, NULL);
-	g_option_context_set_description(
-		oc, "Runs each scenario under its own explore directive (or its embedded schedule)\n"
-		    "and judges it against its expectations.  Directories are searched for .kps\n"
-		    "files.  With --model, a scenario whose header says `model X only` is not\n"
-		    "run on another port: it is reported as N/A (TAP: SKIP) and counted apart.\n"
-		    "Exit status: 0 all passed, 1 a scenario failed, 2 an input error,\n"
-		    "3 an internal error, 4 an `explore dfs ... runs N` budget ended first.\n"
-		    "\n"
-		    "--costs columns, per operation (what it cost the task that called it) and\n"
-		    "per actor (the scenario's tasks, the kernel's kworkers): stop = stop_machine\n"
-		    "calls made, gp = grace periods waited for, text = kernel/module text bytes\n"
-		    "written, blk-jif / blk-step = jiffies / scheduling decisions spent blocked.\n");
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-		fprintf(stderr, "kpsim run: %s\n", err->message);
+	if (!kp_cli_parse("run", "FILE|DIR... - run scenarios", run_help, entries, &argc, &argv))
 		return KP_EXIT_USAGE;
-	}
 	if (argc < 2) {
 		fprintf(stderr, "kpsim run: no scenario given (see kpsim run --help)\n");
 		return KP_EXIT_USAGE;
@@ -295,15 +293,12 @@ int kp_cmd_run(int argc, char **argv)
 		fprintf(stderr, "kpsim run: --costs prints tables, not TAP: use one or the other\n");
 		return KP_EXIT_USAGE;
 	}
-	if (jobs < 1 || jobs > 256) {
-		fprintf(stderr, "kpsim run: --jobs takes a number from 1 to 256\n");
+	if (jobs < 1 || jobs > KP_CLI_MAX_JOBS) {
+		fprintf(stderr, "kpsim run: --jobs takes a number from 1 to %d\n", KP_CLI_MAX_JOBS);
 		return KP_EXIT_USAGE;
 	}
-	if (model_name && !(r.model = kp_find_model(model_name))) {
-		fprintf(stderr, "kpsim run: unknown model '%s' (kpsim models lists them)\n",
-			model_name);
+	if (!kp_cli_model("run", model_name, &r.model))
 		return KP_EXIT_USAGE;
-	}
 	for (int i = 1; i < argc; i++)
 		if (!collect(argv[i], files)) {
 			fprintf(stderr, "kpsim run: %s: cannot read the directory\n", argv[i]);
@@ -407,11 +402,8 @@ int kp_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "kpsim replay: --until takes a step number\n");
 		return KP_EXIT_USAGE;
 	}
-	if (model_name && !(model = kp_find_model(model_name))) {
-		fprintf(stderr, "kpsim replay: unknown model '%s' (kpsim models lists them)\n",
-			model_name);
+	if (!kp_cli_model("replay", model_name, &model))
 		return KP_EXIT_USAGE;
-	}
 	if (schedule) {
 		size_t n, pos = 0;
 		g_autofree SimChoice *c = sim_schedule_decode(schedule, &n, &pos);

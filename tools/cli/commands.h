@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The kpsim subcommands.  Each returns the process exit status (see kpsim --help). */
-#ifndef KPSIM_TOOLS_COMMANDS_H
-#define KPSIM_TOOLS_COMMANDS_H
+/* The kpsim subcommands.  Each returns the process exit status (KP_EXIT_*, kpsim --help). */
+#ifndef KPSIM_TOOLS_CLI_COMMANDS_H
+#define KPSIM_TOOLS_CLI_COMMANDS_H
 
-enum {
-	KP_EXIT_PASS = 0,
-	KP_EXIT_FAIL = 1,	/* a violation or failed expectation */
-	KP_EXIT_USAGE = 2,	/* bad usage or bad input */
-	KP_EXIT_INTERNAL = 3,
-	KP_EXIT_BUDGET = 4,	/* the budget ended before the exploration did */
-};
+#include "tools/run/run.h"
+
+#include <glib.h>
+#include <stdbool.h>
 
 int kp_cmd_demo(int argc, char **argv);
 int kp_cmd_run(int argc, char **argv);
@@ -20,10 +17,26 @@ int kp_cmd_invariants(int argc, char **argv);
 int kp_cmd_models(int argc, char **argv);
 int kp_cmd_minimize(int argc, char **argv);
 int kp_cmd_fuzz(int argc, char **argv);
-
-/* The port named `name` ("6274de4"), or NULL. */
-struct KpModel;
-const struct KpModel *kp_find_model(const char *name);
 int kp_cmd_bench(int argc, char **argv);
+
+/* ---- shared by the subcommands (options.c) ---- */
+
+/* Worker processes or threads a command may be given with --jobs. */
+#define KP_CLI_MAX_JOBS 256
+
+/*
+ * Parse the options of `kpsim CMD`: `params` is the usage line after the command ("FILE -
+ * what it does"), `description` the --help text after the options (NULL: none).  On a bad
+ * option, prints `kpsim CMD: why` and returns false.
+ */
+bool kp_cli_parse(const char *cmd, const char *params, const char *description,
+		  const GOptionEntry *entries, int *argc, char ***argv);
+/* False, with `kpsim CMD: unexpected argument`, when arguments are left after the options. */
+bool kp_cli_no_arguments(const char *cmd, int argc, char **argv);
+/*
+ * Set *model to the port `name` names (kp_model_find); NULL leaves *model.  False, with
+ * the error printed, for a name no port has.
+ */
+bool kp_cli_model(const char *cmd, const char *name, const KpModel **model);
 
 #endif

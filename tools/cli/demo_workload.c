@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "tools/demo_workload.h"
+#include "tools/cli/demo_workload.h"
 
 #include "sim/alloc.h"
 #include "sim/hotplug.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* kpsim: the command-line entry point. */
-#include "tools/commands.h"
+#include "tools/cli/commands.h"
 
 #include <glib.h>
 #include <stdio.h>

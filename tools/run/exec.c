@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "tools/runner.h"
+#include "tools/run/run.h"
 
 #include "model/kernel/kernel.h"
 #include "sim/rcu.h"
@@ -7,8 +7,6 @@
 #include "sim/schedule.h"
 #include "sim/stop_machine.h"
 #include "sim/trace.h"
-#include "tools/commands.h"
-#include "tools/explore.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -224,161 +222,6 @@ static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, boo
 	return true;
 }
 
-/* `explore dfs` and `explore pct`: the explorer, in this process. */
-static void run_explored(const KpScenario *sc, KpRunResult *res)
-{
-	const KpExplore *x = &sc->explore;
-	KpExploreConfig cfg = {
-		.strategy = x->kind == KP_EXPLORE_DFS ? KP_STRATEGY_DFS : KP_STRATEGY_PCT,
-		.preemptions = x->preemptions, .reduce = !x->no_reduce, .runs = x->runs,
-		.seed = x->has_seed ? x->seed : 0, .depth = x->depth, .jobs = 1,
-	};
-	KpExploreResult r;
-
-	if (cfg.strategy == KP_STRATEGY_PCT)
-		cfg.pct_steps = MAX(kp_explore_first_steps(sc), 1);
-	kp_explore(sc, &cfg, &r);
-	res->executions = r.executions;
-	res->transitions = r.transitions;
-	if (r.input_error) {
-		res->verdict = KP_VERDICT_ERROR;
-		res->message = g_strdup(r.input_error);
-	} else if (r.internal_error) {
-		res->verdict = KP_VERDICT_INTERNAL;
-		res->message = g_strdup(r.internal_error);
-	} else if (r.failures->len) {
-		KpExploreFailure *f = r.failures->pdata[0];
-
-		/* The group found first in the search, as a single run would report it. */
-		for (unsigned i = 1; i < r.failures->len; i++)
-			if (((KpExploreFailure *)r.failures->pdata[i])->order < f->order)
-				f = r.failures->pdata[i];
-		res->verdict = KP_VERDICT_FAIL;
-		res->message = g_strdup(f->message);
-		res->schedule = g_strdup(f->schedule);
-	} else if (cfg.strategy == KP_STRATEGY_DFS && !r.complete) {
-		res->verdict = KP_VERDICT_INCOMPLETE;
-		res->message = g_strdup_printf("%s:%d: the runs budget ended before the dfs search "
-					       "was complete", sc->path, x->line);
-	}
-	kp_explore_result_clear(&r);
-}
-
-void kp_runner_run(const KpScenario *sc, KpRunResult *res)
-{
-	KpScript script = script_of(sc);
-	SimCtx *ctx = new_ctx(sc, false);
-	KpScriptRun run = { 0 };
-	bool *sometimes = g_new0(bool, sc->n_expects ? sc->n_expects : 1);
-	g_autoptr(GString) msg = g_string_new(NULL);
-	uint64_t runs = 1, seed0 = sc->explore.has_seed ? sc->explore.seed : 0;
-
-	memset(res, 0, sizeof(*res));
-	if (!sc->schedule &&
-	    (sc->explore.kind == KP_EXPLORE_DFS || sc->explore.kind == KP_EXPLORE_PCT)) {
-		run_explored(sc, res);
-		sim_ctx_free(ctx);
-		g_free(sometimes);
-		return;
-	}
-	if (!sc->schedule && sc->explore.kind == KP_EXPLORE_RANDOM)
-		runs = sc->explore.runs;
-	for (uint64_t i = 0; i < runs; i++) {
-		g_autoptr(GError) err = NULL;
-		SimStrategy *s;
-		SimEnd end;
-
-		if (sc->schedule)
-			s = sim_strategy_replay_new(sc->schedule, NULL);
-		else if (sc->explore.kind == KP_EXPLORE_RANDOM)
-			s = sim_strategy_random_new(seed0 + i);
-		else
-			s = sim_strategy_first_new();
-		end = kp_script_run(ctx, &script, s, &run, &err);
-		sim_strategy_free(s);
-		res->executions++;
-		if (run.env)
-			for (unsigned a = 0; a < KP_ST_COUNT; a++)
-				for (unsigned b = 0; b < KP_ST_COUNT; b++)
-					res->transitions.count[a][b] +=
-						run.world.transitions.count[a][b];
-		if (end == SIM_END_NONE) {
-			res->verdict = KP_VERDICT_ERROR;
-			res->message = g_strdup_printf("%s: %s", sc->path, err->message);
-			break;
-		}
-		if (end == SIM_END_DIVERGED) {
-			res->verdict = KP_VERDICT_ERROR;
-			res->message = g_strdup_printf("%s:%d: the schedule does not fit this scenario",
-						       sc->path, sc->schedule_line);
-			break;
-		}
-		if (!judge(sc, ctx, &run, sometimes, msg, NULL)) {
-			res->verdict = KP_VERDICT_FAIL;
-			res->message = g_strdup(msg->str);
-			res->schedule = sim_schedule_string(ctx);
-			res->has_seed = !sc->schedule && sc->explore.kind == KP_EXPLORE_RANDOM;
-			res->seed = seed0 + i;
-			break;
-		}
-	}
-	for (unsigned i = 0; res->verdict == KP_VERDICT_PASS && i < sc->n_expects; i++)
-		if (sc->expects[i].kind == KP_EXPECT_SOMETIMES && !sometimes[i]) {
-			res->verdict = KP_VERDICT_FAIL;
-			res->message = g_strdup_printf(
-				"%s:%d: expectation never held in %" PRIu64 " execution%s", sc->path,
-				sc->expects[i].line, res->executions, res->executions == 1 ? "" : "s");
-		}
-	kp_script_release(&run);
-	sim_ctx_free(ctx);
-	g_free(sometimes);
-}
-
-void kp_print_transitions(const KpTransitions *tr, FILE *out)
-{
-	unsigned missing = 0, expected = 0;
-
-	fprintf(out, "probe state transitions (rows: from, columns: to; * = a transition of "
-		     "spec §6 never seen):\n%-13s", "");
-	for (unsigned b = 0; b < KP_ST_COUNT; b++)
-		fprintf(out, " %12s", kp_state_name(b));
-	fprintf(out, "\n");
-	for (unsigned a = 0; a < KP_ST_COUNT; a++) {
-		fprintf(out, "%-13s", kp_state_name(a));
-		for (unsigned b = 0; b < KP_ST_COUNT; b++) {
-			bool want = kp_transition_expected(a, b);
-
-			if (tr->count[a][b])
-				fprintf(out, " %12llu", (unsigned long long)tr->count[a][b]);
-			else if (kp_transition_after_violation(a, b))
-				fprintf(out, " %12s", "v");
-			else
-				fprintf(out, " %12s", want ? "*" : (a == b ? "-" : "."));
-			expected += want;
-			missing += want && !tr->count[a][b];
-		}
-		fprintf(out, "\n");
-	}
-	fprintf(out, "transitions of spec §6 seen: %u of %u (v: one more, reachable only after a "
-		     "violation)\n", expected - missing, expected);
-	for (unsigned a = 0; a < KP_ST_COUNT; a++)
-		for (unsigned b = 0; b < KP_ST_COUNT; b++)
-			if (tr->count[a][b] && !kp_transition_expected(a, b) &&
-			    !kp_transition_after_violation(a, b) && a != b)
-				fprintf(out, "also seen, %s: %s -> %s (%llu)\n",
-					kp_transition_parent(a, b)
-						? "of 6274de4^ (the jump removed at once)"
-						: "not in spec §6",
-					kp_state_name(a), kp_state_name(b),
-					(unsigned long long)tr->count[a][b]);
-}
-
-void kp_run_result_clear(KpRunResult *res)
-{
-	g_free(res->message);
-	g_free(res->schedule);
-	memset(res, 0, sizeof(*res));
-}
 
 /* ---- one execution with the trace on ---- */
 

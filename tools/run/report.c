@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "tools/report.h"
+#include "tools/run/run.h"
 
 #include "sim/rcu.h"
 #include "sim/schedule.h"
 #include "sim/stop_machine.h"
-#include "tools/runner.h"
-#include "tools/scenario_print.h"
+#include "tools/scenario/scenario.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -189,4 +188,43 @@ void kp_exec_report_print_costs(const KpExecReport *r, FILE *out)
 		sim_costs_add(&all, &r->kernel_total);
 		print_cost_cells(&all, out);
 	}
+}
+
+void kp_print_transitions(const KpTransitions *tr, FILE *out)
+{
+	unsigned missing = 0, expected = 0;
+
+	fprintf(out, "probe state transitions (rows: from, columns: to; * = a transition of "
+		     "docs/states.md never seen):\n%-13s", "");
+	for (unsigned b = 0; b < KP_ST_COUNT; b++)
+		fprintf(out, " %12s", kp_state_name(b));
+	fprintf(out, "\n");
+	for (unsigned a = 0; a < KP_ST_COUNT; a++) {
+		fprintf(out, "%-13s", kp_state_name(a));
+		for (unsigned b = 0; b < KP_ST_COUNT; b++) {
+			bool want = kp_transition_expected(a, b);
+
+			if (tr->count[a][b])
+				fprintf(out, " %12llu", (unsigned long long)tr->count[a][b]);
+			else if (kp_transition_after_violation(a, b))
+				fprintf(out, " %12s", "v");
+			else
+				fprintf(out, " %12s", want ? "*" : (a == b ? "-" : "."));
+			expected += want;
+			missing += want && !tr->count[a][b];
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "state-machine transitions seen: %u of %u (docs/states.md; v: one more, "
+		     "reachable only after a violation)\n", expected - missing, expected);
+	for (unsigned a = 0; a < KP_ST_COUNT; a++)
+		for (unsigned b = 0; b < KP_ST_COUNT; b++)
+			if (tr->count[a][b] && !kp_transition_expected(a, b) &&
+			    !kp_transition_after_violation(a, b) && a != b)
+				fprintf(out, "also seen, %s: %s -> %s (%llu)\n",
+					kp_transition_parent(a, b)
+						? "of 6274de4^ (the jump removed at once)"
+						: "not in docs/states.md",
+					kp_state_name(a), kp_state_name(b),
+					(unsigned long long)tr->count[a][b]);
 }

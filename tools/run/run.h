@@ -1,40 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Running a parsed scenario: its executions under its explore directive (or its embedded
- * schedule), judged against its expectations.  The result says how the scenario did and,
- * for a failure, which execution failed and how to replay it.
+ * Running and judging one execution of a parsed scenario: the engine context set up for
+ * it, the execution under a strategy, the verdict against the scenario's expectations
+ * (with the failure's signature), the execution replayed with its trace on, and its
+ * report for people and tools (what each operation returned and cost its caller, what
+ * each actor cost, the final state of every probe and of the text under it).  Searching
+ * over many executions is tools/search/search.h.
  */
-#ifndef KPSIM_TOOLS_RUNNER_H
-#define KPSIM_TOOLS_RUNNER_H
+#ifndef KPSIM_TOOLS_RUN_RUN_H
+#define KPSIM_TOOLS_RUN_RUN_H
 
-#include "tools/scenario.h"
+#include "sim/costs.h"
+#include "tools/scenario/scenario.h"
 
+#include <glib.h>
 #include <stdio.h>
 
-typedef enum {
-	KP_VERDICT_PASS,
-	KP_VERDICT_FAIL,	/* a violation or an expectation failed */
-	KP_VERDICT_ERROR,	/* the scenario does not fit the image (input error) */
-	KP_VERDICT_INCOMPLETE,	/* passed so far, but an `explore dfs ... runs N` budget ended */
-	KP_VERDICT_INTERNAL,	/* the engine failed (an execution did not repeat) */
-} KpVerdict;
-
-typedef struct {
-	KpVerdict verdict;
-	uint64_t executions;
-	char *message;		/* why it failed, or the input error */
-	char *schedule;		/* the failing execution's schedule (S1:...) */
-	uint64_t seed;		/* its seed, when random */
-	bool has_seed;
-	KpTransitions transitions;	/* §6 state changes over all executions */
-} KpRunResult;
-
-/* Print the state-transition matrix and the §6 transitions never seen. */
-void kp_print_transitions(const KpTransitions *tr, FILE *out);
-
-/* Run every execution the scenario asks for. */
-void kp_runner_run(const KpScenario *sc, KpRunResult *res);
-void kp_run_result_clear(KpRunResult *res);
+/* kpsim's exit statuses (kpsim --help); the replay below returns one. */
+enum {
+	KP_EXIT_PASS = 0,
+	KP_EXIT_FAIL = 1,	/* a violation or failed expectation */
+	KP_EXIT_USAGE = 2,	/* bad usage or bad input */
+	KP_EXIT_INTERNAL = 3,
+	KP_EXIT_BUDGET = 4,	/* the budget ended before the exploration did */
+};
 
 typedef enum {
 	KP_TRACE_TEXT,
@@ -80,5 +69,61 @@ void kp_exec_add_transitions(const KpExec *x, KpTransitions *into);
  * the text regions' states and the bytes of every function a probe is placed in.
  */
 uint64_t kp_exec_state_hash(KpExec *x, bool pass, const char *key);
+
+/* Print the state-transition matrix and the transitions of docs/states.md never seen. */
+void kp_print_transitions(const KpTransitions *tr, FILE *out);
+
+/* ---- the report of one execution (`kpsim run --costs`, `kpsim compare`) ---- */
+
+#define KP_REPORT_TEXT 5	/* bytes of text shown per probe: what a jump covers */
+
+typedef struct {
+	const char *task;	/* the scenario's task name */
+	unsigned op;		/* index in its task */
+	int line;		/* scenario line */
+	char *what;		/* "register a b", as the scenario spells it */
+	long ret;		/* KP_NO_EXPECT when it never ran */
+	SimCosts costs;		/* what it cost its task */
+} KpOpReport;
+
+typedef struct {
+	char *name;		/* "t0", "kworker/1" */
+	bool scenario;		/* one of the scenario's tasks (else the kernel's) */
+	SimCosts costs;
+} KpActorReport;
+
+typedef struct {
+	const char *name;
+	unsigned long addr;	/* where it sits (0: its symbol is not in the image) */
+	unsigned flags;		/* struct kprobe flags at the end */
+	uint64_t hits, nmissed;
+	bool text_known;	/* the text at addr could be read (mapped, live) */
+	uint8_t text[KP_REPORT_TEXT];
+	bool text_original;
+} KpProbeReport;
+
+typedef struct {
+	const char *model;
+	SimEnd end;
+	char *verdict;		/* "pass", or "FAIL " and why */
+	char *schedule;
+	uint64_t steps, jiffies, stop_machines, grace_periods;
+	bool optimization, armed;
+	GArray *ops;		/* KpOpReport, task by task in scenario order */
+	GArray *actors;		/* KpActorReport, by task id */
+	GArray *probes;		/* KpProbeReport, in scenario order */
+	SimCosts scenario_total, kernel_total;
+} KpExecReport;
+
+/*
+ * Run one execution (the schedule given, else the scenario's own, else the first
+ * strategy's) and sum it up.  False with *error for input errors.
+ */
+bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *out,
+		    GError **error);
+void kp_exec_report_clear(KpExecReport *r);
+
+/* The costs table of `kpsim run --costs`. */
+void kp_exec_report_print_costs(const KpExecReport *r, FILE *out);
 
 #endif

@@ -6,10 +6,10 @@
  * consumes the rest.  Every function that reads input returns false once it has set the
  * error, so the parse stops at the first error in the file and reports where it is.
  */
-#include "tools/scenario.h"
+#include "tools/scenario/scenario.h"
 
 #include "model/invariants.h"
-#include "tools/commands.h"
+#include "model/ports.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -671,7 +671,7 @@ static bool st_model(Parser *p, const Tok *kw)
 
 	if (!t)
 		return false;
-	p->sc->script.model = kp_find_model(t->s);
+	p->sc->script.model = kp_model_find(t->s);
 	if (!p->sc->script.model)
 		return fail(p, t->col, "unknown model %s", shown(p, t));
 	p->sc->model_name = g_string_chunk_insert_const(p->sc->strings, t->s);
@@ -1615,7 +1615,7 @@ static bool finish(Parser *p)
 	if (!sc->script.n_tasks)
 		return fail_at(p, p->eof_line, p->eof_col, "no task");
 	if (!sc->script.model) {
-		sc->script.model = kp_find_model(DEFAULT_MODEL);
+		sc->script.model = kp_model_find(DEFAULT_MODEL);
 		if (!sc->script.model)
 			return fail_at(p, 1, 1, "unknown model '%s'", DEFAULT_MODEL);
 	}
@@ -1636,7 +1636,7 @@ bool kp_scenario_use_model(KpScenario *sc, const KpModel *model)
 {
 	if (!model)
 		return true;
-	if (sc->model_only && strcmp(sc->model_name, model->name))
+	if (sc->model_only && sc->script.model != model)
 		return false;
 	sc->script.model = model;
 	sc->model_name = model->name;

@@ -5,7 +5,7 @@
  * defaults, strings with escapes for every byte that is not printable ASCII, return
  * values as plain integers).
  */
-#include "tools/scenario_print.h"
+#include "tools/scenario/scenario.h"
 
 #include <inttypes.h>
 
@@ -264,11 +264,6 @@ static void print_with_schedule(const KpScenario *sc, const char *schedule, GStr
 		print_explore(out, &sc->explore);
 	if (schedule)
 		g_string_append_printf(out, "schedule %s\n", schedule);
-}
-
-void kp_scenario_print(const KpScenario *sc, GString *out)
-{
-	print_with_schedule(sc, sc->schedule, out);
 }
 
 char *kp_scenario_to_text(const KpScenario *sc)

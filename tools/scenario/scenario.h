@@ -6,8 +6,8 @@
  * replay).  Probe and call symbols stay names: the image they resolve in is known only
  * when the scenario runs.
  */
-#ifndef KPSIM_TOOLS_SCENARIO_H
-#define KPSIM_TOOLS_SCENARIO_H
+#ifndef KPSIM_TOOLS_SCENARIO_SCENARIO_H
+#define KPSIM_TOOLS_SCENARIO_SCENARIO_H
 
 #include "model/script.h"
 
@@ -180,5 +180,20 @@ void kp_scenario_free(KpScenario *sc);
 bool kp_scenario_use_model(KpScenario *sc, const KpModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KpScenario, kp_scenario_free)
+
+/*
+ * ---- printing ----
+ * A parsed scenario written back as scenario text.  Parsing what this prints gives the
+ * same scenario (the same header values, functions, probes, tasks, operations,
+ * expectations, explore directive and schedule; only line numbers and comments differ),
+ * which is what lets the minimizer and the fuzzer hand out readable files.
+ */
+
+/* The scenario's text, newly allocated: one statement a line, header values first. */
+char *kp_scenario_to_text(const KpScenario *sc);
+/* One operation as a task line says it ("register a b"), without indent or "-> RET". */
+void kp_scenario_print_operation(const KpScenario *sc, const KpOp *op, GString *out);
+/* The same with `schedule` (NULL: none) in place of the scenario's own. */
+char *kp_scenario_to_text_with_schedule(const KpScenario *sc, const char *schedule);
 
 #endif

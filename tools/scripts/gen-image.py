@@ -13,8 +13,8 @@ so every machine runs identical bytes.  Another compiler version may produce oth
 which is why --check (regenerate and compare) is a developer tool and not part of CI.
 
 Usage:
-    python3 tools/gen-image.py            # rewrite arch_x86_emu/image/default_image.c
-    python3 tools/gen-image.py --check    # exit 1 and print a diff if it would change
+    python3 tools/scripts/gen-image.py            # rewrite arch_x86_emu/image/default_image.c
+    python3 tools/scripts/gen-image.py --check    # exit 1 and print a diff if it would change
 """
 
 import argparse
@@ -25,10 +25,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SRC_DIR = ROOT / "arch_x86_emu" / "image" / "src"
 OUTPUT = ROOT / "arch_x86_emu" / "image" / "default_image.c"
-REGEN_COMMAND = "python3 tools/gen-image.py"
+REGEN_COMMAND = "python3 tools/scripts/gen-image.py"
 
 # Kernel-like code generation.  Jump tables are off (as retpoline-era kernels do) except in
 # the one file whose purpose is an indirect jump.  No red zone, no SSE: kernel code.

@@ -4,7 +4,7 @@
 scenarios of scenarios/compare/, with `kpsim compare`, and write docs/seed-effect.md
 (to stdout) and its plot (an SVG file).
 
-Usage: python3 tools/seed-effect.py KPSIM [SVG]
+Usage: python3 tools/scripts/seed-effect.py KPSIM [SVG]
   KPSIM  the kpsim binary (build/tools/kpsim)
   SVG    where to write the plot (default docs/seed-effect.svg)
 """
@@ -23,7 +23,7 @@ OPERATIONS = (
 )
 MODELS = ("6274de4^", "6274de4")
 SCENARIOS = "scenarios/compare"
-COMMAND = "python3 tools/seed-effect.py build/tools/kpsim > docs/seed-effect.md"
+COMMAND = "python3 tools/scripts/seed-effect.py build/tools/kpsim > docs/seed-effect.md"
 
 
 def measure(kpsim):
@@ -201,7 +201,7 @@ unoptimization "can avoid unexpected system slowdown coming from stop_machine()"
 jump removal leaves the caller of `disable_kprobe()`, `unregister_kprobes()` and the
 global switches, and the optimizer does it later.  Each row below is one scenario of
 `{SCENARIOS}/` (N optimized probes in N functions of a generated image; written by
-`tools/gen-compare.py`) run once on each port with `kpsim compare` (the first
+`tools/scripts/gen-compare.py`) run once on each port with `kpsim compare` (the first
 strategy's schedule).  "Caller" is the task that calls the operation (the costs of that
 call alone); "optimizer" is the kernel's kworkers over the whole run; "total" is the
 whole run, including the N jumps put in at the start.  These scenarios run without the

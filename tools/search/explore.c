@@ -10,12 +10,10 @@
  * The host clock is read here, between runs, for the progress line and the --time
  * budget; never inside a run.
  */
-#include "tools/explore.h"
-#include "tools/pipes.h"
-#include "tools/write_file.h"
+#include "tools/search/internal.h"
 
-#include "sim/explore.h"
 #include "sim/rng.h"
+#include "sim/strategy.h"
 
 #include <assert.h>
 #include <signal.h>
@@ -530,7 +528,7 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 	while (p.open) {
 		double t;
 
-		if (!kp_pipes_read(pipes, n, 250, parent_event, &p))
+		if (!kp_pipes_read(pipes, n, KP_PIPES_POLL_MS, parent_event, &p))
 			break;
 		t = now_s();
 		if (t - last >= 1.0) {

@@ -9,15 +9,13 @@
  *
  * The host clock is read between runs only (the --time budget and the progress line).
  */
-#include "tools/fuzz.h"
+
+#include "tools/search/internal.h"
+#include "tools/search/search_test.h"
 
 #include "sim/rng.h"
-#include "tools/fuzz_dir.h"
-#include "tools/fuzz_gen.h"
-#include "tools/minimize.h"
-#include "tools/pipes.h"
-#include "tools/write_file.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -50,7 +48,7 @@ static uint64_t run_seed(uint64_t seed, uint64_t index)
 	return sim_splitmix64(&x);
 }
 
-/* "violation ID (file:line)" -> is ID one of the model's own limits (model-...)? */
+/* "violation ID (SITE)" -> is ID one of the model's own limits (model-...)? */
 static bool is_model_limit(const char *key)
 {
 	return g_str_has_prefix(key, "violation model-");
@@ -95,7 +93,7 @@ static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
 	bool discarded = false, failed;
 	char idx[32], execs[32];
 
-	if (i == cfg->crash_run)
+	if (cfg->test_hooks && i == cfg->test_hooks->crash_run)
 		abort();
 	kp_fuzz_generate(cfg->seed, i, cfg->model, &c);
 	sc = kp_scenario_parse("generated", c.text, strlen(c.text), NULL);
@@ -394,7 +392,7 @@ static uint64_t run_chunk(Campaign *c, uint64_t lo, uint64_t hi, double deadline
 		ch.open++;
 	}
 	while (ch.open) {
-		if (!kp_pipes_read(pipes, n, 250, chunk_event, &ch))
+		if (!kp_pipes_read(pipes, n, KP_PIPES_POLL_MS, chunk_event, &ch))
 			break;
 		progress(c, false);
 	}
@@ -609,6 +607,8 @@ void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 	GHashTableIter it;
 	gpointer k;
 
+	/* A campaign's state line names random or pct; dfs is kpsim explore's. */
+	assert(cfg->strategy == KP_STRATEGY_RANDOM || cfg->strategy == KP_STRATEGY_PCT);
 	memset(res, 0, sizeof(*res));
 	res->signatures = g_ptr_array_new_with_free_func(g_free);
 	res->new_files = g_ptr_array_new_with_free_func(g_free);

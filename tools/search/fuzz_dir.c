@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "tools/fuzz_dir.h"
+/*
+ * A fuzzing campaign's output directory: the state file that says where each campaign
+ * configuration resumes, and the signatures of the findings already written.
+ */
+#include "tools/search/internal.h"
 
-#include "tools/write_file.h"
+#include "sim/strategy.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -43,6 +47,47 @@ bool kp_fuzz_state_write(const char *dir, const char *key, GPtrArray *others, ui
 	return kp_write_file(path, s->str, error);
 }
 
+/*
+ * Signatures once named the source line that reported a violation ("violation A5
+ * (check.c:64)").  A finding written then is replayed to learn its signature today, so a
+ * campaign resumed on an old directory does not write the same failure again under its
+ * new name.
+ */
+static bool is_line_signature(const char *key)
+{
+	const char *open = strrchr(key, '(');
+	const char *colon = open ? strchr(open, ':') : NULL;
+
+	if (!g_str_has_prefix(key, "violation ") || !colon || !g_str_has_suffix(key, ")"))
+		return false;
+	for (const char *p = colon + 1; *p != ')'; p++)
+		if (!g_ascii_isdigit(*p))
+			return false;
+	return colon > open + 1 && colon[1] != ')';
+}
+
+/* The signature the finding's embedded schedule fails with now; NULL if it passes. */
+static char *replayed_signature(const char *path, const char *text)
+{
+	g_autoptr(KpScenario) sc = kp_scenario_parse(path, text, strlen(text), NULL);
+	g_autoptr(GString) msg = g_string_new(NULL);
+	g_autoptr(GString) key = g_string_new(NULL);
+	char *out = NULL;
+	KpExec *x;
+	SimStrategy *s;
+	SimEnd end;
+
+	if (!sc || !sc->schedule || !(s = sim_strategy_replay_new(sc->schedule, NULL)))
+		return NULL;
+	x = kp_exec_new(sc);
+	end = kp_exec_run(x, s, NULL);
+	sim_strategy_free(s);
+	if (end != SIM_END_NONE && end != SIM_END_DIVERGED && !kp_exec_judge(x, msg, key))
+		out = g_strdup(key->str);
+	kp_exec_free(x);
+	return out;
+}
+
 void kp_fuzz_dir_findings(const char *dir, GHashTable *signatures, GHashTable *files)
 {
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
@@ -69,6 +114,14 @@ void kp_fuzz_dir_findings(const char *dir, GHashTable *signatures, GHashTable *f
 		sig += strlen(SIGNATURE_LINE);
 		end = strchr(sig, '\n');
 		key = g_strndup(sig, end ? (size_t)(end - sig) : strlen(sig));
+		if (is_line_signature(key)) {
+			char *now = replayed_signature(path, text);
+
+			if (now) {
+				g_free(key);
+				key = now;
+			}
+		}
 		if (g_hash_table_contains(signatures, key))
 			g_free(key);
 		else

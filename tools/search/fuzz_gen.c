@@ -6,12 +6,12 @@
  * function starts, points inside functions, points within a few bytes of another probe
  * (overlapping jump windows) and points in module text.
  */
-#include "tools/fuzz_gen.h"
+#include "tools/search/search.h"
 
 #include "arch_x86_emu/decode.h"
 #include "arch_x86_emu/image.h"
 #include "sim/rng.h"
-#include "tools/scenario.h"
+#include "tools/scenario/scenario.h"
 
 #include <stdio.h>
 #include <stdlib.h>

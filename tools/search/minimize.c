@@ -13,16 +13,15 @@
  * preemptions, the previous candidate's schedule, a fixed-seed random search, and last
  * the scenario's own explore directive (each with a small budget).
  *
- * Signatures: a violation is its invariant id and the source file:line that reported it;
- * a failed `expect` line is that line in the original file (candidates are renumbered
+ * Signatures: a violation is its id and the named site that reported it (never a source
+ * line); a failed `expect` line is that line in the original file (candidates are renumbered
  * back to it), so the removal of lines above it does not change the signature.
  */
-#include "tools/minimize.h"
+#include "tools/search/search.h"
 
 #include "sim/strategy.h"
-#include "tools/explore.h"
-#include "tools/runner.h"
-#include "tools/scenario_print.h"
+#include "tools/run/run.h"
+#include "tools/scenario/scenario.h"
 
 #include <string.h>
 
@@ -589,7 +588,7 @@ char *kp_signature_file_name(const char *key)
 	GString *out = g_string_new(NULL);
 	const char *s = key;
 
-	/* Drop the leading word: "violation" or "expectation". */
+	/* Drop the leading word "violation"; an expectation keeps its own. */
 	if (g_str_has_prefix(s, "violation "))
 		s += strlen("violation ");
 	for (; *s; s++) {

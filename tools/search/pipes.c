@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "tools/pipes.h"
+#include "tools/search/internal.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,14 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Exploring a scenario: many executions under one of the exploring strategies (dfs,
- * random, pct), possibly split over worker processes, merged into one result: counts,
- * distinct final states, failures grouped by invariant and location, transitions seen.
- * docs/explore.md describes the strategies, the split and the budget.
+ * Searching a scenario's executions, on top of tools/run/run.h:
+ * - exploring: many executions under one of the exploring strategies (dfs, random,
+ *   pct), possibly split over worker processes, merged into one result: counts,
+ *   distinct final states, failures grouped by signature, transitions seen
+ *   (docs/explore.md);
+ * - the verdict of `kpsim run`: every execution a scenario asks for (its schedule, its
+ *   explore directive, or the first execution), judged;
+ * - minimizing: a failing scenario made smaller while it fails the same way;
+ * - fuzzing: generated scenarios explored with a few schedules each, failures grouped by
+ *   signature, the first of each minimized and written to a findings directory that a
+ *   later campaign resumes (docs/fuzzing.md).
  */
-#ifndef KPSIM_TOOLS_EXPLORE_H
-#define KPSIM_TOOLS_EXPLORE_H
+#ifndef KPSIM_TOOLS_SEARCH_SEARCH_H
+#define KPSIM_TOOLS_SEARCH_SEARCH_H
 
-#include "tools/runner.h"
+#include "tools/run/run.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- exploring ---- */
 
 typedef enum {
 	KP_STRATEGY_DFS,
@@ -40,7 +55,7 @@ typedef struct {
 } KpExploreConfig;
 
 typedef struct {
-	char *key;		/* invariant id and location, or the expectation's line */
+	char *key;		/* the signature: violation id and site, or the expectation's line */
 	char *message;		/* of the representative execution */
 	char *schedule;		/* its schedule, NULL for a `sometimes` never seen */
 	uint64_t count;		/* failing executions in the group */
@@ -72,5 +87,155 @@ double kp_explore_estimate(const KpScenario *sc, int preemptions, uint64_t seed,
 
 void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResult *res);
 void kp_explore_result_clear(KpExploreResult *res);
+
+/* ---- the verdict of a scenario (`kpsim run`) ---- */
+
+typedef enum {
+	KP_VERDICT_PASS,
+	KP_VERDICT_FAIL,	/* a violation or an expectation failed */
+	KP_VERDICT_ERROR,	/* the scenario does not fit the image (input error) */
+	KP_VERDICT_INCOMPLETE,	/* passed so far, but an `explore dfs ... runs N` budget ended */
+	KP_VERDICT_INTERNAL,	/* the engine failed (an execution did not repeat) */
+} KpVerdict;
+
+typedef struct {
+	KpVerdict verdict;
+	uint64_t executions;
+	char *message;		/* why it failed, or the input error */
+	char *schedule;		/* the failing execution's schedule (S1:...) */
+	uint64_t seed;		/* its seed, when random */
+	bool has_seed;
+	KpTransitions transitions;	/* probe state changes over all executions */
+} KpRunResult;
+
+/* Run every execution the scenario asks for. */
+void kp_run_scenario(const KpScenario *sc, KpRunResult *res);
+void kp_run_result_clear(KpRunResult *res);
+
+/* ---- minimizing ---- */
+
+typedef enum {
+	KP_MINIMIZE_OK,		/* minimized (possibly nothing could be removed) */
+	KP_MINIMIZE_NO_FAILURE,	/* the scenario does not fail in any one execution */
+	KP_MINIMIZE_BAD_INPUT,	/* the scenario does not fit the image */
+	KP_MINIMIZE_INTERNAL,	/* the result did not replay the same way */
+} KpMinimizeStatus;
+
+/* The size of a scenario, as the minimizer counts it. */
+typedef struct {
+	unsigned ops, tasks, probes, cpus, expects;
+} KpScenarioSize;
+
+typedef struct {
+	KpMinimizeStatus status;
+	char *key;		/* the failure's signature: "violation ID (SITE)", ... */
+	char *schedule;		/* the minimized scenario's failing schedule */
+	char *text;		/* the minimized scenario, schedule embedded */
+	char *error;		/* why, for BAD_INPUT and INTERNAL */
+	KpScenarioSize before, after;
+	unsigned candidates;	/* candidate scenarios tried */
+	unsigned accepted;	/* of which failed the same way */
+} KpMinimizeResult;
+
+KpScenarioSize kp_scenario_size(const KpScenario *sc);
+
+/*
+ * Find a failing execution of `sc` the way `kpsim run` does (its schedule, else its
+ * explore directive, else the first execution).  Returns false when none fails; *key and
+ * *schedule are newly allocated.  *error is set (and false returned) for an input error.
+ */
+bool kp_minimize_find_failure(const KpScenario *sc, char **key, char **schedule,
+			      char **error);
+
+/*
+ * Minimize `sc`, which fails with signature `key` under `schedule` (both NULL: find them
+ * with kp_minimize_find_failure).
+ */
+void kp_minimize(const KpScenario *sc, const char *key, const char *schedule,
+		 KpMinimizeResult *res);
+void kp_minimize_result_clear(KpMinimizeResult *res);
+
+/* A signature as a file name: "violation A5 (checker)" -> "A5-checker". */
+char *kp_signature_file_name(const char *key);
+
+/* ---- the fuzzer's scenario generator ---- */
+
+typedef enum {
+	KP_FUZZ_REGISTER,
+	KP_FUZZ_REGISTER_BATCH,
+	KP_FUZZ_UNREGISTER,
+	KP_FUZZ_UNREGISTER_BATCH,
+	KP_FUZZ_ENABLE,
+	KP_FUZZ_DISABLE,
+	KP_FUZZ_SYSCTL,
+	KP_FUZZ_DEBUGFS,
+	KP_FUZZ_MODULE,
+	KP_FUZZ_CPU,
+	KP_FUZZ_CALL,
+	KP_FUZZ_IRQ,
+	KP_FUZZ_SLEEP,
+	KP_FUZZ_OP_COUNT,
+} KpFuzzOp;
+
+typedef struct {
+	unsigned cpus;		/* 1..4 */
+	unsigned probes;	/* 1..6 */
+	unsigned tasks;
+	unsigned optimize_delay;
+	unsigned weight[KP_FUZZ_OP_COUNT];	/* 0: the operation is not generated */
+	char *params;		/* the drawn parameters, one line */
+	char *text;		/* the scenario */
+} KpFuzzCase;
+
+/*
+ * Draw run `index` of campaign `seed`.  The text always parses (the generator checks it
+ * and aborts the process when it does not: that is a bug in the generator).
+ */
+void kp_fuzz_generate(uint64_t seed, uint64_t index, const char *model, KpFuzzCase *out);
+void kp_fuzz_case_clear(KpFuzzCase *c);
+
+/* ---- a fuzzing campaign ---- */
+
+typedef struct {
+	const char *model;
+	uint64_t seed;
+	uint64_t runs;		/* run indices [0, runs) in all; 0: until the time ends */
+	double time;		/* seconds, 0: none */
+	unsigned jobs;
+	const char *out_dir;	/* NULL: write nothing */
+	unsigned schedules;	/* executions explored per run */
+	KpStrategyKind strategy;	/* random or pct */
+	const char *command;	/* the command line, for the findings' headers */
+	bool progress;		/* a progress line on stderr */
+	/* NULL but in the fuzzer's own tests (tools/search/search_test.h). */
+	const struct KpFuzzTestHooks *test_hooks;
+} KpFuzzConfig;
+
+typedef struct {
+	uint64_t first_run, next_run;	/* this invocation did [first_run, next_run) */
+	uint64_t runs, executions, failures, discarded;	/* failures include crashes */
+	GPtrArray *signatures;	/* char *: every signature known, sorted */
+	GPtrArray *files;	/* char *: the file of each ("-" without an output directory) */
+	GPtrArray *new_files;	/* char *: files written by this invocation */
+	char *error;		/* internal error or bad output directory */
+	bool bad_dir;
+} KpFuzzResult;
+
+/* Run the campaign; reports failing runs and findings on `out` as they are merged. */
+void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res);
+void kp_fuzz_result_clear(KpFuzzResult *res);
+
+/* ---- result files ---- */
+
+/*
+ * Write `text` to `path`.  A regular file (or a new one) is written to a temporary file
+ * in the same directory and renamed over `path`, so a stopped writer leaves either the
+ * old file or the new one.  Anything else that exists (a device such as /dev/null, a
+ * pipe) is opened and written as it is: renaming over it would replace it.
+ */
+bool kp_write_file(const char *path, const char *text, GError **error);
+
+/* All n bytes to fd, through short writes and EINTR; false on an error (errno says). */
+bool kp_write_all(int fd, const void *p, size_t n);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "tools/write_file.h"
+#include "tools/search/search.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Kernel-style helpers for the sources of the default emulated kernel image.  These files are
- * compiled only by tools/gen-image.py (freestanding, never linked into kpsim); the
+ * compiled only by tools/scripts/gen-image.py (freestanding, never linked into kpsim); the
  * committed arch_x86_emu/image/default_image.c holds the resulting bytes.
  *
  * The special sections mirror what the x86 kernel of 2.6.38 emitted, in a simplified form
