@@ -309,4 +309,14 @@ static inline size_t mh_count_events(Mh *m, SimEventKind kind, const char *what,
 	return n;
 }
 
+/*
+ * A cmocka test for one row of a table of cases, named by the row: fn gets the row as
+ * its state.  One test per row, so that a failing row is named in the TAP output.
+ */
+static inline struct CMUnitTest mh_row_test(CMUnitTestFunction fn, const char *name,
+					    const void *row)
+{
+	return (struct CMUnitTest){ .name = name, .test_func = fn, .initial_state = (void *)row };
+}
+
 #endif

@@ -172,8 +172,8 @@ static void test_source_path(void **state)
 	(void)state;
 	assert_string_equal(sim_source_path("../model/6274de4/kprobes.c"),
 			    "model/6274de4/kprobes.c");
-	assert_string_equal(sim_source_path("../../a/main/model/6274de4^/kprobes.c"),
-			    "model/6274de4^/kprobes.c");
+	assert_string_equal(sim_source_path("../../a/main/model/61f4e13/kprobes.c"),
+			    "model/61f4e13/kprobes.c");
 	/* A directory above the checkout with one of our names does not win. */
 	assert_string_equal(sim_source_path("/x/tools/kpsim/sim/alloc.c"), "sim/alloc.c");
 	assert_string_equal(sim_source_path("alloc.c"), "alloc.c");

@@ -5,9 +5,8 @@
  * stay in their documented ranges.
  */
 #include "arch_x86_emu/image.h"
-#include "tools/fuzz_gen.h"
-#include "tools/scenario.h"
-#include "tools/scenario_print.h"
+#include "tools/search/search.h"
+#include "tools/scenario/scenario.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,9 +5,10 @@
  * docs/kernel-image.md.
  *
  * The outcome oracle below re-states the checks of register_kprobe(), can_probe(),
- * can_optimize() and copy_optimized_instructions() (spec §4.11, §5.2, §5.5) for a single
- * probe on unmodified text.  It exists to keep the image's documentation honest
- * independently of the model's port; it is not a second implementation to run scenarios on.
+ * can_optimize() and copy_optimized_instructions() (kernel/kprobes.c and
+ * arch/x86/kernel/kprobes.c at 6274de4984a6) for a single probe on unmodified text.  It
+ * exists to keep the image's documentation honest independently of the model's port; it
+ * is not a second implementation to run scenarios on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -407,7 +408,7 @@ static const char *const outcome_name[] = {
 _Static_assert(sizeof(outcome_name) / sizeof(outcome_name[0]) == OUT_OPTIMIZABLE + 1,
 	       "one name per outcome");
 
-/* The 0F xx opcodes twobyte_is_boostable marks, as listed in spec §5.2. */
+/* The 0F xx opcodes the twobyte_is_boostable bitmap of arch/x86/kernel/kprobes.c marks. */
 static bool twobyte_boostable(uint8_t op)
 {
 	static const uint8_t ranges[][2] = {
@@ -427,7 +428,8 @@ static bool twobyte_boostable(uint8_t op)
 	return false;
 }
 
-/* can_boost() of spec §5.2 on the bytes at p (without the exception-table test). */
+/* can_boost() of arch/x86/kernel/kprobes.c on the bytes at p (without the exception-table
+ * test). */
 static bool can_boost_bytes(const uint8_t *p)
 {
 	size_t i = 0;

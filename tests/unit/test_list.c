@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The list shim: node post-states equal the kernel's (spec §4.15, §9.3). */
+/* The list shim: node post-states equal the kernel's (include/linux/list.h, rculist.h), on
+ * which __unregister_kprobe_bottom() depends. */
 #include "model/kernel/list.h"
 
 #include <setjmp.h>

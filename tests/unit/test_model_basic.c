@@ -41,10 +41,11 @@ static size_t event_index(Mh *m, const char *what, int task, size_t from)
 }
 
 /*
- * The seed's point (spec §4.2, §3.4): disabling or unregistering an optimized probe
- * queues it for delayed unoptimization.  The caller returns without a stop_machine and
- * without waiting for a grace period; the optimizer later removes the jump (one
- * stop_machine, on its worker) and, for an unregistered probe, frees the aggregate.
+ * The seed's point (unoptimize_kprobe(), do_unoptimize_kprobes()): disabling or
+ * unregistering an optimized probe queues it for delayed unoptimization.  The caller
+ * returns without a stop_machine and without waiting for a grace period; the optimizer
+ * later removes the jump (one stop_machine, on its worker) and, for an unregistered
+ * probe, frees the aggregate.
  */
 static void test_delayed_unoptimization(void **state)
 {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The environment around the 6274de4 port and the API paths the other unit tests leave
- * alone: the module loader (spec §4.20), free_initmem, CPU hotplug, the sysctl
- * (proc_dointvec_minmax, §4.18) and the debugfs "enabled" file (§4.19), jprobe and
- * kretprobe (un)registration (§4.16), the slot caches' garbage collection (§4.22), the
+ * alone: the module loader (kprobes_module_callback()), free_initmem, CPU hotplug, the
+ * sysctl (proc_kprobes_optimization_handler(), proc_dointvec_minmax) and the debugfs
+ * "enabled" file (arm_all_kprobes(), disarm_all_kprobes()), jprobe and kretprobe
+ * (un)registration, the slot caches' garbage collection (collect_garbage_slots()), the
  * handlers a KpProbeSpec can ask for, and the script runner's own reporting.
  */
 #include "model_harness.h"
@@ -385,11 +386,12 @@ static void test_module_unload_busy_during_register(void **state)
 }
 
 /*
- * free_initmem frees the kernel's __init text and tells kprobes nothing (§4.20): a probe
- * there stays registered and not GONE (its int3 is in freed memory), the registration of
- * a new one fails (no longer kernel text), and a CPU calling the function executes freed
- * text.  The probe sits on f_init_table's ret, which cannot be optimized, so what is in
- * the freed text is its int3.
+ * free_initmem frees the kernel's __init text and tells kprobes nothing (no module
+ * notification reaches kprobes_module_callback()): a probe there stays registered and not
+ * GONE (its int3 is in freed memory), the registration of a new one fails (no longer
+ * kernel text), and a CPU calling the function executes freed text.  The probe sits on
+ * f_init_table's ret, which cannot be optimized, so what is in the freed text is its
+ * int3.
  */
 static void test_free_initmem(void **state)
 {
@@ -492,7 +494,7 @@ static void test_cpu_down_up(void **state)
 	mh_free(m);
 }
 
-/* ---- the sysctl debug.kprobes-optimization (§4.18) ---- */
+/* ---- the sysctl debug.kprobes-optimization (proc_kprobes_optimization_handler()) ---- */
 
 /*
  * proc_dointvec_minmax() on the 0..1 entry, one write after another, each followed by a
@@ -610,7 +612,7 @@ static void test_sysctl_optimize_all(void **state)
 	mh_free(m);
 }
 
-/* ---- the debugfs file kprobes/enabled (§4.19) ---- */
+/* ---- the debugfs file kprobes/enabled (write_enabled_file_bool()) ---- */
 
 /*
  * Only the first character counts: 1/y/Y arm, 0/n/N disarm, anything else does nothing;
@@ -668,7 +670,7 @@ static void test_debugfs_first_character(void **state)
  * optimizer's first run: a probe queued for optimization (OPTIMIZED, on optimizing_list)
  * is dequeued and disarmed, a disabled probe is left alone, an independent probe and an
  * aggregate with a post handler lose their int3s.  Arming puts the int3s back on the
- * enabled ones only, and does not optimize (§4.19: the flag is still set while
+ * enabled ones only, and does not optimize (arm_all_kprobes(): the flag is still set while
  * __arm_kprobe() runs), so the optimizable probe stays on its int3 afterwards, which the
  * checker reports at quiescence as P3 (a performance property of the kernel).
  */
@@ -746,7 +748,7 @@ static void test_arm_disarm_all(void **state)
 	mh_free(m);
 }
 
-/* ---- jprobes and kretprobes (§4.16) ---- */
+/* ---- jprobes and kretprobes ---- */
 
 /*
  * register_jprobe(s) / unregister_jprobe(s), enable/disable_jprobe: the same paths as
@@ -909,7 +911,7 @@ static void test_kretprobe_instances_exhausted(void **state)
 	mh_free(m);
 }
 
-/* ---- the slot caches (§4.22) ---- */
+/* ---- the slot caches (get_insn_slot(), free_insn_slot()) ---- */
 
 /* Slots of the last run's snapshot: detour (optinsn) or single-step, in a state. */
 static unsigned count_slots(const KpSnapshot *s, bool optinsn, KpSlotState state)
@@ -1004,7 +1006,7 @@ static void test_slot_garbage_collection(void **state)
 /*
  * Probes inside another probe's jump window.  Once a's jump is installed, no probe can
  * be registered at a+3: can_probe() decodes the current text, where the jump is one
- * 5-byte instruction, so a+3 is no instruction boundary (-EILSEQ, §5.2).  While a is
+ * 5-byte instruction, so a+3 is no instruction boundary (-EILSEQ).  While a is
  * only queued (OPTIMIZED, its int3 still in place), b at a+3 is accepted: __arm_kprobe(b)
  * finds a's window covering it (get_optimized_kprobe) and unoptimizes a, which just
  * dequeues it; a then stays on its int3 (b, enabled, sits in its window) while b gets a
@@ -1159,7 +1161,7 @@ static void test_second_probe_on_independent_probe(void **state)
 
 /*
  * What a KpProbeSpec's handlers change: a fault handler does not keep a probe off the
- * jump (optimize_kprobe() looks only at post and break handlers, §4.1), alone or in an
+ * jump (optimize_kprobe() looks only at post and break handlers), alone or in an
  * aggregate.  The emulated CPUs raise no faults (there is no DIE_GPF path), so
  * kprobe_fault_handler() and the user fault handler are never called; nor is a plain
  * kprobe's break handler, which only the int3 of a jprobe_return() with that probe

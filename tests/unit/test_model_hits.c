@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Hit semantics of the 6274de4 port (spec §7, §4.21, §5.3, §5.4) in each probe state:
+ * Hit semantics of the 6274de4 port (docs/states.md) in each probe state:
  * handler counts, nmissed and the path a hit took (the vCPU's "int3" trace events versus
  * the detour buffer's calls of the optimized_callback native).
  */
@@ -112,7 +112,7 @@ static void test_jump_path(void **state)
 }
 
 /*
- * A post handler keeps an aggregate off the jump (optimize_kprobe refuses it, §4.1):
+ * A post handler keeps an aggregate off the jump (optimize_kprobe() refuses it):
  * at an optimizable point, after the optimizer's run, hits still trap, and the post
  * handler runs after each single-step.
  */
@@ -158,9 +158,9 @@ static void test_post_handler_keeps_int3_path(void **state)
 
 #ifndef KP_TEST_PARENT	/* a jump that outlives disable_kprobe() is the seed's */
 /*
- * Disabling an optimized probe only queues the unoptimization (§4.2); until the
- * optimizer's next run the jump stays live, and optimized_callback returns at once for
- * the disabled probe (the seed's early return, §5.4): no handler, no nmissed.
+ * Disabling an optimized probe only queues the unoptimization (unoptimize_kprobe()); until
+ * the optimizer's next run the jump stays live, and optimized_callback returns at once for
+ * the disabled probe (the seed's early return): no handler, no nmissed.
  */
 static void test_disabled_probe_live_jump(void **state)
 {
@@ -216,7 +216,7 @@ static void test_disabled_child_on_jump_path(void **state)
 
 /*
  * aggr_pre_handler (int3 path): children in list order (newest first) until one returns
- * non-zero; the rest are skipped (§4.21).  kprobe_handler then neither single-steps nor
+ * non-zero; the rest are skipped.  kprobe_handler then neither single-steps nor
  * resets current_kprobe: the handler is expected to have redirected ip (the jprobe
  * protocol), so the CPU resumes after the int3.  The probe sits on a one-byte
  * instruction (f_traced+0xc, pop %rbp) so that the resume point is a boundary.
@@ -295,9 +295,10 @@ static void test_pre_ret_ignored_on_jump_path(void **state)
 
 /*
  * Reentry: a hit on a vCPU where a kprobe is already running calls no handler and adds
- * one to the nmissed of every child of the hit probe, disabled ones included (§4.21,
- * §5.3 reenter_kprobe with HIT_ACTIVE, §5.4).  A pre handler that returns non-zero leaves
- * its probe running on that vCPU (see above), so every later hit there is a reentry:
+ * one to the nmissed of every child of the hit probe, disabled ones included
+ * (kprobes_inc_nmissed_count(), from reenter_kprobe() with HIT_ACTIVE and from
+ * optimized_callback()).  A pre handler that returns non-zero leaves its probe running on
+ * that vCPU (see above), so every later hit there is a reentry:
  * through the int3 (b has a post handler) and through the jump (d and e are optimized).
  * The same functions called on the other vCPU are ordinary hits.
  */
@@ -352,11 +353,12 @@ static void test_reentry_counts_nmissed(void **state)
 }
 
 /*
- * The jprobe protocol (§4.21, §5.3): in an aggregate the jprobe is the last child; the
- * children before it run, then its setjmp_pre_handler returns 1, its entry runs, and
- * jprobe_return()'s int3 reaches longjmp_break_handler through the aggregate's break
- * handler, which restores the frame and single-steps the probed instruction.  Each call
- * is one hit for every child, and nothing stays running on the vCPU afterwards.
+ * The jprobe protocol (aggr_pre_handler(), kprobe_handler()): in an aggregate the jprobe
+ * is the last child; the children before it run, then its setjmp_pre_handler returns 1,
+ * its entry runs, and jprobe_return()'s int3 reaches longjmp_break_handler through the
+ * aggregate's break handler, which restores the frame and single-steps the probed
+ * instruction.  Each call is one hit for every child, and nothing stays running on the
+ * vCPU afterwards.
  */
 static void test_jprobe_protocol(void **state)
 {
@@ -433,9 +435,9 @@ static int region_kind(Mh *m, uint64_t ip)
  * clear, and inside optimized_callback), so the nested hit is an ordinary one: its pre
  * handler runs once, nothing is missed.
  *
- * An interrupt that arrives during optimized_callback itself (IRQs are on there, spec
- * §5.4), while the pre handler of `a` runs, finds `a` as the running kprobe: the nested
- * hit of `b` is counted as missed and calls no handler.
+ * An interrupt that arrives during optimized_callback itself (IRQs are on there,
+ * docs/states.md), while the pre handler of `a` runs, finds `a` as the running kprobe:
+ * the nested hit of `b` is counted as missed and calls no handler.
  */
 static void irq_nesting(bool optimized, int want_kind)
 {

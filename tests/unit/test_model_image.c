@@ -5,11 +5,12 @@
  * The oracle is docs/kernel-image.md (an analysis of the image's machine code that is
  * independent of the port) and, for the sweep, the text segment's original instruction
  * boundaries.  (a) Every point of the doc's "Probe points by outcome" table: what
- * register_kprobe() returns and whether the optimizer then installs a jump (spec §4.7,
- * §5.5) or the probe stays on its int3.  (b) Every byte of every function: -EINVAL in the
- * reserved ranges the doc lists (register_kprobe() step 3 and arch_prepare_kprobe()'s
- * alternatives test come before can_probe()), else -EILSEQ exactly at non-boundaries,
- * else 0 (spec §4.11, §5.2).
+ * register_kprobe() returns and whether the optimizer then installs a jump
+ * (try_to_optimize_kprobe(), can_optimize(), copy_optimized_instructions()) or the probe
+ * stays on its int3.  (b) Every byte of every function: -EINVAL in the reserved ranges the
+ * doc lists (register_kprobe()'s kernel-text, .kprobes.text, blacklist and reservation
+ * tests and arch_prepare_kprobe()'s alternatives test come before can_probe()), else
+ * -EILSEQ exactly at non-boundaries (can_probe()), else 0.
  */
 #include "model_harness.h"
 
@@ -206,7 +207,7 @@ static void check_point(SimCtx *ctx, const char *symbol, unsigned long offset, O
 		if (!e || (e->flags & KP_SNAP_OPTIMIZED) || now != CC)
 			fail_msg("%s+%#lx: expected an int3 only (entry %d, flags %#x, byte %02x)",
 				 symbol, offset, e != NULL, e ? e->flags : 0, now);
-		/* Not optimizable means no detour buffer is kept for it (spec §4.7). */
+		/* Not optimizable: try_to_optimize_kprobe() keeps no detour buffer for it. */
 		assert_false(e->optready);
 		assert_int_equal(e->detour, 0);
 		break;

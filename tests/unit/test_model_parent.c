@@ -10,7 +10,7 @@
 #include "model_harness.h"
 
 #include "arch_x86_emu/image.h"
-#include "model/check.h"
+#include "model/check_test.h"
 #include "model/env.h"
 #include "model/invariants.h"
 #include "model/transitions.h"
@@ -393,7 +393,7 @@ static void test_invariants_per_port(void **state)
 	assert_true(kp_invariant_applies(kp_invariant("S1"), "6274de4^"));
 	assert_true(kp_invariant_applies(kp_invariant("S1"), "6274de4"));
 	assert_false(kp_invariant_applies(kp_invariant("S5"), NULL));
-	/* the parent's own transitions, which the seed's state machine (spec §6) lacks */
+	/* the parent's own transitions, which the seed's state machine (docs/states.md) lacks */
 	assert_true(kp_transition_parent(KP_ST_OPTIMIZED, KP_ST_DISARMED));
 	assert_true(kp_transition_parent(KP_ST_OPTIMIZED, KP_ST_NONE));
 	assert_false(kp_transition_parent(KP_ST_OPTIMIZED, KP_ST_INT3));

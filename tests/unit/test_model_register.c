@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Registration through the 6274de4 descriptor: register_kprobe() and its error paths
- * (spec §4.11), aggregates (§4.8–§4.10), batches (§4.11, §4.16), jprobes and kretprobes
- * (§4.16), enable/disable (§4.12, §4.13).  First strategy unless noted: every task runs
- * as far as it can, and time advances only when nothing else can run.
+ * Registration through the 6274de4 descriptor: register_kprobe() and its error paths,
+ * aggregates (init_aggr_kprobe(), register_aggr_kprobe(), add_new_kprobe()), batches
+ * (register_kprobes(), unregister_kprobes()), jprobes and kretprobes, enable/disable
+ * (__disable_kprobe(), disable_kprobe(), enable_kprobe()).  First strategy unless noted:
+ * every task runs as far as it can, and time advances only when nothing else can run.
  */
 #include "model_harness.h"
 
@@ -137,7 +138,7 @@ static void test_reregistration(void **state)
 	mh_free(m);
 }
 
-/* register_kprobe() step 3: .kprobes.text and kprobes_blacklist[]. */
+/* register_kprobe()'s address tests: .kprobes.text and kprobes_blacklist[]. */
 static void test_kprobes_text_and_blacklist(void **state)
 {
 	(void)state;
@@ -179,8 +180,8 @@ static void test_not_boundary(void **state)
 
 /*
  * Modules: text of a loaded module may be probed, its init text only while it is COMING
- * (step 5); after the LIVE notification the init-text probe is GONE (§4.20).  After the
- * unload the module's symbols and text are gone.
+ * (register_kprobe()); after the LIVE notification the init-text probe is GONE
+ * (kill_kprobe()).  After the unload the module's symbols and text are gone.
  */
 static void test_module_text(void **state)
 {
@@ -295,7 +296,7 @@ static void test_aggregate_break_handler_at_tail(void **state)
 	assert_int_equal(e->children[2], (int)j);
 	assert_true(e->child_break[2]);
 	assert_true(e->break_handler);
-	/* A break handler forbids optimization (§4.1): still on the int3. */
+	/* A break handler forbids optimization (optimize_kprobe()): still on the int3. */
 	assert_false(e->flags & KP_SNAP_OPTIMIZED);
 	mh_text(m, "f_small", 0, &b, 1);
 	assert_int_equal(b, CC);
@@ -421,9 +422,9 @@ static void test_post_handler_forces_unoptimization(void **state)
 }
 
 /*
- * __unregister_kprobe_top() step 5: when the child that needed a post or break handler
- * leaves, the aggregate drops that handler (unless another child still has one) and is
- * queued for optimization again.
+ * __unregister_kprobe_top(), other children left: when the child that needed a post or
+ * break handler leaves, the aggregate drops that handler (unless another child still has
+ * one) and is queued for optimization again.
  */
 static void test_unregister_handler_child_reoptimizes(void **state)
 {
@@ -490,8 +491,8 @@ static void test_unregister_handler_child_reoptimizes(void **state)
  * aggregate leaves the aggregate hashed and unused, waiting on unoptimizing_list for the
  * optimizer (delayed unoptimization); a registration at that address in the meantime
  * gets -EBUSY.  This is the target commit's behaviour: v2.6.38 reuses the unused
- * aggregate instead and succeeds (spec §0.2).  Once the optimizer has freed it, the
- * address is free again.
+ * aggregate instead and succeeds (kernel commit 0490cd1f9d9 "kprobes: Reuse unused
+ * kprobe").  Once the optimizer has freed it, the address is free again.
  */
 static void test_busy_to_die(void **state)
 {
@@ -616,7 +617,7 @@ static void test_unregister_never_registered(void **state)
 	mh_free(m);
 }
 
-/* ---- jprobes and kretprobes (§4.16) ---- */
+/* ---- jprobes and kretprobes ---- */
 
 /* register_jprobes(): the entry must be a function start (kallsyms offset 0). */
 static void test_jprobe_not_function_start(void **state)
@@ -681,7 +682,7 @@ static void test_kretprobe_errors(void **state)
 			 -EILSEQ);
 }
 
-/* ---- enable / disable (§4.12, §4.13) ---- */
+/* ---- enable / disable ---- */
 
 static void test_enable_disable(void **state)
 {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The x86 side of the 6274de4 port on the int3 path (spec §5.2, §5.3): single-stepping and
- * boosting the kinds of first instruction resume_execution() treats specially, where the
- * default image has them (ret, an absolute indirect jmp, relative jumps, prefixed
- * instructions); reentry; and the "vanished" int3.  Every hit takes the int3: the probes
+ * The x86 side of the 6274de4 port on the int3 path (kprobe_handler(), setup_singlestep(),
+ * post_kprobe_handler() in arch/x86/kernel/kprobes.c): single-stepping and boosting the
+ * kinds of first instruction resume_execution() treats specially, where the default image
+ * has them (ret, an absolute indirect jmp, relative jumps, prefixed instructions); reentry;
+ * and the "vanished" int3.  Every hit takes the int3: the probes
  * cannot be optimized, or optimization is turned off first, or (where that is the point)
  * the hits come while the probe is only queued for optimization.
  *
@@ -279,11 +280,11 @@ static void test_reentry(void **state)
 }
 
 /*
- * The vanished int3 (§5.3): vCPU 1 traps on the int3 of a, and before its handler looks
- * a up, vCPU 0 unregisters a (the int3 is removed before a is unhashed).  The handler
- * finds no probe and the original byte back, backs ip up over the int3 and runs the
- * original instruction: a hit with no handler call and no miss.  Searched over seeds;
- * in every run each trap is either a handler call or such a vanished hit.
+ * The vanished int3 (kprobe_handler()): vCPU 1 traps on the int3 of a, and before its
+ * handler looks a up, vCPU 0 unregisters a (the int3 is removed before a is unhashed).
+ * The handler finds no probe and the original byte back, backs ip up over the int3 and
+ * runs the original instruction: a hit with no handler call and no miss.  Searched over
+ * seeds; in every run each trap is either a handler call or such a vanished hit.
  */
 static void test_vanished_int3(void **state)
 {

@@ -4,7 +4,7 @@
  * right place of KpScenario and its KpScript, and each malformed input is reported as
  * file:line:col: message, including every file of tests/data/scenarios-bad/.
  */
-#include "tools/scenario.h"
+#include "tools/scenario/scenario.h"
 
 #include <errno.h>
 #include <setjmp.h>

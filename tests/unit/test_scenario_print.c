@@ -4,7 +4,7 @@
  * references, parse(print(parse(x))) is the same scenario as parse(x), field by field
  * (line numbers aside).
  */
-#include "tools/scenario_print.h"
+#include "tools/scenario/scenario.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

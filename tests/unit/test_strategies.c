@@ -5,7 +5,7 @@
  * sleep sets keep every final state, and PCT repeats itself from its seed.
  */
 #include "harness.h"
-#include "sim/explore.h"
+#include "sim/strategy.h"
 #include "sim/footprint.h"
 
 /*

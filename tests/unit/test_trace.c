@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The trace: replay gives byte-identical output in every sink. */
 #include "harness.h"
-#include "tools/demo_workload.h"
+#include "tools/cli/demo_workload.h"
 
 static char *sink(SimCtx *ctx, int which)
 {
