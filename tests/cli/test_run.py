@@ -201,6 +201,19 @@ def test_not_applicable(kpsim, tmp_path):
     assert "needs model 6274de4" in proc.stderr
 
 
+def test_a_port_is_named_by_its_commit_too(kpsim, tmp_path):
+    """61f4e13 (the parent's commit) names the port 6274de4^, in a header and in --model,
+    and a scenario marked `model 6274de4^ only` applies to it under either name."""
+    header = write(tmp_path, "by-commit.kps", PASSING.replace("cpus 2", "model 61f4e13\ncpus 2", 1))
+    out = kpsim("explore", header, "--strategy", "random", "--runs", "1").stdout
+    assert out.startswith(f"explore {header}: model 6274de4^,")
+    only = write(tmp_path, "only.kps", "model 6274de4^ only\n" + PASSING)
+    for name in ("61f4e13", "61f4e13ffd85", "6274de4^"):
+        assert kpsim("run", "--model", name, only).stdout.startswith(f"PASS {only}")
+    out = kpsim("run", "--model", "6274de4984a6", only, check=0).stdout
+    assert out.startswith(f"N/A  {only}  (needs model 6274de4^)")
+
+
 def test_unknown_model_option(kpsim, tmp_path):
     path = write(tmp_path, "ok.kps", PASSING)
     for cmd in ("run", "replay"):

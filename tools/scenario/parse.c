@@ -674,7 +674,8 @@ static bool st_model(Parser *p, const Tok *kw)
 	p->sc->script.model = kp_model_find(t->s);
 	if (!p->sc->script.model)
 		return fail(p, t->col, "unknown model %s", shown(p, t));
-	p->sc->model_name = g_string_chunk_insert_const(p->sc->strings, t->s);
+	/* By the port's own name, however the line named it (a commit id, say). */
+	p->sc->model_name = p->sc->script.model->name;
 	t = peek(p);
 	if (t && !t->string && strcmp(t->s, "only"))
 		return fail(p, t->col, "expected 'only' or the end of the line after the model "
