@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-RUNS = 120
+RUNS = 60
 
 
 def summary(stdout):
