@@ -346,7 +346,7 @@ static int can_probe(unsigned long paddr)
 			kernel_insn_init(&insn, buf);
 		}
 		insn_get_length(&insn);
-		/* model: bytes the emulated decoder rejects cannot be walked over */
+		/* model: undecodable bytes (length 0; docs/model.md) cannot be walked over */
 		if (!insn.length)
 			return 0;
 		addr += insn.length;
@@ -404,7 +404,7 @@ static int __copy_instruction(unsigned long dest, unsigned long src, int recover
 		}
 	}
 	insn_get_length(&insn);
-	/* model: bytes the emulated decoder rejects cannot be copied */
+	/* model: undecodable bytes (length 0; docs/model.md) cannot be copied */
 	if (!insn.length)
 		return 0;
 	memcpy(copy, insn.buf, insn.length);
@@ -1209,7 +1209,7 @@ static int can_optimize(unsigned long paddr)
 			kernel_insn_init(&insn, buf);
 		}
 		insn_get_length(&insn);
-		/* model: bytes the emulated decoder rejects cannot be checked */
+		/* model: undecodable bytes (length 0; docs/model.md) cannot be checked */
 		if (!insn.length)
 			return 0;
 		/* Recover address */

@@ -2265,6 +2265,7 @@ static ssize_t read_enabled_file_bool(struct file *file,
 static ssize_t write_enabled_file_bool(struct file *file,
 				       const char __user *user_buf, size_t count, loff_t *ppos)
 {
+	/* model: zeroed, so a zero-length write reads 0 (does nothing), not a stack byte */
 	char buf[32] = { 0 };
 	size_t buf_size;
 
