@@ -108,6 +108,14 @@ SimChoice *sim_schedule_decode(const char *text, size_t *n, size_t *error_pos)
 			g_array_append_val(out, c);
 	}
 	*n = out->len;
+	/*
+	 * "S1:" alone is valid (what encode prints for no choices; replay then takes the
+	 * first option everywhere), but an empty GArray frees to NULL, the error value.
+	 */
+	if (!out->len) {
+		g_array_free(out, TRUE);
+		return g_new0(SimChoice, 1);
+	}
 	return (SimChoice *)(void *)g_array_free(out, FALSE);
 fail:
 	g_array_free(out, TRUE);

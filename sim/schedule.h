@@ -3,8 +3,8 @@
  * Schedules: the sequence of choices a run made, in a compact printable form and as a
  * readable list.  Replaying a schedule reproduces the run exactly.
  *
- * Compact form: "S1:" then one token per choice, each optionally followed by a decimal
- * repeat count:
+ * Compact form: "S1:" then zero or more tokens, one per choice, each optionally followed
+ * by a decimal repeat count (past the last choice a replay takes the first option):
  *   a .. p     vCPU 0 .. 15 takes its next step (alternative 0)
  *   A .. P     the same vCPU takes alternative 1 (for an instruction step: the IRQ)
  *   a(k)       vCPU 0 takes alternative k
@@ -28,7 +28,8 @@ typedef struct {
 /* Encode n choices (compact form) into a newly allocated string. */
 char *sim_schedule_encode(const SimChoice *choices, size_t n);
 /*
- * Parse the compact form.  Returns the choices (free with g_free) and their count in *n,
+ * Parse the compact form.  Returns the choices (free with g_free) and their count in *n
+ * (never NULL on success: "S1:" alone is zero choices, which replays as `first`),
  * or NULL with *error_pos set to the offending character offset.
  */
 SimChoice *sim_schedule_decode(const char *text, size_t *n, size_t *error_pos);

@@ -163,8 +163,8 @@ void sim_json_string(FILE *out, const char *s)
 			fprintf(out, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", out);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
+		else if (c < 0x20 || c >= 0x80)
+			fprintf(out, "\\u%04x", c);	/* bytes >= 0x80 as Latin-1 */
 		else
 			fputc(c, out);
 	}

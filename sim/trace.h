@@ -77,7 +77,11 @@ const char *sim_event_kind_name(unsigned kind);
 /* Sinks.  `from` skips the first events (for "the last N events"). */
 void sim_trace_write_text(const SimCtx *ctx, FILE *out, size_t from);
 void sim_trace_write_jsonl(const SimCtx *ctx, FILE *out);
-/* s as a JSON string (quotes and escapes written; NULL as ""), for every JSON writer. */
+/*
+ * s as a JSON string (quotes and escapes written; NULL as ""), for every JSON writer.  s is
+ * bytes, not UTF-8 (a sysctl write holds any): each byte >= 0x80 is written as \u00XX,
+ * the byte read as Latin-1, so the output is ASCII and always valid JSON.
+ */
 void sim_json_string(FILE *out, const char *s);
 void sim_trace_write_perfetto(const SimCtx *ctx, FILE *out);
 /* One event as a text line (no newline) into buf. */

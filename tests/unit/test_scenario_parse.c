@@ -930,6 +930,39 @@ static GHashTable *read_expected_list(const char *dir)
 	return listed;
 }
 
+/* The functions together fill the scenario text exactly; one byte more is refused. */
+static void test_function_text_limit(void **state)
+{
+	g_autoptr(GString) t = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *want = NULL;
+	KpScenario *sc;
+	unsigned n = KP_SCENARIO_MAX_FUNCTION_TEXT / KP_SCENARIO_MAX_FUNCTION_BYTES;
+
+	(void)state;
+	/* More functions of the largest size than fit: the two limits alone allowed it. */
+	assert_true(n < KP_SCENARIO_MAX_FUNCTIONS);
+	for (unsigned i = 0; i < n; i++) {
+		g_string_append_printf(t, "function f%03u", i);
+		for (unsigned b = 0; b < KP_SCENARIO_MAX_FUNCTION_BYTES; b++)
+			g_string_append(t, " 90");
+		g_string_append_c(t, '\n');
+	}
+	g_string_append(t, "task t on cpu0:\n    sleep 1\n");
+	sc = kp_scenario_parse("t.kps", t->str, t->len, &error);
+	assert_null(error);
+	assert_non_null(sc);
+	kp_scenario_free(sc);
+	g_string_append(t, "function g c3\n");
+	sc = kp_scenario_parse("t.kps", t->str, t->len, &error);
+	assert_null(sc);
+	assert_non_null(error);
+	want = g_strdup_printf("t.kps:%u:10: function 'g' does not fit: the functions take more "
+			       "than %u bytes of scenario text", n + 3,
+			       KP_SCENARIO_MAX_FUNCTION_TEXT);
+	assert_string_equal(error->message, want);
+}
+
 static void test_bad_files(void **state)
 {
 	const char *root = g_getenv("KPSIM_SOURCE_ROOT");
@@ -1008,6 +1041,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_limits, teardown),
 		cmocka_unit_test(test_error_argument),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_function_text_limit),
 		cmocka_unit_test(test_bad_files),
 	};
 

@@ -609,9 +609,11 @@ static void test_state_file_lines_by_configuration(void **state)
 	g_autoptr(GError) err = NULL;
 	g_autofree char *text = NULL;
 	const char *key = "model 6274de4 strategy random schedules 5 seed 1";
+	uint64_t next = 1;
 
 	(void)state;
-	assert_int_equal(kp_fuzz_state_read(dir, key, none), 0);	/* no file yet */
+	assert_true(kp_fuzz_state_read(dir, key, none, &next, &err));
+	assert_int_equal(next, 0);	/* no file yet */
 	assert_int_equal(none->len, 0);
 	assert_true(g_file_set_contents(path,
 		"# a comment\n"
@@ -619,7 +621,8 @@ static void test_state_file_lines_by_configuration(void **state)
 		"\n"
 		"model 6274de4 strategy random schedules 5 seed 1 next 3\n"
 		"model 6274de4^ strategy pct schedules 5 seed 1 next 9\n", -1, &err));
-	assert_int_equal(kp_fuzz_state_read(dir, key, others), 3);
+	assert_true(kp_fuzz_state_read(dir, key, others, &next, &err));
+	assert_int_equal(next, 3);
 	assert_int_equal(others->len, 2);
 	assert_string_equal(others->pdata[0],
 			    "model 6274de4 strategy random schedules 5 seed 10 next 7");

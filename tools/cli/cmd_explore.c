@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,15 +69,76 @@ static bool parse_strategy(const char *s, KpStrategyKind *out)
 /* The configuration: the scenario's explore line, then the options over it. */
 typedef struct {
 	gchar *strategy;
-	gint preemptions;
+	gint preemptions;	/* -1: not given */
 	gboolean no_reduce;
-	gint64 runs;
-	gint64 seed;
-	gdouble time;
-	gint depth;
+	gint64 runs;		/* -1: not given */
+	gint64 seed;		/* -1: not given */
+	gdouble time;		/* 0: not given */
+	gint depth;		/* 0: not given */
 	gint jobs;
 	gboolean estimate;
 } Options;
+
+/*
+ * The numeric options as given, NULL when not: read as text so that "not given" is not a
+ * value one could also type (`--seed -1` is out of range, not "the default").
+ */
+typedef struct {
+	gchar *preemptions, *runs, *seed, *time, *depth;
+} OptionText;
+
+static void option_text_clear(OptionText *t)
+{
+	g_free(t->preemptions);
+	g_free(t->runs);
+	g_free(t->seed);
+	g_free(t->time);
+	g_free(t->depth);
+}
+
+static bool parse_int(const char *name, const char *text, gint64 min, gint64 max,
+		      gint64 *out)
+{
+	if (!text)
+		return true;
+	if (g_ascii_string_to_signed(text, 10, min, max, out, NULL))
+		return true;
+	fprintf(stderr, "kpsim explore: %s takes a number from %" PRId64 " to %" PRId64
+			", not '%s'\n", name, min, max, text);
+	return false;
+}
+
+static bool parse_time(const char *text, gdouble *out)
+{
+	char *end;
+
+	if (!text)
+		return true;
+	*out = g_ascii_strtod(text, &end);
+	if (end != text && !*end && isfinite(*out) && *out > 0)
+		return true;
+	fprintf(stderr, "kpsim explore: --time takes seconds above 0, not '%s'\n", text);
+	return false;
+}
+
+/* Each option given, range-checked, into o; the others keep their "not given" values. */
+static bool parse_numbers(const OptionText *t, Options *o)
+{
+	gint64 preemptions = o->preemptions, depth = o->depth;
+	bool ok = parse_int("--preemptions", t->preemptions, 0, G_MAXINT, &preemptions) &&
+		  parse_int("--runs", t->runs, 1, G_MAXINT64, &o->runs) &&
+		  parse_int("--seed", t->seed, 0, G_MAXINT64, &o->seed) &&
+		  parse_int("--depth", t->depth, 1, 64, &depth) && parse_time(t->time, &o->time);
+
+	o->preemptions = (gint)preemptions;
+	o->depth = (gint)depth;
+	if (ok && (o->jobs < 1 || o->jobs > KP_CLI_MAX_JOBS)) {
+		fprintf(stderr, "kpsim explore: --jobs takes a number from 1 to %d\n",
+			KP_CLI_MAX_JOBS);
+		ok = false;
+	}
+	return ok;
+}
 
 static bool configure(const KpScenario *sc, const Options *o, KpExploreConfig *cfg)
 {
@@ -193,21 +255,22 @@ int kp_cmd_explore(int argc, char **argv)
 {
 	g_autoptr(GError) err = NULL;
 	Options o = { .preemptions = -1, .runs = -1, .seed = -1, .depth = 0, .jobs = 1 };
+	OptionText t = { 0 };
 	g_autofree char *model_name = NULL;
 	const struct KpModel *model = NULL;
 	GOptionEntry entries[] = {
 		{ "strategy", 0, 0, G_OPTION_ARG_STRING, &o.strategy,
 		  "dfs, random or pct (default: the file's explore line, else dfs)", "S" },
-		{ "preemptions", 'p', 0, G_OPTION_ARG_INT, &o.preemptions,
+		{ "preemptions", 'p', 0, G_OPTION_ARG_STRING, &t.preemptions,
 		  "dfs: at most K preemptions per execution (default: unbounded)", "K" },
 		{ "no-reduce", 0, 0, G_OPTION_ARG_NONE, &o.no_reduce,
 		  "dfs: no partial-order reduction (sleep sets, DPOR)", NULL },
-		{ "runs", 'n', 0, G_OPTION_ARG_INT64, &o.runs,
+		{ "runs", 'n', 0, G_OPTION_ARG_STRING, &t.runs,
 		  "random, pct: executions; dfs: stop after N executions", "N" },
-		{ "seed", 's', 0, G_OPTION_ARG_INT64, &o.seed,
+		{ "seed", 's', 0, G_OPTION_ARG_STRING, &t.seed,
 		  "random, pct: run i uses seed S+i (default: the file's, else 0)", "S" },
-		{ "time", 't', 0, G_OPTION_ARG_DOUBLE, &o.time, "stop after T seconds", "T" },
-		{ "depth", 'd', 0, G_OPTION_ARG_INT, &o.depth, "pct: the bug depth d (default 3)",
+		{ "time", 't', 0, G_OPTION_ARG_STRING, &t.time, "stop after T seconds", "T" },
+		{ "depth", 'd', 0, G_OPTION_ARG_STRING, &t.depth, "pct: the bug depth d (default 3)",
 		  "d" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "N worker processes", "N" },
 		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model_name,
@@ -220,21 +283,24 @@ int kp_cmd_explore(int argc, char **argv)
 	KpExploreConfig cfg;
 	KpExploreResult r;
 	ProgressState ps = { 0 };
+	bool ok;
 	int rc;
 
 	if (!kp_cli_parse("explore", "FILE - explore the executions of a scenario",
-			  explore_help, entries, &argc, &argv))
+			  explore_help, entries, &argc, &argv)) {
+		g_free(o.strategy);
+		option_text_clear(&t);
 		return KP_EXIT_USAGE;
+	}
 	if (argc != 2) {
 		fprintf(stderr, "kpsim explore: give exactly one scenario file\n");
 		g_free(o.strategy);
+		option_text_clear(&t);
 		return KP_EXIT_USAGE;
 	}
-	if (o.jobs < 1 || o.jobs > KP_CLI_MAX_JOBS || o.preemptions < -1 || o.time < 0 ||
-	    o.depth < 0 || o.depth > 64 || o.runs == 0 || o.runs < -1 || o.seed < -1) {
-		fprintf(stderr, "kpsim explore: out of range: --jobs 1..%d, --preemptions >= 0, "
-				"--runs >= 1, --seed >= 0, --time >= 0, --depth 1..64\n",
-			KP_CLI_MAX_JOBS);
+	ok = parse_numbers(&t, &o);
+	option_text_clear(&t);
+	if (!ok) {
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
 	}

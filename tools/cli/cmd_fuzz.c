@@ -16,7 +16,7 @@ static const char fuzz_help[] =
 	"schedules.  Failures are grouped by signature (violation id and reporting site);\n"
 	"the first of each is minimized and written to DIR as SIGNATURE.kps.  Rerunning\n"
 	"with the same DIR resumes the campaign.  Give --runs or --time.  Exit status:\n"
-	"0 no failure, 1 failures found, 2 bad usage, 3 internal error.\n";
+	"0 no failure, 1 failures found, 2 bad usage or unusable DIR, 3 internal error.\n";
 
 int kp_cmd_fuzz(int argc, char **argv)
 {

@@ -24,6 +24,20 @@ static const char minimize_help[] =
 	"same signature (docs/fuzzing.md).  Exit status: 0 minimized, 1 FILE does not\n"
 	"fail, 2 bad input, 3 internal error.\n";
 
+/* The header comment: the paths and names in it on one line each, whatever they hold. */
+static void print_header(GString *text, const char *path, const KpMinimizeResult *r,
+			 const char *model, const char *out_path)
+{
+	g_autofree char *in = kp_cli_one_line(path);
+	g_autofree char *key = kp_cli_one_line(r->key);
+	g_autofree char *port = kp_cli_one_line(model);
+	g_autofree char *out = kp_cli_one_line(out_path);
+
+	g_string_append_printf(text, "# Minimized from %s: %s.\n# Command: kpsim minimize %s%s%s"
+			       "%s%s\n# Before: ", in, key, in, model ? " --model " : "", port,
+			       out_path ? " --out " : "", out);
+}
+
 int kp_cmd_minimize(int argc, char **argv)
 {
 	g_autoptr(GError) err = NULL;
@@ -78,10 +92,7 @@ int kp_cmd_minimize(int argc, char **argv)
 	case KP_MINIMIZE_OK:
 		break;
 	}
-	g_string_append_printf(text, "# Minimized from %s: %s.\n# Command: kpsim minimize %s%s%s"
-			       "%s%s\n# Before: ", argv[1], r.key, argv[1],
-			       model ? " --model " : "", model ? model : "",
-			       out_path ? " --out " : "", out_path ? out_path : "");
+	print_header(text, argv[1], &r, model, out_path);
 	print_size(text, &r.before);
 	g_string_append(text, ".\n# After: ");
 	print_size(text, &r.after);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Reports only: never read inside a run. */
@@ -25,53 +26,100 @@ static gint compare_paths(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* FILE as given; DIR: every .kps file below it, in path order. */
-static bool collect(const char *path, GPtrArray *out)
-{
-	GDir *dir;
-	const char *name;
-	GPtrArray *here;
+/* A directory on the path being walked: its identity, to recognise a link back to it. */
+typedef struct {
+	dev_t dev;
+	ino_t ino;
+} DirId;
 
-	if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
-		g_ptr_array_add(out, g_strdup(path));
-		return true;
+static bool on_walk(const GArray *walk, const struct stat *st)
+{
+	for (unsigned i = 0; i < walk->len; i++) {
+		const DirId *d = &g_array_index(walk, DirId, i);
+
+		if (d->dev == st->st_dev && d->ino == st->st_ino)
+			return true;
 	}
-	dir = g_dir_open(path, 0, NULL);
+	return false;
+}
+
+static GPtrArray *sorted_entries(const char *path)
+{
+	GDir *dir = g_dir_open(path, 0, NULL);
+	GPtrArray *here;
+	const char *name;
+
 	if (!dir)
-		return false;
+		return NULL;
 	here = g_ptr_array_new_with_free_func(g_free);
 	while ((name = g_dir_read_name(dir)))
 		g_ptr_array_add(here, g_build_filename(path, name, NULL));
 	g_dir_close(dir);
 	g_ptr_array_sort(here, compare_paths);
+	return here;
+}
+
+/*
+ * Every .kps file below the directory `path` (identity `st`), in path order.  Links are
+ * followed, except one to a directory already on the walk's path (`self -> .`), which
+ * would otherwise run its files again and again, or never end.
+ */
+static bool walk_dir(const char *path, const struct stat *st, GArray *walk, GPtrArray *out)
+{
+	DirId id = { st->st_dev, st->st_ino };
+	GPtrArray *here = sorted_entries(path);
+
+	if (!here)
+		return false;
+	g_array_append_val(walk, id);
 	for (unsigned i = 0; i < here->len; i++) {
 		const char *p = g_ptr_array_index(here, i);
+		struct stat sub;
 
-		if (g_file_test(p, G_FILE_TEST_IS_DIR))
-			collect(p, out);
-		else if (g_str_has_suffix(p, ".kps"))
+		if (stat(p, &sub) == 0 && S_ISDIR(sub.st_mode)) {
+			if (!on_walk(walk, &sub))
+				walk_dir(p, &sub, walk, out);
+		} else if (g_str_has_suffix(p, ".kps")) {
 			g_ptr_array_add(out, g_strdup(p));
+		}
 	}
+	g_array_set_size(walk, walk->len - 1);
 	g_ptr_array_free(here, TRUE);
 	return true;
+}
+
+/* FILE as given; DIR: every .kps file below it, in path order. */
+static bool collect(const char *path, GPtrArray *out)
+{
+	struct stat st;
+	g_autoptr(GArray) walk = g_array_new(FALSE, FALSE, sizeof(DirId));
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		g_ptr_array_add(out, g_strdup(path));
+		return true;
+	}
+	return walk_dir(path, &st, walk, out);
 }
 
 /*
  * A copy of the scenario that replays the failing execution: its schedule embedded, and,
  * when it ran on another port (--model), that port in its header.
  */
-static void write_failing_copy(const char *out_dir, const char *path, const KpRunResult *res,
+static void write_failing_copy(const char *dest, const char *path, const KpRunResult *res,
 			       const KpModel *model, FILE *err)
 {
 	g_autofree char *text = NULL;
-	g_autofree char *base = g_path_get_basename(path);
-	g_autofree char *dest = g_build_filename(out_dir, base, NULL);
+	g_autofree char *dir = g_path_get_dirname(dest);
+	g_autofree char *message = kp_cli_one_line(res->message);
 	g_autoptr(GString) copy = g_string_new(NULL);
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GError) error = NULL;
+	size_t len;
 
-	if (!g_file_get_contents(path, &text, NULL, NULL))
+	if (!kp_scenario_read(path, &text, &len, &error)) {
+		fprintf(err, "kpsim run: %s\n", error->message);
 		return;
+	}
 	lines = g_strsplit(text, "\n", -1);
 	for (unsigned i = 0; lines[i]; i++) {
 		const char *l = lines[i] + strspn(lines[i], " \t");
@@ -92,12 +140,30 @@ static void write_failing_copy(const char *out_dir, const char *path, const KpRu
 	if (copy->len && copy->str[copy->len - 1] != '\n')
 		g_string_append_c(copy, '\n');
 	g_string_append_printf(copy, "# The failing execution (%s), replayed exactly:\nschedule %s\n",
-			       res->message, res->schedule);
-	g_mkdir_with_parents(out_dir, 0755);
+			       message, res->schedule);
+	g_mkdir_with_parents(dir, 0755);
 	if (!g_file_set_contents(dest, copy->str, (gssize)copy->len, &error))
 		fprintf(err, "kpsim run: %s\n", error->message);
 	else
 		fprintf(err, "  failing copy: %s\n", dest);
+}
+
+/*
+ * Where the failing copy of `path` goes: DIR/BASE, or DIR/STEM-2.kps, -3, ... when an
+ * earlier argument of this run took that name (a/x.kps and b/x.kps both fail).
+ */
+static char *copy_name(const char *out_dir, const char *path, GHashTable *taken)
+{
+	g_autofree char *base = g_path_get_basename(path);
+	size_t stem = g_str_has_suffix(base, ".kps") ? strlen(base) - 4 : strlen(base);
+	char *name = g_strdup(base);
+
+	for (unsigned n = 2; g_hash_table_contains(taken, name); n++) {
+		g_free(name);
+		name = g_strdup_printf("%.*s-%u%s", (int)stem, base, n, base + stem);
+	}
+	g_hash_table_add(taken, name);
+	return g_build_filename(out_dir, name, NULL);
 }
 
 /* One scenario of a `kpsim run`: loaded and run (perhaps on a worker thread), then reported
@@ -140,6 +206,7 @@ static void pool_worker(gpointer data, gpointer user)
 typedef struct {
 	bool tap;
 	const char *out_dir;
+	GHashTable *copies;	/* the names of the failing copies written so far */
 	const KpModel *model;
 	unsigned passed, failed, errors, not_applicable, incomplete, internal;
 	KpTransitions total;
@@ -223,8 +290,11 @@ static void report_job(Report *r, Job *job, unsigned i)
 			fprintf(diag, "%sreplay: kpsim replay %s%s%s --schedule %s\n",
 				r->tap ? "# " : "  ", path, r->model ? " --model " : "",
 				r->model ? r->model->name : "", res->schedule);
-			if (r->out_dir)
-				write_failing_copy(r->out_dir, path, res, r->model, diag);
+			if (r->out_dir) {
+				g_autofree char *dest = copy_name(r->out_dir, path, r->copies);
+
+				write_failing_copy(dest, path, res, r->model, diag);
+			}
 		}
 		if (job->has_costs)
 			kp_exec_report_print_costs(&job->costs, stdout);
@@ -244,8 +314,11 @@ static void job_clear(Job *job)
 static const char run_help[] =
 	"Runs each scenario under its own explore directive (or its embedded schedule)\n"
 	"and judges it against its expectations.  Directories are searched for .kps\n"
-	"files.  With --model, a scenario whose header says `model X only` is not\n"
-	"run on another port: it is reported as N/A (TAP: SKIP) and counted apart.\n"
+	"files (a link back to a directory being searched is not followed); files must\n"
+	"be regular, at most 16 MiB.  --out names a copy x-2.kps, x-3.kps, ... when an\n"
+	"earlier argument's copy took x.kps.  With --model, a scenario whose header\n"
+	"says `model X only` is not run on another port: it is reported as N/A (TAP:\n"
+	"SKIP) and counted apart.\n"
 	"Exit status: 0 all passed, 1 a scenario failed, 2 an input error,\n"
 	"3 an internal error, 4 an `explore dfs ... runs N` budget ended first.\n"
 	"\n"
@@ -304,8 +377,13 @@ int kp_cmd_run(int argc, char **argv)
 			fprintf(stderr, "kpsim run: %s: cannot read the directory\n", argv[i]);
 			return KP_EXIT_USAGE;
 		}
+	if (!files->len) {
+		fprintf(stderr, "kpsim run: no scenarios (.kps files) in the arguments\n");
+		return KP_EXIT_USAGE;
+	}
 	r.tap = tap;
 	r.out_dir = out_dir;
+	r.copies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (tap)
 		printf("1..%u\n", files->len);
 	all = g_new0(Job, files->len ? files->len : 1);
@@ -329,6 +407,7 @@ int kp_cmd_run(int argc, char **argv)
 		job_clear(&all[i]);
 	}
 	g_free(all);
+	g_hash_table_destroy(r.copies);
 	if (coverage)
 		kp_print_transitions(&r.total, stdout);
 	printf("scenarios: %u passed, %u failed", r.passed,

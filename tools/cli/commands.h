@@ -38,5 +38,11 @@ bool kp_cli_no_arguments(const char *cmd, int argc, char **argv);
  * the error printed, for a name no port has.
  */
 bool kp_cli_model(const char *cmd, const char *name, const KpModel **model);
+/*
+ * `s` (a path, a message naming one) fit for a `#` comment of a written scenario: a
+ * newline or carriage return in it, which would end the comment, as `\n` or `\r`.
+ * Free with g_free.
+ */
+char *kp_cli_one_line(const char *s);
 
 #endif

@@ -2,9 +2,12 @@
 /* kpsim: the command-line entry point. */
 #include "tools/cli/commands.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
 	const char *name;
@@ -34,10 +37,33 @@ static void usage(FILE *out)
 		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`kpsim COMMAND --help` describes each command.\n"
 		     "Exit status: 0 pass, 1 a violation or failed expectation, 2 bad usage or "
-		     "input,\n3 internal error, 4 budget exhausted before exploration finished.\n");
+		     "input\n(or standard output could not be written), 3 internal error, "
+		     "4 budget exhausted\nbefore exploration finished.\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * A report that did not reach its reader (a full disk) must not look like success: every
+ * command's standard output is checked once, at exit, which also covers GOption's --help
+ * (it calls exit() itself).  Worker processes leave with _exit() and skip this.
+ */
+static void close_stdout(void)
+{
+	int err = fflush(stdout) != 0 ? errno : 0;
+	bool failed = err || ferror(stdout);
+
+	if (fclose(stdout) != 0 && !failed) {
+		err = errno;
+		failed = true;
+	}
+	if (!failed)
+		return;
+	/* An earlier write's errno is gone when only the stream's error flag remains. */
+	fprintf(stderr, "kpsim: error writing standard output%s%s\n", err ? ": " : "",
+		err ? g_strerror(err) : "");
+	_exit(KP_EXIT_USAGE);
+}
+
+static int run_command(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -57,4 +83,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "kpsim: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return KP_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	atexit(close_stdout);
+	return run_command(argc, argv);
 }

@@ -51,3 +51,18 @@ bool kp_cli_model(const char *cmd, const char *name, const KpModel **model)
 	*model = m;
 	return true;
 }
+
+char *kp_cli_one_line(const char *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (; s && *s; s++) {
+		if (*s == '\n')
+			g_string_append(out, "\\n");
+		else if (*s == '\r')
+			g_string_append(out, "\\r");
+		else
+			g_string_append_c(out, *s);
+	}
+	return g_string_free(out, FALSE);
+}

@@ -8,6 +8,8 @@
  */
 #include "tools/scenario/scenario.h"
 
+#include "arch_x86_emu/image.h"
+#include "arch_x86_emu/text.h"
 #include "model/invariants.h"
 #include "model/ports.h"
 
@@ -57,7 +59,26 @@ typedef struct {
 	int first_line[16];	/* where each was first seen */
 	int eof_line, eof_col;
 	char shown[SHOWN_MAX + 8];
+	GArray *names;		/* Name: symbols and modules named, checked at the end */
+	size_t function_text;	/* bytes of scenario text the functions so far take */
 } Parser;
+
+/*
+ * A module a statement names: whether it exists is known without running (the default
+ * image's modules), so a misspelt one is refused here rather than when a run reaches it.
+ * Checked once the whole file is read, as symbols could be (a function may be defined
+ * below its first use); symbols are not checked yet: the run resolves more names than
+ * the image's symbols (region names such as mod_a.init), and tests rely on that.
+ */
+typedef struct {
+	const char *name;	/* in sc->strings */
+	bool module;
+	int line, col;
+} Name;
+
+/* What the parser checks is what the text segment can hold. */
+static_assert(KP_SCENARIO_MAX_FUNCTION_TEXT == EMU_TEXT_SCENARIO_LIMIT, "scenario text size");
+static_assert(KP_SCENARIO_FUNCTION_ALIGN == EMU_TEXT_SCENARIO_ALIGN, "scenario text alignment");
 
 /* ---- errors ---- */
 
@@ -915,6 +936,17 @@ static bool st_function(Parser *p, const Tok *kw)
 	f = &sc->function_store[sc->n_functions];
 	if (!rest_hex_bytes(p, KP_SCENARIO_MAX_FUNCTION_BYTES, &f->bytes, &f->n_bytes))
 		return false;
+	/*
+	 * The functions are laid out one after another in the scenario text, each at a
+	 * 16-byte boundary: more than its size would only fail when a run sets it up.
+	 */
+	p->function_text = (p->function_text + KP_SCENARIO_FUNCTION_ALIGN - 1) &
+			   ~(size_t)(KP_SCENARIO_FUNCTION_ALIGN - 1);
+	if (f->n_bytes > KP_SCENARIO_MAX_FUNCTION_TEXT - p->function_text)
+		return fail(p, name->col, "function %s does not fit: the functions take more than "
+			    "%u bytes of scenario text", shown(p, name),
+			    KP_SCENARIO_MAX_FUNCTION_TEXT);
+	p->function_text += f->n_bytes;
 	f->name = g_string_chunk_insert_const(sc->strings, name->s);
 	f->line = p->line;
 	sc->n_functions++;
@@ -1045,6 +1077,11 @@ static bool op_module(Parser *p, const Tok *kw, KpOp *op)
 	if (!name)
 		return false;
 	op->text = g_string_chunk_insert_const(p->sc->strings, name->s);
+	{
+		Name nm = { op->text, true, p->line, name->col };
+
+		g_array_append_val(p->names, nm);
+	}
 	return true;
 }
 
@@ -1615,6 +1652,20 @@ static bool finish(Parser *p)
 		return false;
 	if (!sc->script.n_tasks)
 		return fail_at(p, p->eof_line, p->eof_col, "no task");
+	for (unsigned i = 0; i < p->names->len; i++) {
+		const Name *nm = &g_array_index(p->names, Name, i);
+		const EmuImage *img = emu_default_image();
+		bool ok = nm->module ? emu_image_module_by_name(img, nm->name) != NULL :
+				       emu_image_symbol_by_name(img, nm->name) != NULL;
+
+		for (unsigned k = 0; !ok && !nm->module && k < sc->n_functions; k++)
+			ok = !strcmp(sc->function_store[k].name, nm->name);
+		if (!ok && nm->module)
+			return fail_at(p, nm->line, nm->col, "unknown module '%s'", nm->name);
+		if (!ok)
+			return fail_at(p, nm->line, nm->col,
+				       "no symbol '%s' in the image or the scenario", nm->name);
+	}
 	if (!sc->script.model) {
 		sc->script.model = kp_model_find(DEFAULT_MODEL);
 		if (!sc->script.model)
@@ -1670,6 +1721,7 @@ KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GE
 		.line_strings = g_string_chunk_new(256),
 		.scratch = g_string_new(NULL),
 		.op_probes = g_array_new(FALSE, FALSE, sizeof(unsigned)),
+		.names = g_array_new(FALSE, FALSE, sizeof(Name)),
 	};
 	bool ok;
 
@@ -1679,6 +1731,7 @@ KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GE
 	g_string_chunk_free(p.line_strings);
 	g_string_free(p.scratch, TRUE);
 	g_array_free(p.op_probes, TRUE);
+	g_array_free(p.names, TRUE);
 	if (!ok) {
 		g_propagate_error(error, local);
 		kp_scenario_free(p.sc);
@@ -1690,13 +1743,10 @@ KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GE
 KpScenario *kp_scenario_load(const char *path, GError **error)
 {
 	g_autofree char *text = NULL;
-	g_autoptr(GError) err = NULL;
-	gsize len;
+	size_t len;
 
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_READ, "%s", err->message);
+	if (!kp_scenario_read(path, &text, &len, error))
 		return NULL;
-	}
 	return kp_scenario_parse(path, text, len, error);
 }
 

@@ -30,8 +30,20 @@ typedef enum {
 #define KP_SCENARIO_MAX_EXPECTS 64
 #define KP_SCENARIO_MAX_FUNCTIONS 1024
 #define KP_SCENARIO_MAX_FUNCTION_BYTES 4096
+/*
+ * All functions together: the emulated scenario text region (EMU_TEXT_SCENARIO_LIMIT of
+ * arch_x86_emu/text.h), each function starting at a KP_SCENARIO_FUNCTION_ALIGN boundary.
+ * 1024 functions of 4096 bytes would not fit it.
+ */
+#define KP_SCENARIO_MAX_FUNCTION_TEXT 0x00100000u
+#define KP_SCENARIO_FUNCTION_ALIGN 16
 #define KP_SCENARIO_MAX_TEXT_BYTES 64		/* bytes an `expect ... text` compares */
 #define KP_SCENARIO_MAX_STRING 1024		/* decoded bytes of one string */
+/*
+ * The largest file read: far above what the limits above let a valid scenario hold, so a
+ * file larger is refused before it is read whole (/dev/zero, a mistaken path).
+ */
+#define KP_SCENARIO_MAX_FILE_BYTES (16u << 20)
 
 /* A code location: symbol+offset, or an absolute address when symbol is NULL. */
 typedef struct {
@@ -171,6 +183,13 @@ typedef struct {
 KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GError **error);
 /* Read and parse a file; an unreadable one is KP_SCENARIO_ERROR_READ with GLib's reason. */
 KpScenario *kp_scenario_load(const char *path, GError **error);
+/*
+ * The bytes of the scenario file `path` (free *text with g_free; NUL-terminated), for
+ * kp_scenario_load() and whoever copies a scenario: only a regular file (a link to one is
+ * followed) of at most KP_SCENARIO_MAX_FILE_BYTES.  Otherwise false with a
+ * KP_SCENARIO_ERROR_READ error "path: why".
+ */
+bool kp_scenario_read(const char *path, char **text, size_t *len, GError **error);
 void kp_scenario_free(KpScenario *sc);
 /*
  * Run the scenario on `model` instead of its header's (kpsim run --model; NULL keeps the

@@ -181,6 +181,7 @@ typedef struct {
 	GArray *failed_runs;	/* uint64_t, this chunk */
 	GArray *crashes;	/* Crash, this chunk */
 	double start, last_progress;
+	int lock_fd;		/* holds the output directory's lock; -1: none */
 } Campaign;
 
 static void progress(Campaign *c, bool force)
@@ -286,6 +287,9 @@ static bool spawn(Campaign *c, Slot *slots, unsigned w, uint64_t start, uint64_t
 		for (unsigned j = 0; j < n; j++)
 			if (slots[j].in.fd >= 0)
 				close(slots[j].in.fd);
+		/* Workers write nothing there: the lock ends with the parent, even if killed. */
+		if (c->lock_fd >= 0)
+			close(c->lock_fd);
 		worker_main(&wk);
 		close(p[1]);
 		_exit(0);
@@ -473,8 +477,11 @@ static void write_finding(Campaign *c, const char *key, const Finding *f)
 	g_hash_table_add(c->known_files, g_strdup(name));
 	path = g_build_filename(cfg->out_dir, name, NULL);
 	if (!kp_write_file(path, text->str, &err)) {
-		if (!c->res->error)
+		/* A full or read-only directory: the user's to fix, not the program's. */
+		if (!c->res->error) {
 			c->res->error = g_strdup(err->message);
+			c->res->bad_dir = true;
+		}
 		return;
 	}
 	g_ptr_array_add(c->res->new_files, g_strdup(name));
@@ -516,8 +523,11 @@ static void write_crash(Campaign *c, const char *key, const Crash *cr)
 	kp_fuzz_case_clear(&fc);
 	path = g_build_filename(cfg->out_dir, name, NULL);
 	if (!kp_write_file(path, text->str, &err)) {
-		if (!c->res->error)
+		/* A full or read-only directory: the user's to fix, not the program's. */
+		if (!c->res->error) {
 			c->res->error = g_strdup(err->message);
+			c->res->bad_dir = true;
+		}
 		return;
 	}
 	g_hash_table_add(c->known_files, g_strdup(name));
@@ -600,7 +610,7 @@ static void merge_chunk(Campaign *c)
 
 void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 {
-	Campaign c = { .cfg = cfg, .out = out, .res = res };
+	Campaign c = { .cfg = cfg, .out = out, .res = res, .lock_fd = -1 };
 	g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func(g_free);
 	double deadline = 0;
 	uint64_t next = 0;
@@ -628,8 +638,19 @@ void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 			goto out;
 		}
 		g_autofree char *key = state_key(cfg);
+		g_autoptr(GError) err = NULL;
 
-		next = kp_fuzz_state_read(cfg->out_dir, key, others);
+		/*
+		 * Two campaigns on one directory would write the state file over each other and
+		 * the same findings twice: the second is refused.
+		 */
+		c.lock_fd = kp_fuzz_dir_lock(cfg->out_dir, &err);
+		if (c.lock_fd < 0 || !kp_fuzz_state_read(cfg->out_dir, key, others, &next, &err)) {
+			res->error = g_strdup(err->message);
+			res->bad_dir = true;
+			goto out;
+		}
+		kp_fuzz_dir_remove_temporaries(cfg->out_dir);
 		kp_fuzz_dir_findings(cfg->out_dir, c.known, c.known_files);
 	}
 	res->first_run = res->next_run = next;
@@ -651,6 +672,7 @@ void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 		res->next_run = next;
 		if (cfg->out_dir && !write_state(cfg, others, next, &err)) {
 			res->error = g_strdup(err->message);
+			res->bad_dir = true;
 			break;
 		}
 		progress(&c, false);
@@ -674,6 +696,8 @@ out:
 	g_hash_table_destroy(c.chunk);
 	g_array_free(c.failed_runs, TRUE);
 	g_array_free(c.crashes, TRUE);
+	if (c.lock_fd >= 0)
+		close(c.lock_fd);
 }
 
 void kp_fuzz_result_clear(KpFuzzResult *res)

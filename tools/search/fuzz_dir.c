@@ -7,32 +7,73 @@
 
 #include "sim/strategy.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SIGNATURE_LINE "# Signature: "
 
-uint64_t kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others)
+bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uint64_t *next,
+			GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, KP_FUZZ_STATE_FILE, NULL);
 	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
 	g_auto(GStrv) lines = NULL;
 	size_t kl = strlen(key);
-	uint64_t next = 0;
+	GStatBuf st;
 
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return 0;
+	*next = 0;
+	/*
+	 * Only a regular file holds a state: a device (a symlink to /dev/null, /dev/full) is
+	 * written as it is but never read, which for /dev/zero would not end.
+	 */
+	if (g_stat(path, &st) < 0 ? errno == ENOENT :
+	    !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return true;
+	if (!g_file_get_contents(path, &text, NULL, &err)) {
+		g_set_error(error, G_FILE_ERROR, err->code, "cannot read %s: %s", path,
+			    err->message);
+		return false;
+	}
 	lines = g_strsplit(text, "\n", -1);
 	for (char **l = lines; *l; l++) {
+		const char *at = strstr(*l, " next ");
+		guint64 n;
+
 		if (!**l || (*l)[0] == '#')
 			continue;
+		/*
+		 * A line that is not "KEY next N" would otherwise resume a campaign at a wrong
+		 * index ("next -5" reads as 2^64 - 5: the campaign would silently be over) or be
+		 * dropped at the next write: refused, for its owner to repair.  Every key ends in
+		 * "seed N", so the last " next " is the one before the index.
+		 */
+		for (const char *a = at; a; a = strstr(a + 1, " next "))
+			at = a;
+		if (!at || at == *l ||
+		    !g_ascii_string_to_unsigned(at + strlen(" next "), 10, 0, G_MAXUINT64, &n,
+						NULL)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "%s:%u: not a campaign line \"KEY next N\" with N a run "
+				    "index 0..%" PRIu64 ": %s", path, (unsigned)(l - lines + 1),
+				    (uint64_t)G_MAXUINT64, *l);
+			g_ptr_array_set_size(others, 0);
+			return false;
+		}
 		/* "seed 1" must not take the line of "seed 10": the key ends at " next ". */
-		if (!strncmp(*l, key, kl) && g_str_has_prefix(*l + kl, " next "))
-			next = g_ascii_strtoull(*l + kl + strlen(" next "), NULL, 10);
+		if ((size_t)(at - *l) == kl && !strncmp(*l, key, kl))
+			*next = n;
 		else
 			g_ptr_array_add(others, g_strdup(*l));
 	}
-	return next;
+	return true;
 }
 
 bool kp_fuzz_state_write(const char *dir, const char *key, GPtrArray *others, uint64_t next,
@@ -126,5 +167,70 @@ void kp_fuzz_dir_findings(const char *dir, GHashTable *signatures, GHashTable *f
 			g_free(key);
 		else
 			g_hash_table_insert(signatures, key, g_strdup(name));
+	}
+}
+
+int kp_fuzz_dir_lock(const char *dir, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, KP_FUZZ_LOCK_FILE, NULL);
+	char pid[32] = "";
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	ssize_t k;
+
+	if (fd < 0) {
+		int e = errno;
+
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+			    "cannot create the lock file %s: %s", path, g_strerror(e));
+		return -1;
+	}
+	/*
+	 * flock(), not fcntl(): its lock belongs to the open file and ends with the last
+	 * descriptor of it, whenever and however the process ends (SIGKILL too).
+	 */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		if (e == EINTR)
+			continue;
+		if (e == EWOULDBLOCK) {
+			k = pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[k > 0 ? k : 0] = '\0';
+			g_strchomp(pid);
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+				    "%s is in use by another kpsim fuzz (pid %s)", dir,
+				    pid[0] ? pid : "unknown");
+		} else {
+			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+				    "cannot lock %s: %s", path, g_strerror(e));
+		}
+		close(fd);
+		return -1;
+	}
+	/* The holder's pid, for the message of the one refused; only informative. */
+	g_snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
+		/* The lock holds without it. */
+	}
+	return fd;
+}
+
+void kp_fuzz_dir_remove_temporaries(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	if (!d)
+		return;
+	/*
+	 * kp_write_file's ".NAME.tmp-XXXXXX" files.  The caller holds the directory's lock,
+	 * so no write is under way: any such file was left by a campaign killed mid-write.
+	 */
+	while ((name = g_dir_read_name(d))) {
+		if (name[0] == '.' && strstr(name, KP_WRITE_FILE_TMP_INFIX)) {
+			g_autofree char *path = g_build_filename(dir, name, NULL);
+
+			g_unlink(path);
+		}
 	}
 }

@@ -43,12 +43,25 @@ bool kp_pipes_read(KpPipe *const *pipes, unsigned n, int timeout_ms,
  */
 
 #define KP_FUZZ_STATE_FILE "fuzz-state"
+/* The file a campaign holds flock()ed while it uses the directory; holds the pid. */
+#define KP_FUZZ_LOCK_FILE ".lock"
 
 /*
- * The next run index recorded for `key` (0 when none); the other configurations' lines
- * are appended to `others` (char *), to be written back unchanged.
+ * Takes the directory's lock without waiting: returns the descriptor that holds it (close
+ * it to release), or -1 with *error set ("DIR is in use by another kpsim fuzz (pid N)"
+ * when another process holds it).
  */
-uint64_t kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others);
+int kp_fuzz_dir_lock(const char *dir, GError **error);
+/* Removes the temporary files of interrupted writes; call it holding the lock. */
+void kp_fuzz_dir_remove_temporaries(const char *dir);
+
+/*
+ * *next: the next run index recorded for `key` (0 when none); the other configurations'
+ * lines are appended to `others` (char *), to be written back unchanged.  False, with
+ * *error naming the file (and line), when it cannot be read or a line is not "KEY next N".
+ */
+bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uint64_t *next,
+			GError **error);
 /* Record `next` for `key`, keeping `others`; written atomically. */
 bool kp_fuzz_state_write(const char *dir, const char *key, GPtrArray *others, uint64_t next,
 			 GError **error);

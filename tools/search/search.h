@@ -231,8 +231,12 @@ void kp_fuzz_result_clear(KpFuzzResult *res);
  * Write `text` to `path`.  A regular file (or a new one) is written to a temporary file
  * in the same directory and renamed over `path`, so a stopped writer leaves either the
  * old file or the new one.  Anything else that exists (a device such as /dev/null, a
- * pipe) is opened and written as it is: renaming over it would replace it.
+ * pipe) is opened and written as it is: renaming over it would replace it.  A new file
+ * gets mode 0666 & ~umask, as open() would give it (mkstemp()'s 0600 would hide it from
+ * the group and others whatever the umask).  The temporary file is ".BASE" KP_WRITE_FILE_
+ * TMP_INFIX "XXXXXX" beside `path`.
  */
+#define KP_WRITE_FILE_TMP_INFIX ".tmp-"
 bool kp_write_file(const char *path, const char *text, GError **error);
 
 /* All n bytes to fd, through short writes and EINTR; false on an error (errno says). */

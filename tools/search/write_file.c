@@ -35,6 +35,20 @@ static bool set_errno_error(GError **error, const char *what, const char *path)
 	return false;
 }
 
+/* The process's umask, read once: umask() can only be read by setting it. */
+static mode_t process_umask(void)
+{
+	static gsize once;
+	static mode_t mask;
+
+	if (g_once_init_enter(&once)) {
+		mask = umask(022);
+		umask(mask);
+		g_once_init_leave(&once, 1);
+	}
+	return mask;
+}
+
 bool kp_write_file(const char *path, const char *text, GError **error)
 {
 	struct stat st;
@@ -58,11 +72,12 @@ bool kp_write_file(const char *path, const char *text, GError **error)
 	}
 	dir = g_path_get_dirname(path);
 	base = g_path_get_basename(path);
-	tmp = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
+	tmp = g_strdup_printf("%s/.%s" KP_WRITE_FILE_TMP_INFIX "XXXXXX", dir, base);
 	fd = g_mkstemp(tmp);
 	if (fd < 0)
 		return set_errno_error(error, "cannot create a file in", dir);
-	if (!kp_write_all(fd, text, n) || fsync(fd) < 0) {
+	if (fchmod(fd, 0666 & ~process_umask()) < 0 || !kp_write_all(fd, text, n) ||
+	    fsync(fd) < 0) {
 		set_errno_error(error, "cannot write", tmp);
 		close(fd);
 		g_unlink(tmp);
