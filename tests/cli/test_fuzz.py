@@ -67,14 +67,12 @@ def test_same_seed_same_signatures(kpsim, reference, tmp_path):
     assert all(v == "-" for v in summary(again.stdout).values())
 
 
-def test_jobs_do_not_change_findings(kpsim, reference, tmp_path):
+def test_jobs_do_not_change_findings(kpsim, reference):
+    # Without --out nothing is minimized (the files' equality is test_search_fuzz's).
     d, out = reference
-    two = tmp_path / "two"
-    proc = kpsim("fuzz", "--seed", "1", "--runs", str(RUNS), "--jobs", "2", "--out", str(two),
-                 check=1)
-    assert summary(proc.stdout) == summary(out)
+    proc = kpsim("fuzz", "--seed", "1", "--runs", str(RUNS), "--jobs", "2", check=1)
+    assert set(summary(proc.stdout)) == set(summary(out))
     assert failing_runs(proc.stdout) == failing_runs(out)
-    assert kps_files(two) == kps_files(d)
 
 
 def test_resume_keeps_and_does_not_duplicate(kpsim, reference, tmp_path):

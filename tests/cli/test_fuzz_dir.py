@@ -77,14 +77,17 @@ def test_stale_temporary_files_are_removed(kpsim, tmp_path):
 
 
 def test_files_are_written_with_the_umask(kpsim_path, tmp_path):
+    # One campaign that writes findings (run 22 fails); the other masks are checked on
+    # the state file alone, which goes through the same writer, so that the findings are
+    # minimized once (minimizing is what costs under the sanitizers).
     d = tmp_path / "out"
-    for mask, want in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+    for mask, want, runs in ((0o022, 0o644, 23), (0o077, 0o600, 3), (0o002, 0o664, 3)):
         sub = d / f"{mask:o}"
-        proc = subprocess.run([kpsim_path, "fuzz", "--seed", "1", "--runs", "23", "--out",
-                               str(sub)], capture_output=True, text=True, timeout=300,
-                              preexec_fn=lambda m=mask: os.umask(m))
-        assert proc.returncode == 1, (proc.stdout, proc.stderr)
+        proc = subprocess.run([kpsim_path, "fuzz", "--seed", "1", "--runs", str(runs),
+                               "--out", str(sub)], capture_output=True, text=True,
+                              timeout=300, preexec_fn=lambda m=mask: os.umask(m))
+        assert proc.returncode == (1 if runs > 22 else 0), (proc.stdout, proc.stderr)
         names = [n for n in os.listdir(sub) if n.endswith(".kps")] + ["fuzz-state"]
-        assert len(names) > 1
+        assert len(names) > 1 or runs <= 22
         for n in names:
             assert os.stat(sub / n).st_mode & 0o777 == want, (n, mask)
