@@ -91,3 +91,13 @@ def test_files_are_written_with_the_umask(kpsim_path, tmp_path):
         assert len(names) > 1 or runs <= 22
         for n in names:
             assert os.stat(sub / n).st_mode & 0o777 == want, (n, mask)
+
+
+def test_a_finding_that_links_to_a_device_is_not_read(kpsim, tmp_path):
+    # Reading it whole would never end: findings are read bounded, regular files only.
+    d = tmp_path / "out"
+    d.mkdir()
+    (d / "zero.kps").symlink_to("/dev/zero")
+    proc = kpsim("fuzz", "--seed", "1", "--runs", "3", "--out", str(d), timeout=60)
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert "seed 1 next 3" in (d / "fuzz-state").read_text()

@@ -142,7 +142,7 @@ static void write_failing_copy(const char *dest, const char *path, const KpRunRe
 	g_string_append_printf(copy, "# The failing execution (%s), replayed exactly:\nschedule %s\n",
 			       message, res->schedule);
 	g_mkdir_with_parents(dir, 0755);
-	if (!g_file_set_contents(dest, copy->str, (gssize)copy->len, &error))
+	if (!kp_write_file(dest, copy->str, &error))
 		fprintf(err, "kpsim run: %s\n", error->message);
 	else
 		fprintf(err, "  failing copy: %s\n", dest);
