@@ -50,7 +50,10 @@ typedef struct EmuCpu EmuCpu;
  * x86 pushes it), in_trap set and interrupts off.  While it runs, the ip/IF/TF
  * accessors address the trap frame - the context resumed when the hook returns, the
  * kernel's regs->ip and regs->flags.  Return true when handled (the hook has set the
- * frame: ip, IF, TF); false is fatal "cpu-unhandled-int3".
+ * frame: ip, IF, TF); false is fatal "cpu-unhandled-int3".  The step's footprint (the
+ * fetch's) covers the hook only up to its first decision point: a hook that reads the
+ * text at the trap address after one declares that read there itself (the ports'
+ * kp_int3_hook does).
  */
 typedef bool (*EmuInt3Hook)(EmuMachine *m, EmuCpu *cpu, void *user);
 /*

@@ -1413,9 +1413,18 @@ static bool kp_int3_trap(struct pt_regs *regs)
 static bool kp_int3_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 {
 	struct pt_regs regs;
+	/* kprobe_handler()'s addr: the int3 the frame's ip is one past */
+	unsigned long addr = emu_cpu_ip(cpu) - sizeof(kprobe_opcode_t);
+	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_READ, KP_RES_KPROBES);
 
-	/* The handler's lock-free reads of the probe structures start here. */
-	KP_OBSERVE("int3");
+	/*
+	 * The handler's lock-free reads start here: the probe structures, and the byte at
+	 * addr, which kprobe_handler() reads again when no probe is hashed there.  This is
+	 * KP_OBSERVE() with that byte added to the footprint, so that the step is dependent
+	 * with every write of it (an arm, a disarm, a jump going in or out).
+	 */
+	sim_fp_add(&fp, SIM_RES_TEXT, SIM_ACC_READ, addr, addr + 1);
+	sim_yield(kp_ctx(), SIM_Y_LOAD, &fp);
 	kp_regs_from_cpu(&regs, cpu);
 	if (!kp_int3_trap(&regs))
 		return false;
