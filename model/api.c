@@ -15,6 +15,8 @@ void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
 	/* All but the state track's arrays (18 KiB), which are read only below track.n. */
 	memset(w, 0, offsetof(KpWorld, track));
 	w->track.n = 0;
+	w->track.seq = 0;
+	w->track.activity = NULL;
 	w->env = env;
 	env->world = w;
 	w->n_probes = n;
@@ -97,8 +99,10 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 	for (int i = 0; i < n; i++)
 		disabled[i] = m->probe_flags(ps[i]) & KP_SNAP_DISABLED;
 	lifecycle_begin(w, ps, n, n == 1 ? "register_kprobe" : "register_kprobes");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		w->user[ps[i]->id].in_call++;
+		w->user[ps[i]->id].call_start = sim_step(w->env->ctx);
+	}
 	ret = n == 1 ? m->register_probe(w->env, ps[0]) : m->register_probes(w->env, ps, n);
 	lifecycle_end(w, ps, n);
 	for (int i = 0; i < n; i++) {
@@ -113,6 +117,8 @@ int kp_api_register(KpWorld *w, KpProbe **ps, int n)
 	op_event(w, "register", ps[0]->spec.name, ret);
 	if (w->check)
 		kp_check_after_register(w, ps, n, ret);
+	for (int i = 0; i < n; i++)
+		w->user[ps[i]->id].call_end = sim_step(w->env->ctx);
 	return ret;
 }
 
@@ -120,8 +126,10 @@ void kp_api_unregister(KpWorld *w, KpProbe **ps, int n)
 {
 	w->api_epoch++;
 	lifecycle_begin(w, ps, n, "unregister_kprobes");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		w->user[ps[i]->id].in_call++;
+		w->user[ps[i]->id].call_start = sim_step(w->env->ctx);
+	}
 	w->env->model->unregister_probes(w->env, ps, n);
 	lifecycle_end(w, ps, n);
 	for (int i = 0; i < n; i++) {
@@ -135,6 +143,8 @@ void kp_api_unregister(KpWorld *w, KpProbe **ps, int n)
 	op_event(w, "unregister", ps[0]->spec.name, 0);
 	if (w->check)
 		kp_check_after_unregister(w, ps, n);
+	for (int i = 0; i < n; i++)
+		w->user[ps[i]->id].call_end = sim_step(w->env->ctx);
 }
 
 int kp_api_enable(KpWorld *w, KpProbe *p)

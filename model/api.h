@@ -21,6 +21,11 @@ typedef struct {
 	const char *in_lifecycle;	/* the register/unregister call in progress, or NULL */
 	const char *lifecycle_task;	/* the task making it */
 	uint64_t off_step;	/* when the last disable or unregister returned (0: never) */
+	/*
+	 * When its last register or unregister call started and ended: a call that
+	 * overlapped another one at the same address is not judged as if alone (A9).
+	 */
+	uint64_t call_start, call_end;
 } KpUserProbe;
 
 /* Probes of one run at most (a scenario of one per function of a large image fits). */

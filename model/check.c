@@ -35,6 +35,9 @@ typedef struct KpCheckState {
 	unsigned n_jumps;
 } KpCheckState;
 
+/* The cause of what is judged only once everything settled, with no change behind it. */
+#define QUIESCENCE "quiescence"
+
 #define INSN_JMP 0xe9
 #define INSN_INT3 0xcc
 
@@ -63,24 +66,41 @@ static KpCheckState *state_of(KpWorld *w)
 	return w->check;
 }
 
-static __attribute__((format(printf, 3, 4))) void fail(KpWorld *w, const char *id,
-							  const char *fmt, ...)
+static void vreport(KpWorld *w, const char *id, const char *cause, const char *fmt,
+		    va_list ap)
 {
-	va_list ap;
 	char msg[512];
 
 	assert(kp_invariant(id) != NULL);
 	/* An invariant of another port's machinery says nothing about this one. */
 	if (!kp_invariant_applies(kp_invariant(id), w->env->model->name))
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sim_report(w->env->ctx, SIM_V_INVARIANT, true, kp_invariant(id)->id, "checker",
-		   "%s", msg);
+	/* Not fatal: the simulated machine is still sound, and what follows may fail too. */
+	sim_report_cause(w->env->ctx, SIM_V_INVARIANT, false, kp_invariant(id)->id, "checker",
+			 cause, "%s", msg);
 }
 
-/* Did a fatal violation already end this run?  Then stop checking. */
+void kp_check_report(KpWorld *w, const char *id, const char *cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(w, id, cause, fmt, ap);
+	va_end(ap);
+}
+
+static __attribute__((format(printf, 3, 4))) void fail(KpWorld *w, const char *id,
+							  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(w, id, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Did a fatal violation (an oops, a BUG, ...) already end this run?  Then stop checking. */
 static bool ended(KpWorld *w)
 {
 	return sim_violation_fatal(w->env->ctx) != NULL;
@@ -347,7 +367,24 @@ static void check_entry_text(KpWorld *w, const KpSnapshot *s, const KpSnapEntry 
 
 #undef AT
 
-/* Bytes differ from the original only where a hashed probe owns them (T1). */
+/* Does a hashed probe own the byte at a: its int3, or a byte of its installed jump? */
+static bool owned(KpWorld *w, const KpSnapshot *s, uint64_t a)
+{
+	for (unsigned i = 0; i < s->n_entries; i++) {
+		const KpSnapEntry *e = &s->entries[i];
+
+		if (e->hashed && (e->addr == a || (a > e->addr && a < e->addr + 5 &&
+						   starts_jump(w, e->addr))))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Bytes differ from the original only where a hashed probe owns them (T1).  A run of
+ * unowned changed bytes is one report: the run goes on after it, and one stray write is
+ * one defect.
+ */
 static void check_text_ownership(KpWorld *w, const KpSnapshot *s)
 {
 	const EmuTextRange *ranges;
@@ -355,25 +392,30 @@ static void check_text_ownership(KpWorld *w, const KpSnapshot *s)
 
 	/* Kernel, module and scenario text (not slot pages): only written bytes can differ. */
 	for (size_t r = 0; r < n; r++) {
-		for (uint64_t a = ranges[r].addr; a < ranges[r].addr + ranges[r].len; a++) {
+		uint64_t end = ranges[r].addr + ranges[r].len, first = 0;
+		uint8_t now0 = 0, orig0 = 0;
+		unsigned run = 0;
+		char at[96], more[48];
+
+		for (uint64_t a = ranges[r].addr; a <= end; a++) {
 			uint8_t now, orig;
-			const KpSnapEntry *owner = NULL;
-			char at[96];
+			bool stray = a < end && read_now(w, a, &now, 1) && read_orig(w, a, &orig, 1) &&
+				     now != orig && !owned(w, s, a);
 
-			if (!read_now(w, a, &now, 1) || !read_orig(w, a, &orig, 1) || now == orig)
-				continue;
-			for (unsigned i = 0; i < s->n_entries && !owner; i++) {
-				const KpSnapEntry *e = &s->entries[i];
-
-				if (!e->hashed)
-					continue;
-				if (e->addr == a || (a > e->addr && a < e->addr + 5 &&
-						      starts_jump(w, e->addr)))
-					owner = e;
+			if (stray && !run++) {
+				first = a;
+				now0 = now;
+				orig0 = orig;
 			}
-			if (!owner)
-				fail(w, "T1", "%s was changed (%02x, originally %02x) but no probe owns it",
-				     where(w, a, at, sizeof(at)), now, orig);
+			if (stray || !run)
+				continue;
+			if (run > 1)
+				snprintf(more, sizeof(more), ", and the %u bytes after it", run - 1);
+			else
+				more[0] = '\0';
+			fail(w, "T1", "%s was changed (%02x, originally %02x%s) but no probe owns it",
+			     where(w, first, at, sizeof(at)), now0, orig0, more);
+			run = 0;
 		}
 	}
 }
@@ -416,7 +458,6 @@ static void step_hook(SimCtx *ctx, void *user)
 	KpCheckState *cs = state_of(w);
 	const KpSnapshot *s;
 
-	(void)ctx;
 	if (ended(w) || (cs->checked_valid && cs->checked_gen == w->env->gen))
 		return;
 	/* Inside the locks with no op being freed, a snapshot has nothing to give. */
@@ -428,6 +469,7 @@ static void step_hook(SimCtx *ctx, void *user)
 		return;
 	}
 	s = take_snapshot(w);
+	w->track.activity = sim_activity(ctx);
 	kp_track_freeing(&w->track, &w->transitions, s);
 	if (!outside_locks(w, s))
 		return;
@@ -558,6 +600,10 @@ static void check_busy(KpWorld *w, KpProbe *p)
 	unsigned long addr = w->env->model->probe_addr(p);
 	char at[96];
 
+	/* A failed registration may leave the struct's address unset: its spec names it. */
+	if (!addr)
+		addr = kp_contract_spec_addr(w->env->text, &p->spec);
+
 	if (s->work_pending || s->optimizer_running)
 		return;
 	for (unsigned id = 0; id < w->n_probes; id++)
@@ -572,6 +618,7 @@ void kp_check_after_register(KpWorld *w, KpProbe **ps, int n, int ret)
 {
 	const KpSnapshot *s;
 
+	kp_check_register_contract(w, ps, n, ret);
 	if (ret == -EBUSY && n == 1 && calm(w, ps[0]))
 		check_busy(w, ps[0]);
 	if (ret != 0)
@@ -732,44 +779,27 @@ void kp_check_after_debugfs_read(KpWorld *w, int value, const char *buf)
 
 /* ---- quiescence ---- */
 
-static bool blocked_by_neighbour(const KpSnapshot *s, const KpSnapEntry *e)
+/*
+ * The cause of a liveness failure, found long after it: the last state change seen at the
+ * probe's address or inside its window (a neighbour), with the operation or work
+ * function that made it, as "disable: neighbour int3 -> disarmed".  Writes into buf.
+ */
+const char *kp_progress_cause(KpWorld *w, const KpSnapEntry *e, char *buf, size_t size)
 {
-	for (unsigned i = 0; i < s->n_entries; i++) {
-		const KpSnapEntry *o = &s->entries[i];
+	const KpStateTrack *t = &w->track;
+	uint64_t end = e->addr + MAX(e->opt_size, 5u);
+	unsigned best = t->n;
 
-		if (o != e && o->hashed && !disabled(o->flags) && o->addr > e->addr &&
-		    o->addr < e->addr + e->opt_size)
-			return true;
-	}
-	return false;
-}
-
-static void check_progress(KpWorld *w, const KpSnapshot *s)
-{
-	char at[96];
-
-	if (!s->allow_optimization || s->all_disarmed)
-		return;
-	for (unsigned i = 0; i < s->n_entries && !ended(w); i++) {
-		const KpSnapEntry *e = &s->entries[i];
-		bool handlers = false;
-
-		uint8_t byte;
-
-		if (!e->hashed || !e->aggr || !e->optready || disabled(e->flags))
-			continue;
-		/* Text freed without a notification (free_initmem): nothing to optimize. */
-		if (!read_now(w, e->addr, &byte, 1))
-			continue;
-		for (unsigned c = 0; c < e->n_children; c++)
-			handlers |= e->child_post[c] || e->child_break[c];
-		if (handlers || blocked_by_neighbour(s, e))
-			continue;
-		if (!(e->flags & KP_SNAP_OPTIMIZED) || e->list != KP_SNAP_LIST_NONE ||
-		    !has_jump(w, e))
-			fail(w, "P3", "%s could be optimized but is not at quiescence",
-			     where(w, e->addr, at, sizeof(at)));
-	}
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->addr[i] >= e->addr && t->addr[i] < end && t->when[i] &&
+		    (best == t->n || t->when[i] > t->when[best]))
+			best = i;
+	if (best == t->n)
+		return QUIESCENCE;
+	snprintf(buf, size, "%s: %s %s -> %s", t->by[best] ? t->by[best] : "setup",
+		 t->addr[best] == e->addr ? "the probe" : "a neighbour",
+		 kp_state_name(t->from[best]), kp_state_name(t->state[best]));
+	return buf;
 }
 
 static void check_memory(KpWorld *w, const KpSnapshot *s)
@@ -798,9 +828,11 @@ static void check_memory(KpWorld *w, const KpSnapshot *s)
 		} else if (strstr(live[i].type, "kretprobe_instance") && kretprobes) {
 			/* instances of a registered kretprobe */
 		} else {
-			fail(w, "leak", "%s #%llu (%zu bytes, allocated at %s:%d) is still live",
-			     live[i].type, (unsigned long long)live[i].id, live[i].size,
-			     sim_source_path(live[i].file), live[i].line);
+			/* Its cause is what leaked, not whichever task happened to run last. */
+			kp_check_report(w, "leak", live[i].type,
+					"%s #%llu (%zu bytes, allocated at %s:%d) is still live",
+					live[i].type, (unsigned long long)live[i].id, live[i].size,
+					sim_source_path(live[i].file), live[i].line);
 			return;
 		}
 	}
@@ -811,21 +843,29 @@ static void check_memory(KpWorld *w, const KpSnapshot *s)
 	for (unsigned id = 0; id < w->n_probes; id++)
 		any_registered |= w->user[id].registered;
 	if (!any_registered) {
-		if (s->n_entries || s->n_optimizing || s->n_unoptimizing)
-			fail(w, "M3", "nothing is registered but %u entries are hashed and %u ops "
-			     "queued", s->n_entries, s->n_optimizing + s->n_unoptimizing);
-		for (unsigned k = 0; k < s->n_slots && !ended(w); k++)
-			if (s->slots[k].state == KP_SLOT_USED)
-				fail(w, "M3", "nothing is registered but slot %s is used",
-				     where(w, s->slots[k].addr, at, sizeof(at)));
-		if (ended(w))
+		bool m3 = false;
+
+		if (s->n_entries || s->n_optimizing || s->n_unoptimizing) {
+			kp_check_report(w, "M3", QUIESCENCE, "nothing is registered but %u entries "
+					"are hashed and %u ops queued", s->n_entries,
+					s->n_optimizing + s->n_unoptimizing);
+			m3 = true;
+		}
+		for (unsigned k = 0; k < s->n_slots && !m3; k++)
+			if (s->slots[k].state == KP_SLOT_USED) {
+				kp_check_report(w, "M3", QUIESCENCE,
+						"nothing is registered but slot %s is used",
+						where(w, s->slots[k].addr, at, sizeof(at)));
+				m3 = true;
+			}
+		if (m3)
 			return;
 	}
 	for (unsigned i = 0; i < s->n_entries; i++)
 		hashed_aggr += s->entries[i].hashed && s->entries[i].aggr;
 	if (ops != hashed_aggr)
-		fail(w, "M2", "%u optimized_kprobe objects are allocated but %u aggregates hashed",
-		     ops, hashed_aggr);
+		kp_check_report(w, "M2", QUIESCENCE, "%u optimized_kprobe objects are allocated "
+				"but %u aggregates hashed", ops, hashed_aggr);
 	for (unsigned k = 0; k < s->n_slots && !ended(w); k++) {
 		const KpSnapSlot *slot = &s->slots[k];
 		unsigned owners = 0;
@@ -840,7 +880,7 @@ static void check_memory(KpWorld *w, const KpSnapshot *s)
 			owners += slot->optinsn ? e->detour == slot->addr : e->ss_slot == slot->addr;
 		}
 		if (owners != 1)
-			fail(w, "M2", "used %s slot %s belongs to %u hashed probes",
+			kp_check_report(w, "M2", QUIESCENCE, "used %s slot %s belongs to %u hashed probes",
 			     slot->optinsn ? "detour" : "single-step",
 			     where(w, slot->addr, at, sizeof(at)), owners);
 	}
@@ -852,7 +892,7 @@ static void check_quiescent(KpWorld *w, const KpSnapshot *s)
 		return;	/* not quiescent: the optimizer still has work */
 	check_all(w, s);
 	if (!ended(w))
-		check_progress(w, s);
+		kp_check_optimized(w, s);
 	if (!ended(w))
 		check_memory(w, s);
 }

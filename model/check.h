@@ -4,14 +4,22 @@
  * its snapshot, the emulated text, and the user-level record the API layer keeps:
  *   - after every step, the text-write and structural rules, when nobody holds
  *     kprobe_mutex or text_mutex ("outside the locks") and something changed;
- *   - when an API call returns, that call's contract (A1-A8);
+ *   - when an API call returns, that call's contract (A1-A9);
  *   - at quiescence (the end of a completed run), progress and memory (P3, M2, M3).
- * A violation is fatal: the run ends with it.
+ * A9 and P3 are decided from the image (check_contract.c), not from the port's flags.
+ * No violation it reports is fatal: the run goes on and the next one is reported too.
  */
 #ifndef KPSIM_MODEL_CHECK_H
 #define KPSIM_MODEL_CHECK_H
 
 #include "model/api.h"
+
+/*
+ * Report invariant `id` (non-fatal), naming its cause (NULL: the operation or work
+ * function running now, sim_activity()).  Repeats of one report are recorded once.
+ */
+void kp_check_report(KpWorld *w, const char *id, const char *cause, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Install the per-step, per-write and per-fetch checks for this run. */
 void kp_check_install(KpWorld *w);
@@ -35,5 +43,32 @@ void kp_check_after_sysctl_write(KpWorld *w, int ret, bool before);
 void kp_check_after_sysctl_read(KpWorld *w, int value);
 void kp_check_after_debugfs(KpWorld *w);
 void kp_check_after_debugfs_read(KpWorld *w, int value, const char *buf);
+
+/*
+ * The cause of a progress failure judged at quiescence (check.c): the last state change
+ * seen at e->addr or inside its window [addr, addr + max(opt_size, 5)), into buf.
+ */
+const char *kp_progress_cause(KpWorld *w, const KpSnapEntry *e, char *buf, size_t size);
+
+/*
+ * Contracts judged from the image, not from the port (check_contract.c).  A9: a
+ * registration that returned ret at a probe-able original instruction boundary with no
+ * probe registered there; called by kp_check_after_register.
+ */
+void kp_check_register_contract(KpWorld *w, KpProbe **ps, int n, int ret);
+/* P3 at quiescence: every enabled kprobe the image says can be optimized, and that
+ * nothing blocks, sits behind an installed jump into a live detour buffer. */
+void kp_check_optimized(KpWorld *w, const KpSnapshot *s);
+/* Does an instruction of the original text start at addr, decoded from its function's
+ * start (kallsyms extent, visible symbols only)? */
+bool kp_contract_boundary(const EmuText *t, uint64_t addr);
+/* The address a probe's spec names (symbol + offset, or a bare address), 0 if none. */
+uint64_t kp_contract_spec_addr(const EmuText *t, const KpProbeSpec *sp);
+/*
+ * Would the image let a jump replace the instructions at addr (what can_optimize() and
+ * copy_optimized_instructions() check, on the original bytes)?  *window gets the bytes
+ * the detour buffer would relocate; on false, *why says what refuses it.
+ */
+bool kp_contract_window(const EmuText *t, uint64_t addr, unsigned *window, const char **why);
 
 #endif

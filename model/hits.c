@@ -102,7 +102,7 @@ static void end_pass(KpWorld *w, Pass *pass)
 		if (pass->faults)
 			snprintf(faults, sizeof(faults), ", besides %u misses for handler faults",
 				 pass->faults);
-		sim_report(w->env->ctx, SIM_V_INVARIANT, true, "H2", __func__,
+		sim_report(w->env->ctx, SIM_V_INVARIANT, false, "H2", __func__,
 			   "a pass through %s called %s's pre handler %llu times and missed %lu "
 			   "times (exactly one of the two expected%s)", at, p->spec.name,
 			   (unsigned long long)calls, missed, faults);
@@ -200,14 +200,14 @@ void kp_hits_check_handler(KpWorld *w, KpProbe *p)
 	if (!w->hits || !cpu || !emu_cpu_running(cpu))
 		return;
 	if ((m->probe_flags(p) & (KP_SNAP_DISABLED | KP_SNAP_GONE)) && m->probe_is_child(p))
-		sim_report(w->env->ctx, SIM_V_INVARIANT, true, "H1", __func__,
+		sim_report(w->env->ctx, SIM_V_INVARIANT, false, "H1", __func__,
 			   "the pre handler of %s runs while it is a disabled child", p->spec.name);
 	depth = emu_cpu_irq_depth(cpu);
 	if (depth >= MAX_DEPTH)
 		return;
 	pass = &w->hits->pass[emu_cpu_index(cpu)][depth];
 	if (pass->nested && emu_cpu_last_text_step(cpu) == pass->start_step)
-		sim_report(w->env->ctx, SIM_V_INVARIANT, true, "H1", __func__,
+		sim_report(w->env->ctx, SIM_V_INVARIANT, false, "H1", __func__,
 			   "the pre handler of %s runs for a hit that began while a kprobe was "
 			   "already running on cpu%u", p->spec.name, emu_cpu_index(cpu));
 }

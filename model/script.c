@@ -111,6 +111,8 @@ static void script_task(SimCtx *ctx, void *arg)
 		/* A new operation starts from user space. */
 		sim_yield(ctx, SIM_Y_OP, &sim_fp_none);
 		before = *sim_task_costs(sim_current(ctx));
+		/* A violation found while this operation runs names it as its cause. */
+		sim_task_set_activity(ctx, op_names[op->kind]);
 		ret = run_op(run, op);
 		run->results[run->result_base[ta->task] + i] = ret;
 		run->op_costs[run->result_base[ta->task] + i] =
@@ -175,9 +177,17 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, EmuText
 
 			if ((op->kind != KP_OP_CALL && op->kind != KP_OP_IRQ) || !op->text)
 				continue;
+			/*
+			 * The scenario parser refuses an unknown name at its line and column;
+			 * what reaches this check is a script built directly, with no file to
+			 * point into: the message names the task and the operation (counted
+			 * from 1), as the probe's above names the probe.
+			 */
 			if (!emu_text_symbol_by_name(run->env->text, op->text, &sym)) {
-				g_set_error(error, KP_SCRIPT_ERROR, 1, "%d: task %s: no symbol %s",
-					    op->line, script->tasks[t].name, op->text);
+				g_set_error(error, KP_SCRIPT_ERROR, 1,
+					    "task %s, operation %u (%s): no symbol %s",
+					    script->tasks[t].name, i + 1, op_names[op->kind],
+					    op->text);
 				sim_ctx_leave(ctx);
 				return false;
 			}

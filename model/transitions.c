@@ -106,6 +106,9 @@ static unsigned slot_of(KpStateTrack *t, uint64_t addr)
 		return KP_TRACK_MAX;
 	t->addr[t->n] = addr;
 	t->state[t->n] = KP_ST_NONE;
+	t->from[t->n] = KP_ST_NONE;
+	t->by[t->n] = NULL;
+	t->when[t->n] = 0;
 	return t->n++;
 }
 
@@ -114,6 +117,9 @@ static void move(KpStateTrack *t, KpTransitions *tr, unsigned i, KpProbeState to
 	if (i >= t->n || t->state[i] == to)
 		return;
 	tr->count[t->state[i]][to]++;
+	t->from[i] = t->state[i];
+	t->by[i] = t->activity;
+	t->when[i] = ++t->seq;
 	t->state[i] = to;
 }
 

@@ -47,10 +47,20 @@ bool kp_transition_parent(unsigned from, unsigned to);
 
 #define KP_TRACK_MAX KP_SNAP_MAX_ENTRIES
 
-/* Last state seen per address. */
+/*
+ * Last state seen per address, and the change that led to it: the state before, the
+ * activity it was seen in (sim_activity(): the operation or work function that made it)
+ * and when, in the order changes were seen.  A violation judged long after the change
+ * that caused it (P3 at quiescence) names that change as its cause.
+ */
 typedef struct {
 	uint64_t addr[KP_TRACK_MAX];
 	uint8_t state[KP_TRACK_MAX];
+	uint8_t from[KP_TRACK_MAX];
+	const char *by[KP_TRACK_MAX];
+	uint64_t when[KP_TRACK_MAX];
+	uint64_t seq;		/* changes seen so far */
+	const char *activity;	/* set by the caller before each kp_track_*() */
 	unsigned n;
 } KpStateTrack;
 

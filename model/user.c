@@ -12,6 +12,7 @@
 #include "sim/violation.h"
 
 #include <assert.h>
+#include <stdio.h>
 
 /*
  * H3: a hit that began after disable_kprobe(p) or unregister(p) returned, or after
@@ -23,7 +24,10 @@ static void check_no_call_after_off(KpEnv *env, KpProbe *p, const char *what)
 {
 	KpWorld *w = env->world;
 	const KpUserProbe *u;
+	const char *state, *off;
+	char cause[96];
 	uint64_t start;
+	uint8_t byte;
 
 	if (!w || p->id >= w->n_probes || w->global_calls)
 		return;
@@ -31,17 +35,28 @@ static void check_no_call_after_off(KpEnv *env, KpProbe *p, const char *what)
 	if (u->in_call)
 		return;
 	start = emu_cpu_last_text_step(emu_machine_current_cpu(env->machine));
-	if ((!u->registered || !u->enabled) && u->off_step && start > u->off_step)
-		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __func__,
-			   "%s of %s runs for a hit that began at step %llu, after %s "
-			   "returned at step %llu", what, p->spec.name,
-			   (unsigned long long)start, u->registered ? "disable" : "unregister",
-			   (unsigned long long)u->off_step);
-	else if (!w->armed && w->disarmed_step && start > w->disarmed_step)
-		sim_report(env->ctx, SIM_V_INVARIANT, true, "H3", __func__,
-			   "%s of %s runs for a hit that began at step %llu, after "
-			   "disarm-all returned at step %llu", what, p->spec.name,
-			   (unsigned long long)start, (unsigned long long)w->disarmed_step);
+	/*
+	 * The cause: which call should have stopped the hits, and what the probe's address
+	 * holds now (a jump still live and an int3 left behind are two kernel causes).
+	 */
+	if (!emu_text_read(env->text, env->model->probe_addr(p), &byte, 1))
+		state = "unmapped";
+	else
+		state = byte == 0xcc ? "an int3" : byte == 0xe9 ? "a jump" : "its original byte";
+	if ((!u->registered || !u->enabled) && u->off_step && start > u->off_step) {
+		off = u->registered ? "disable" : "unregister";
+		snprintf(cause, sizeof(cause), "after %s, the address holds %s", off, state);
+		sim_report_cause(env->ctx, SIM_V_INVARIANT, false, "H3", __func__, cause,
+				 "%s of %s runs for a hit that began at step %llu, after %s "
+				 "returned at step %llu", what, p->spec.name,
+				 (unsigned long long)start, off, (unsigned long long)u->off_step);
+	} else if (!w->armed && w->disarmed_step && start > w->disarmed_step) {
+		snprintf(cause, sizeof(cause), "after disarm-all, the address holds %s", state);
+		sim_report_cause(env->ctx, SIM_V_INVARIANT, false, "H3", __func__, cause,
+				 "%s of %s runs for a hit that began at step %llu, after "
+				 "disarm-all returned at step %llu", what, p->spec.name,
+				 (unsigned long long)start, (unsigned long long)w->disarmed_step);
+	}
 }
 
 static void handler_point(KpProbe *p, const char *what)

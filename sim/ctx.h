@@ -116,6 +116,17 @@ unsigned sim_task_id(const SimTask *t);
 const char *sim_task_name(const SimTask *t);
 SimTask *sim_task_by_id(const SimCtx *ctx, unsigned id);
 unsigned sim_task_count(const SimCtx *ctx);
+/*
+ * What the current task is doing, named for a violation's cause (a static string: the
+ * scenario operation it is in, the work function a worker runs; NULL: nothing named).
+ * Returns the previous value so that a caller can put it back.
+ */
+const char *sim_task_set_activity(SimCtx *ctx, const char *activity);
+/*
+ * The activity a violation found now is attributed to: the current task's, or in engine
+ * context (a step hook, a timer) that of the task that took the last step.  NULL: none.
+ */
+const char *sim_activity(const SimCtx *ctx);
 
 unsigned sim_n_vcpus(const SimCtx *ctx);
 bool sim_vcpu_online(const SimCtx *ctx, unsigned vcpu);

@@ -45,6 +45,11 @@ struct SimTask {
 	uint16_t reason;
 	uint16_t n_alts;
 	uint16_t alt;		/* the alternative chosen for the step now running */
+	/*
+	 * What the task is doing, for a violation's cause: the operation a scenario task is
+	 * in, or the work function a worker runs (a static string, NULL: nothing named).
+	 */
+	const char *activity;
 	/* Run queue and wait queue links. */
 	SimTask *rq_next;
 	SimTask *wait_next;
@@ -100,6 +105,7 @@ struct SimCtx {
 	unsigned n_tasks;	/* live this run */
 	unsigned n_unfinished;	/* non-daemon tasks not done */
 	SimTask *cur;		/* executing task, NULL in engine context */
+	SimTask *last_ran;	/* the task that took the last step, NULL: none yet */
 
 	SimVcpu vcpus[SIM_MAX_VCPUS];
 

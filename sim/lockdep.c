@@ -8,6 +8,8 @@
  */
 #include "sim/internal.h"
 
+#include <string.h>
+
 #include <assert.h>
 
 static bool reaches(const SimCtx *ctx, unsigned from, unsigned to)
@@ -71,9 +73,15 @@ static void add_edge(SimCtx *ctx, SimTask *t, unsigned from, unsigned to)
 
 		describe_path(ctx, to, from, path);
 		ctx->lock_cycle_reported[from] |= 1ull << to;
-		sim_report(ctx, SIM_V_LOCK_ORDER, false, "lock-order", __func__,
-			   "%s takes %s while holding %s, but earlier %s", t->name, b->name,
-			   a->name, path->str);
+		/* The pair of locks is the cause, whichever side closed the cycle. */
+		char *cause = strcmp(a->name, b->name) < 0
+				      ? g_strdup_printf("%s / %s", a->name, b->name)
+				      : g_strdup_printf("%s / %s", b->name, a->name);
+
+		sim_report_cause(ctx, SIM_V_LOCK_ORDER, false, "lock-order", __func__, cause,
+				 "%s takes %s while holding %s, but earlier %s", t->name, b->name,
+				 a->name, path->str);
+		g_free(cause);
 		g_string_free(path, TRUE);
 	}
 	ctx->lock_after[from] |= 1ull << to;

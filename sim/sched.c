@@ -137,6 +137,7 @@ void sim_ctx_reset(SimCtx *ctx)
 	ctx->n_tasks = 0;
 	ctx->n_unfinished = 0;
 	ctx->cur = NULL;
+	ctx->last_ran = NULL;
 	for (unsigned i = 0; i < SIM_MAX_VCPUS; i++) {
 		SimVcpu *v = &ctx->vcpus[i];
 
@@ -319,6 +320,23 @@ unsigned sim_task_id(const SimTask *t)
 const char *sim_task_name(const SimTask *t)
 {
 	return t->name;
+}
+
+const char *sim_task_set_activity(SimCtx *ctx, const char *activity)
+{
+	const char *old;
+
+	assert(ctx->cur != NULL && "an activity belongs to a task");
+	old = ctx->cur->activity;
+	ctx->cur->activity = activity;
+	return old;
+}
+
+const char *sim_activity(const SimCtx *ctx)
+{
+	const SimTask *t = ctx->cur ? ctx->cur : ctx->last_ran;
+
+	return t ? t->activity : NULL;
 }
 
 SimTask *sim_task_by_id(const SimCtx *ctx, unsigned id)
@@ -516,9 +534,43 @@ static bool find_mutex_cycle(const SimCtx *ctx, const SimTask *start, GString *o
 	return false;
 }
 
+static gint by_string(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A deadlock's cause, the same whichever task happened to block last: what each blocked
+ * task that holds or waits for a lock was doing and what it waits on, sorted
+ * ("optimizing_work on kprobe_mutex, sysctl write on optimizer_comp").
+ */
+static char *deadlock_cause(const SimCtx *ctx)
+{
+	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+	GString *out = g_string_new(NULL);
+
+	for (unsigned i = 0; i < ctx->n_tasks; i++) {
+		const SimTask *t = sim_ctx_task(ctx, i);
+
+		/* Those that hold a lock or wait for one: the others only wait for them. */
+		if (sim_task_waits(t) && (t->n_held || t->wait_kind == SIM_WAIT_MUTEX))
+			g_ptr_array_add(parts, g_strdup_printf("%s on %s",
+							       t->activity ? t->activity : t->name,
+							       t->wait_what ? t->wait_what : "?"));
+	}
+	g_ptr_array_sort(parts, by_string);
+	for (unsigned i = 0; i < parts->len; i++)
+		if (!i || strcmp(parts->pdata[i], parts->pdata[i - 1]))
+			g_string_append_printf(out, "%s%s", out->len ? ", " : "",
+					       (char *)parts->pdata[i]);
+	g_ptr_array_free(parts, TRUE);
+	return g_string_free(out, FALSE);
+}
+
 static void report_no_options(SimCtx *ctx)
 {
 	GString *msg;
+	char *cause;
 	bool cycle = false;
 
 	if (ctx->n_unfinished == 0) {
@@ -536,7 +588,9 @@ static void report_no_options(SimCtx *ctx)
 		cycle = find_mutex_cycle(ctx, sim_ctx_task(ctx, i), msg);
 	if (msg->len && msg->str[msg->len - 1] == '\n')
 		g_string_truncate(msg, msg->len - 1);
-	sim_report(ctx, SIM_V_DEADLOCK, true, "deadlock", __func__, "%s", msg->str);
+	cause = deadlock_cause(ctx);
+	sim_report_cause(ctx, SIM_V_DEADLOCK, true, "deadlock", __func__, cause, "%s", msg->str);
+	g_free(cause);
 	g_string_free(msg, TRUE);
 	sim_sched_end_run(ctx, SIM_END_DEADLOCK);
 }
@@ -553,6 +607,8 @@ void sim_sched_end_run(SimCtx *ctx, SimEnd end)
 static SimTask *decide(SimCtx *ctx)
 {
 	/* Timers, reports and the strategy run as the engine, not as the yielding task. */
+	if (ctx->cur)
+		ctx->last_ran = ctx->cur;
 	ctx->cur = NULL;
 	for (;;) {
 		size_t n, k;

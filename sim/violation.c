@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *sim_violation_kind_name(SimViolationKind kind)
 {
@@ -27,14 +28,24 @@ static SimEnd end_for(SimViolationKind kind)
 	return SIM_END_VIOLATION;
 }
 
-static void record(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id,
-		   const char *site, const char *fmt, va_list ap)
+static bool same(const SimViolation *a, const SimViolation *b)
 {
+	/* Not the cause: a state that stays wrong is seen again after other steps. */
+	return a->kind == b->kind && !strcmp(a->id, b->id) && !strcmp(a->site, b->site) &&
+	       !strcmp(a->message, b->message);
+}
+
+/* Record it; false when it was not kept (a repeat, or past the limit). */
+static bool record(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id,
+		   const char *site, const char *cause, const char *fmt, va_list ap)
+{
+	const char *activity = cause ? cause : sim_activity(ctx);
 	SimViolation v = {
 		.kind = kind,
 		.id = id,
 		.message = g_strdup_vprintf(fmt, ap),
 		.site = site,
+		.cause = g_strdup(activity),
 		.step = ctx->step,
 		.jiffies = ctx->jiffies,
 		.vcpu = ctx->cur ? (int)ctx->cur->vcpu : -1,
@@ -43,8 +54,34 @@ static void record(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *i
 	};
 
 	assert(kind < SIM_V_KINDS && id != NULL && site != NULL);
+	if (!fatal) {
+		bool again = ctx->violations->len >= SIM_MAX_VIOLATIONS;
+
+		for (unsigned i = 0; i < ctx->violations->len && !again; i++)
+			again = same(&g_array_index(ctx->violations, SimViolation, i), &v);
+		if (again) {
+			g_free(v.message);
+			g_free(v.cause);
+			return false;
+		}
+	}
 	g_array_append_val(ctx->violations, v);
 	SIM_TRACE(ctx, SIM_EV_VIOLATION, id, sim_trace_intern(ctx, v.message), kind, fatal, 0);
+	return true;
+}
+
+static void report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id,
+		   const char *site, const char *cause, const char *fmt, va_list ap)
+{
+	/* After a fatal one, nothing else is recorded: the run is over. */
+	if (sim_violation_fatal(ctx))
+		return;
+	record(ctx, kind, fatal, id, site, cause, fmt, ap);
+	if (!fatal)
+		return;
+	sim_sched_end_run(ctx, end_for(kind));
+	if (ctx->cur)
+		sim_sched_end_from_task(ctx);
 }
 
 void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, const char *site,
@@ -52,17 +89,19 @@ void sim_report(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id, 
 {
 	va_list ap;
 
-	/* After a fatal one, nothing else is recorded: the run is over. */
-	if (sim_violation_fatal(ctx))
-		return;
 	va_start(ap, fmt);
-	record(ctx, kind, fatal, id, site, fmt, ap);
+	report(ctx, kind, fatal, id, site, NULL, fmt, ap);
 	va_end(ap);
-	if (!fatal)
-		return;
-	sim_sched_end_run(ctx, end_for(kind));
-	if (ctx->cur)
-		sim_sched_end_from_task(ctx);
+}
+
+void sim_report_cause(SimCtx *ctx, SimViolationKind kind, bool fatal, const char *id,
+		      const char *site, const char *cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(ctx, kind, fatal, id, site, cause, fmt, ap);
+	va_end(ap);
 }
 
 void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *site,
@@ -73,7 +112,7 @@ void sim_fail(SimCtx *ctx, SimViolationKind kind, const char *id, const char *si
 	assert(ctx->cur != NULL && "sim_fail is for tasks");
 	if (!sim_violation_fatal(ctx)) {
 		va_start(ap, fmt);
-		record(ctx, kind, true, id, site, fmt, ap);
+		record(ctx, kind, true, id, site, NULL, fmt, ap);
 		va_end(ap);
 		sim_sched_end_run(ctx, end_for(kind));
 	}
@@ -104,7 +143,9 @@ const SimViolation *sim_violation_fatal(const SimCtx *ctx)
 
 void sim_violations_reset(SimCtx *ctx)
 {
-	for (unsigned i = 0; i < ctx->violations->len; i++)
+	for (unsigned i = 0; i < ctx->violations->len; i++) {
 		g_free(g_array_index(ctx->violations, SimViolation, i).message);
+		g_free(g_array_index(ctx->violations, SimViolation, i).cause);
+	}
 	g_array_set_size(ctx->violations, 0);
 }

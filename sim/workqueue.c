@@ -54,6 +54,8 @@ static void worker_fn(SimCtx *ctx, void *arg)
 		w->pending = false;
 		ctx->work_runs++;
 		SIM_TRACE(ctx, SIM_EV_WORK_START, "work", w->name, (int64_t)ctx->work_runs, 0, 0);
+		/* Kept after the work returns: the steps up to the next item still belong to it. */
+		sim_task_set_activity(ctx, w->name);
 		w->fn(ctx, w);
 		SIM_TRACE(ctx, SIM_EV_WORK_END, "work", w->name, (int64_t)ctx->work_runs, 0, 0);
 		/* process_one_work ends with cond_resched(). */

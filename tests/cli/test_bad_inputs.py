@@ -160,3 +160,105 @@ def test_newline_in_a_path_stays_out_of_written_files(kpsim, tmp_path):
 def test_explore_refuses_out_of_range_options(kpsim, tmp_path, option):
     src = write(tmp_path / "a.kps", SLEEP.format(ret=""))
     assert option[0] in kpsim("explore", *option, src, check=2).stderr
+
+
+# ---- names a run could not resolve: errors of the file, found when it is read ----
+
+NOWHERE = "no symbol 'f_nope' in the image or the scenario"
+NO_DECODE = ("function 'f': no instruction decodes at offset 0x1 (unsupported, or cut short "
+             "by the end of the function)")
+NAME_ERRORS = [
+    ("module", "task t on cpu0:\n    module load mod_zzz\n", "2:17: unknown module 'mod_zzz'"),
+    ("probe", "probe a at f_nope+0\ntask t on cpu0:\n    register a\n", "1:12: " + NOWHERE),
+    ("call", "task t on cpu0:\n    sleep 1\n    call f_nope times 2\n", "3:10: " + NOWHERE),
+    ("irq", "task t on cpu0:\n    irq cpu1 f_nope+4\n", "2:14: " + NOWHERE),
+    ("text", SLEEP.format(ret="") + "expect end text f_nope == original\n",
+     "4:17: " + NOWHERE),
+    # a region's name is not a symbol: the module's init function is mod_a_init
+    ("region", "probe a at mod_a.init+0\ntask t on cpu0:\n    register a\n",
+     "1:12: no symbol 'mod_a.init' in the image or the scenario"),
+    # functions a run could not add to the text
+    ("clash", "function f_small c3\ntask t on cpu0:\n    call f_small\n",
+     "1:10: the image already has a symbol 'f_small'"),
+    ("decode", "function f 90 0f ff c3\ntask t on cpu0:\n    call f\n", "1:15: " + NO_DECODE),
+]
+
+
+@pytest.mark.parametrize("name,text,where", NAME_ERRORS, ids=[c[0] for c in NAME_ERRORS])
+def test_unknown_name_is_an_error_of_the_file(kpsim, tmp_path, name, text, where):
+    path = write(tmp_path / f"{name}.kps", text)
+    for command in ("run", "replay", "explore", "minimize", "compare"):
+        proc = kpsim(command, path, check=2)
+        assert f"{path}:{where}\n" in proc.stderr, command
+        # one location, the file named once: nothing of a run wraps it
+        assert proc.stderr.count(path) == 1, (command, proc.stderr)
+
+
+def test_names_a_run_resolves_are_accepted(kpsim, tmp_path):
+    # a module's symbol before the module is loaded; a function defined below its uses
+    path = write(tmp_path / "ok.kps", "probe r at mod_a_work kretprobe\n"
+                 "probe m at mine+1 post\n"
+                 "task t0 on cpu0:\n"
+                 "    module load mod_a -> 0\n    register r -> 0\n    register m -> 0\n"
+                 "    call mod_a_work\n    irq cpu1 mine\n    call mine times 2\n"
+                 "expect end m.hits >= 2\n"
+                 "expect end text mine+1 != original\n"
+                 "function mine 55 48 89 e5 5d c3\n")
+    assert "PASS" in kpsim("run", path, check=0).stdout
+
+
+# ---- the scenario text: what the limits allow fits, one byte more is refused ----
+
+def functions(n, size, last=""):
+    body = " ".join(["90"] * (size - 1) + ["c3"])
+    lines = [f"function g{i:04d} {body}\n" for i in range(n)]
+    return "".join(lines) + last + f"task t on cpu0:\n    call g{n - 1:04d}\n"
+
+
+@pytest.mark.parametrize("n,size,where", [
+    (256, 4096, "257:10: function 'h' does not fit: the functions take more than 1048576 "
+                "bytes of scenario text"),
+    (1024, 1024, "1025:1: more than 1024 functions"),
+], ids=["largest", "most"])
+def test_scenario_text_holds_the_documented_limits(kpsim, tmp_path, n, size, where):
+    # 1 MiB of scenario text exactly: 256 functions of 4096 bytes, or 1024 of 1024
+    full = write(tmp_path / "full.kps", functions(n, size))
+    assert "PASS" in kpsim("run", full, check=0).stdout
+    more = write(tmp_path / "more.kps", functions(n, size, "function h c3\n"))
+    assert f"{more}:{where}" in kpsim("run", more, check=2).stderr
+
+
+# ---- replay --until ----
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "9223372036854775808"])
+def test_replay_until_takes_a_decision_number(kpsim, tmp_path, value):
+    src = write(tmp_path / "a.kps", SLEEP.format(ret=""))
+    stderr = kpsim("replay", "--until", value, src, check=2).stderr
+    assert f"--until takes a decision number from 1 to 9223372036854775807, not '{value}'" \
+        in stderr
+
+
+def test_replay_until_one_stops_before_the_first_decision(kpsim, tmp_path):
+    src = write(tmp_path / "a.kps", SLEEP.format(ret=""))
+    assert "stopped after 0 decisions" in kpsim("replay", "--until", "1", src, check=0).stderr
+
+
+# ---- allow ----
+
+@pytest.mark.parametrize("header,where", [
+    ("allow A5 Z9\n", "1:10: unknown invariant 'Z9'"),
+    ("allow\n", "1:6: missing invariant id"),
+    ("allow A5 expect\nallow T2 A5\n", "2:10: 'A5' is already allowed (line 1)"),
+], ids=["unknown", "empty", "twice"])
+def test_allow_takes_known_ids_once(kpsim, tmp_path, header, where):
+    src = write(tmp_path / "a.kps", header + SLEEP.format(ret=""))
+    assert f"{src}:{where}" in kpsim("run", src, check=2).stderr
+
+
+def test_allow_lines_parse(kpsim, tmp_path):
+    src = write(tmp_path / "a.kps", "allow A5 lock-order\nallow expect\n" +
+                SLEEP.format(ret=""))
+    assert "PASS" in kpsim("run", src, check=0).stdout
+    late = write(tmp_path / "b.kps", SLEEP.format(ret="") + "allow A5\n")
+    assert f"{late}:4:1: 'allow' must come before other statements" in \
+        kpsim("run", late, check=2).stderr

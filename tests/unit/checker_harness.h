@@ -302,18 +302,28 @@ static inline void ck_expect_clean(Ck *k)
 	assert_int_equal(sim_violation_count(k->ctx), 0);
 }
 
-/* The checker ended the run with invariant `id`, its message containing `msg`. */
+/*
+ * The checker reported invariant `id` with a message containing `msg` (another invariant
+ * may be reported too: a failed registration can break A2 and A9 at once).  It did not
+ * end the run: checker violations are not fatal.
+ */
 static inline void ck_expect(Ck *k, const char *id, const char *msg)
 {
-	const SimViolation *v = sim_violation_fatal(k->ctx);
+	const SimViolation *v = NULL;
+
+	for (size_t i = 0; i < sim_violation_count(k->ctx) && !v; i++) {
+		const SimViolation *c = sim_violation_get(k->ctx, i);
+
+		if (c->kind == SIM_V_INVARIANT && !strcmp(c->id, id))
+			v = c;
+	}
 
 	if (!v || strcmp(v->id, id) || !strstr(v->message, msg))
 		ck_explain(k);
 	assert_non_null(v);
-	assert_int_equal(v->kind, SIM_V_INVARIANT);
 	assert_string_equal(v->id, id);
 	assert_non_null(strstr(v->message, msg));
-	assert_int_equal(sim_run_end(k->ctx), SIM_END_VIOLATION);
+	assert_false(v->fatal);
 }
 
 /* ---- the text, from inside a task and after a run ---- */

@@ -141,15 +141,17 @@ static inline SimEnd mh_run_seed(Mh *m, uint64_t seed)
 	return end;
 }
 
-/* Print the fatal violation and the last trace lines (for a failing test's log). */
+/* Print the violations and the last trace lines (for a failing test's log). */
 static inline void mh_explain(Mh *m)
 {
-	const SimViolation *v = sim_violation_fatal(m->ctx);
 	size_t n = sim_trace_count(m->ctx);
 
-	if (v)
-		print_message("# violation %s: %s (%s, step %llu)\n", v->id, v->message,
-			      v->site, (unsigned long long)v->step);
+	for (size_t i = 0; i < sim_violation_count(m->ctx); i++) {
+		const SimViolation *v = sim_violation_get(m->ctx, i);
+
+		print_message("# %sviolation %s: %s (%s, step %llu)\n", v->fatal ? "fatal " : "",
+			      v->id, v->message, v->site, (unsigned long long)v->step);
+	}
 	for (size_t i = n > 25 ? n - 25 : 0; i < n; i++) {
 		char line[256];
 
@@ -158,11 +160,107 @@ static inline void mh_explain(Mh *m)
 	}
 }
 
+/*
+ * Checker invariants (api, structure, text, handlers, progress, the checker's memory
+ * bookkeeping, H1-H3), WARNs and lock-order cycles are not fatal: the run goes on past
+ * them, ends SIM_END_DONE, and records what follows (a repeat once).  These find and
+ * judge what the last run reported.
+ */
+
+/*
+ * The first violation of ctx's last run with this id and its message containing `msg`
+ * (NULL: any message), or NULL.
+ */
+static inline const SimViolation *mh_ctx_reported(SimCtx *ctx, const char *id, const char *msg)
+{
+	for (size_t i = 0; i < sim_violation_count(ctx); i++) {
+		const SimViolation *v = sim_violation_get(ctx, i);
+
+		if (!strcmp(v->id, id) && (!msg || strstr(v->message, msg)))
+			return v;
+	}
+	return NULL;
+}
+
+/* The first violation of the last run with this id, or NULL. */
+static inline const SimViolation *mh_reported(Mh *m, const char *id)
+{
+	return mh_ctx_reported(m->ctx, id, NULL);
+}
+
+/* The ids of ctx's last run's violations in the order reported, space-separated (g_free). */
+static inline char *mh_ctx_ids(SimCtx *ctx)
+{
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < sim_violation_count(ctx); i++)
+		g_string_append_printf(s, "%s%s", i ? " " : "", sim_violation_get(ctx, i)->id);
+	return g_string_free(s, FALSE);
+}
+
+static inline char *mh_ids(Mh *m)
+{
+	return mh_ctx_ids(m->ctx);
+}
+
+/*
+ * Violation `id` was reported in the last run, not fatally, its message containing `msg`
+ * (NULL: any message); returns it.
+ */
+static inline const SimViolation *mh_expect_reported(Mh *m, const char *id, const char *msg)
+{
+	const SimViolation *v = mh_reported(m, id);
+
+	if (!v || (msg && !strstr(v->message, msg)) || v->fatal)
+		mh_explain(m);
+	assert_non_null(v);
+	if (msg)
+		assert_non_null(strstr(v->message, msg));
+	assert_false(v->fatal);
+	return v;
+}
+
+/* The first invariant the last run reported (checker or hits), or NULL. */
+static inline const SimViolation *mh_first_invariant(Mh *m)
+{
+	for (size_t i = 0; i < sim_violation_count(m->ctx); i++)
+		if (sim_violation_get(m->ctx, i)->kind == SIM_V_INVARIANT)
+			return sim_violation_get(m->ctx, i);
+	return NULL;
+}
+
+/*
+ * The run completed and no invariant was reported.  A run that breaks an invariant still
+ * ends SIM_END_DONE, so the end alone would no longer say it; a WARN or a lock-order
+ * cycle, not the checker's to judge, is allowed here as it always was.
+ */
 static inline void mh_expect_done(Mh *m, SimEnd end)
+{
+	const SimViolation *v = mh_first_invariant(m);
+
+	if (end != SIM_END_DONE || v)
+		mh_explain(m);
+	assert_int_equal(end, SIM_END_DONE);
+	assert_null(v);
+}
+
+/* The last run's violations are exactly `ids`, in order ("A5 T2 T4"; "": none). */
+static inline void mh_expect_ids(Mh *m, const char *ids)
+{
+	g_autofree char *got = mh_ids(m);
+
+	if (strcmp(got, ids))
+		mh_explain(m);
+	assert_string_equal(got, ids);
+}
+
+/* The run completed (no fatal violation) and reported exactly `ids`, in order. */
+static inline void mh_expect_ids_done(Mh *m, SimEnd end, const char *ids)
 {
 	if (end != SIM_END_DONE)
 		mh_explain(m);
 	assert_int_equal(end, SIM_END_DONE);
+	mh_expect_ids(m, ids);
 }
 
 /* Current text bytes. */

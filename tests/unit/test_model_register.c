@@ -516,7 +516,8 @@ static void test_busy_to_die(void **state)
 	mh_probe_op(m, t, KP_OP_REGISTER, b, -EINVAL);
 	mh_probe_op(m, t, KP_OP_REGISTER, c, 0);
 	mh_call(m, t, "f_small", 1);
-	mh_expect_done(m, mh_run_first(m));
+	/* The -EBUSY at an address where nothing is registered breaks A9's contract. */
+	mh_expect_ids_done(m, mh_run_first(m), "A9");
 	assert_int_equal(mh_p(m, a)->pre_calls, 0);
 	assert_int_equal(mh_p(m, b)->pre_calls, 0);
 	assert_int_equal(mh_p(m, c)->pre_calls, 1);

@@ -6,6 +6,8 @@
  */
 #include "tools/scenario/scenario.h"
 
+#include "model/invariants.h"
+
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,6 +64,12 @@ static int teardown(void **state)
 }
 
 #define TASK "task t on cpu0:\n    sleep 1\n"
+/*
+ * A function of the scenario's own for the probes of a test: every symbol named must
+ * exist, and a function may be defined below its first use, so it goes last and the
+ * line numbers of the statements above stay what the tests say.
+ */
+#define FUNCTION_F "function f c3\n"
 
 static const KpOp *op_of(const KpScenario *sc, unsigned task, unsigned op)
 {
@@ -150,7 +158,7 @@ static void test_header(void **state)
 static void test_probe_locations(void **state)
 {
 	KpScenario *sc = parse_ok(state, "probe a at f_small\nprobe b at f_small+3\n"
-				  "probe c.x at mod_a.init+0x10\nprobe d at 0xffffffff81000000\n"
+				  "probe c.x at mod_a_init+0x10\nprobe d at 0xffffffff81000000\n"
 				  "probe e at 4096\n" TASK);
 	const KpProbeSpec *p = sc->script.probes;
 
@@ -163,7 +171,7 @@ static void test_probe_locations(void **state)
 	assert_string_equal(p[1].symbol, "f_small");
 	assert_int_equal(p[1].offset, 3);
 	assert_string_equal(p[2].name, "c.x");
-	assert_string_equal(p[2].symbol, "mod_a.init");
+	assert_string_equal(p[2].symbol, "mod_a_init");
 	assert_int_equal(p[2].offset, 16);
 	assert_null(p[3].symbol);
 	assert_int_equal(p[3].addr, 0xffffffff81000000UL);
@@ -180,7 +188,8 @@ static void test_probe_options(void **state)
 				  "probe b at f post fault break disabled pre-returns 1 "
 				  "fault-returns -1 break-returns 0x7fffffff\n"
 				  "probe c at f no-pre\n"
-				  "probe d at f post pre-faults post-faults step-faults 1000\n" TASK);
+				  "probe d at f post pre-faults post-faults step-faults 1000\n" TASK
+				  FUNCTION_F);
 	const KpProbeSpec *p = sc->script.probes;
 
 	assert_int_equal(p[0].kind, KP_PROBE_KPROBE);
@@ -202,7 +211,7 @@ static void test_probe_kinds(void **state)
 {
 	KpScenario *sc = parse_ok(state, "probe j at f jprobe disabled\n"
 				  "probe r at f kretprobe pre-returns 1\n"
-				  "probe s at f kretprobe no-pre\n" TASK);
+				  "probe s at f kretprobe no-pre\n" TASK FUNCTION_F);
 	const KpProbeSpec *p = sc->script.probes;
 
 	assert_int_equal(p[0].kind, KP_PROBE_JPROBE);
@@ -225,6 +234,7 @@ static void test_function(void **state)
 	assert_int_equal(sc->functions[0].n_bytes, sizeof(f));
 	assert_memory_equal(sc->functions[0].bytes, f, sizeof(f));
 	assert_int_equal(sc->functions[0].line, 1);
+	assert_int_equal(sc->functions[0].col, 10);
 	assert_string_equal(sc->functions[1].name, "g.x");
 	assert_int_equal(sc->functions[1].n_bytes, 1);
 	assert_int_equal(sc->functions[1].bytes[0], 0x90);
@@ -258,7 +268,8 @@ static void test_tasks(void **state)
 
 static void test_op_probes(void **state)
 {
-	KpScenario *sc = parse_ok(state, "probe a at f\nprobe b at g\nprobe c at h\n"
+	KpScenario *sc = parse_ok(state, "probe a at f_small\nprobe b at f_medium\n"
+				  "probe c at f_large\n"
 				  "task t on cpu1:\n"
 				  "    register a -> 0\n"
 				  "    register a b c -> -EEXIST\n"
@@ -356,7 +367,8 @@ static void test_op_code(void **state)
 				  "    call f_small+2 times 1000\n"
 				  "    call 0x1000 times 3\n"
 				  "    irq cpu 0 h_irq -> -EBUSY\n"
-				  "    irq cpu1 0x2000\n");
+				  "    irq cpu1 0x2000\n"
+				  "function h_irq c3\n");
 	const KpOp *o;
 
 	o = op_of(sc, 0, 0);
@@ -403,7 +415,7 @@ static void test_return_names(void **state)
 
 static void test_expect_simple(void **state)
 {
-	KpScenario *sc = parse_ok(state, "probe a at f\n" TASK
+	KpScenario *sc = parse_ok(state, "probe a at f_small\n" TASK
 				  "expect always no-violation\n"
 				  "expect sometimes violation H1\n"
 				  "expect end violation expect\n"
@@ -454,7 +466,8 @@ static void test_expect_fields(void **state)
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *text = g_strdup_printf("probe a at f\nprobe b.c at f\n" TASK
+		g_autofree char *text = g_strdup_printf("probe a at f_small\n"
+							"probe b.c at f_small\n" TASK
 							"expect end b.c.%s %s %zu\n",
 							cases[i].field, cases[i].cmp, i + 7);
 		KpScenario *sc = parse_ok(state, text);
@@ -531,7 +544,9 @@ static void test_schedule(void **state)
 
 	assert_string_equal(sc->schedule, "S1:a12bBt3a(2)c(255)7C");
 	assert_int_equal(sc->schedule_line, 4);
-	sc = parse_ok(state, TASK "schedule S1:\n");
+	assert_int_equal(sc->schedule_col, 10);
+	sc = parse_ok(state, TASK "schedule  S1:\n");
+	assert_int_equal(sc->schedule_col, 11);
 	assert_string_equal(sc->schedule, "S1:");
 }
 
@@ -580,6 +595,48 @@ static void test_comments_utf8(void **state)
 				  "task t on cpu0: # trailing\n    sleep 1#x\n");
 
 	assert_int_equal(op_of(sc, 0, 0)->arg, 1);
+}
+
+/*
+ * `allow ID ...`: header lines that add up, in file order; the ids are the catalogue's
+ * own strings, and `expect` (the inline-return id) is one too.
+ */
+static void test_allow(void **state)
+{
+	KpScenario *sc = parse_ok(state, "cpus 1\nallow A5 lock-order\n"
+				  "allow\texpect  K1 # the rest\n" TASK);
+
+	assert_int_equal(sc->n_allow, 4);
+	assert_string_equal(sc->allow[0], "A5");
+	assert_ptr_equal(sc->allow[0], kp_invariant("A5")->id);
+	assert_ptr_equal(sc->allow[1], kp_invariant("lock-order")->id);
+	assert_string_equal(sc->allow[2], "expect");
+	assert_ptr_equal(sc->allow[3], kp_invariant("K1")->id);
+
+	sc = parse_ok(state, TASK);
+	assert_int_equal(sc->n_allow, 0);
+}
+
+/*
+ * Every name a statement gives is checked against what a run can resolve: the image's
+ * kernel and module symbols and the scenario's own functions, wherever in the file they
+ * are defined.
+ */
+static void test_names(void **state)
+{
+	KpScenario *sc = parse_ok(state, "probe a at f_small+1\n"
+				  "probe b at mod_a_work kretprobe\n"
+				  "probe c at mine+0\n"
+				  "task t on cpu0:\n"
+				  "    module load mod_a\n"
+				  "    call mod_b_init\n"
+				  "    irq cpu1 f_init_table\n"
+				  "expect end text mine == original\n"
+				  "function mine 55 5d c3\n");
+
+	assert_int_equal(sc->script.n_probes, 3);
+	assert_string_equal(sc->probes[2].symbol, "mine");
+	assert_int_equal(sc->functions[0].line, 9);
 }
 
 /* ---- errors ---- */
@@ -754,6 +811,42 @@ static void test_errors(void **state)
 		{ "task t on cpu0:\r    sleep 1\n", "t.kps:1:16: control character 0x0d" },
 		{ "task t on cpu0:\n    sl\xffp 1\n", "t.kps:2:7: non-ASCII byte 0xff" },
 		{ "# bad \xff comment\n" TASK, "t.kps:1:7: invalid UTF-8 in comment" },
+		/* Names a run could not resolve. */
+		{ "probe a at f_nope+0\n" TASK,
+		  "t.kps:1:12: no symbol 'f_nope' in the image or the scenario" },
+		{ "probe a at mod_a.init+0x10\n" TASK,
+		  "t.kps:1:12: no symbol 'mod_a.init' in the image or the scenario" },
+		{ "task t on cpu0:\n    call f_nope times 2\n",
+		  "t.kps:2:10: no symbol 'f_nope' in the image or the scenario" },
+		{ "task t on cpu0:\n    irq cpu1 f_nope+4\n",
+		  "t.kps:2:14: no symbol 'f_nope' in the image or the scenario" },
+		{ TASK "expect end text f_nope == original\n",
+		  "t.kps:3:17: no symbol 'f_nope' in the image or the scenario" },
+		{ "task t on cpu0:\n    module load mod_zzz\n",
+		  "t.kps:2:17: unknown module 'mod_zzz'" },
+		{ "task t on cpu0:\n    module unload f_small\n",
+		  "t.kps:2:19: unknown module 'f_small'" },
+		/* The first unknown name in the file, wherever the others are. */
+		{ "probe a at f_one\ntask t on cpu0:\n    call f_two\n",
+		  "t.kps:1:12: no symbol 'f_one' in the image or the scenario" },
+		/* A function a run could not add to the text. */
+		{ "function f_small c3\n" TASK,
+		  "t.kps:1:10: the image already has a symbol 'f_small'" },
+		{ "function mod_b_get c3\n" TASK,
+		  "t.kps:1:10: the image already has a symbol 'mod_b_get'" },
+		{ "function f 90 0f ff c3\n" TASK,
+		  "t.kps:1:15: function 'f': no instruction decodes at offset 0x1 (unsupported, or "
+		  "cut short by the end of the function)" },
+		{ "function f 90 e8 00\n" TASK,
+		  "t.kps:1:15: function 'f': no instruction decodes at offset 0x1 (unsupported, or "
+		  "cut short by the end of the function)" },
+		/* allow */
+		{ "allow\n" TASK, "t.kps:1:6: missing invariant id" },
+		{ "allow A5 Z9\n" TASK, "t.kps:1:10: unknown invariant 'Z9'" },
+		{ "allow \"A5\"\n" TASK, "t.kps:1:7: expected invariant id, found a string" },
+		{ "allow A5\nallow T2 A5\n" TASK, "t.kps:2:10: 'A5' is already allowed (line 1)" },
+		{ "allow expect expect\n" TASK, "t.kps:1:14: 'expect' is already allowed (line 1)" },
+		{ TASK "allow A5\n", "t.kps:3:1: 'allow' must come before other statements" },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
@@ -779,14 +872,14 @@ static void test_limits(void **state)
 
 	/* KP_MAX_PROBES probes parse, one more does not. */
 	for (i = 0; i < KP_MAX_PROBES; i++)
-		g_string_append_printf(s, "probe p%u at f\n", i);
+		g_string_append_printf(s, "probe p%u at f_small\n", i);
 	g_string_append(s, "task t on cpu0:\n    register");
 	for (i = 0; i < KP_OP_MAX_PROBES; i++)
 		g_string_append_printf(s, " p%u", i);
 	g_string_append(s, "\n");
 	assert_int_equal(parse_ok(state, s->str)->script.n_probes, KP_MAX_PROBES);
 	assert_int_equal(op_of(*state, 0, 0)->n, KP_OP_MAX_PROBES);
-	g_string_append(s, "probe q at f\n");
+	g_string_append(s, "probe q at f_small\n");
 	msg = g_strdup_printf("t.kps:%u:1: more than %d probes", KP_MAX_PROBES + 3, KP_MAX_PROBES);
 	expect_error(s->str, msg);
 	g_clear_pointer(&msg, g_free);
@@ -1036,6 +1129,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_schedule, teardown),
 		cmocka_unit_test_teardown(test_doc_example, teardown),
 		cmocka_unit_test_teardown(test_comments_utf8, teardown),
+		cmocka_unit_test_teardown(test_allow, teardown),
+		cmocka_unit_test_teardown(test_names, teardown),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test_teardown(test_limits, teardown),

@@ -74,6 +74,9 @@ static void assert_same_scenario(const KpScenario *a, const KpScenario *b)
 	assert_int_equal(a->optimize_delay, b->optimize_delay);
 	assert_int_equal(a->branch_choice, b->branch_choice);
 	assert_int_equal(a->max_steps, b->max_steps);
+	assert_int_equal(a->n_allow, b->n_allow);
+	for (unsigned i = 0; i < a->n_allow; i++)
+		assert_string_equal(a->allow[i], b->allow[i]);
 	assert_int_equal(a->n_functions, b->n_functions);
 	for (unsigned i = 0; i < a->n_functions; i++) {
 		assert_string_equal(a->functions[i].name, b->functions[i].name);
@@ -171,6 +174,7 @@ static void test_every_form(void **state)
 {
 	static const char text[] =
 		"model 6274de4\ncpus 3\noptimize-delay 2\nbranches choice\nmax-steps 5000\n"
+		"allow A5 expect\nallow lock-order\n"
 		"function f_mine 55 48 89 e5 5d c3\n"
 		"probe a at f_small+3 post fault break pre-returns 1 fault-returns 1 "
 		"break-returns 2 disabled\n"
@@ -209,6 +213,8 @@ static void test_every_form(void **state)
 	assert_same_scenario(a, b);
 	assert_non_null(strstr(printed, "sysctl write \"1\\n\\t\\\"\\\\\\x01\\xff\" -> 0\n"));
 	assert_non_null(strstr(printed, "enable a -> -22\n"));
+	/* The allow lines, as one, in their order. */
+	assert_non_null(strstr(printed, "\nallow A5 expect lock-order\n"));
 }
 
 /* Each explore form, printed and read back. */
@@ -231,6 +237,8 @@ static void test_explore_forms(void **state)
 
 		assert_non_null(a);
 		printed = kp_scenario_to_text(a);
+		/* No allow list, no allow line. */
+		assert_null(strstr(printed, "allow"));
 		b = kp_scenario_parse("t.kps", printed, strlen(printed), &err);
 		if (!b)
 			fail_msg("%s\n%s", err->message, printed);

@@ -27,6 +27,11 @@
 
 #include "tools_harness.h"
 
+/* The deadlock of the sysctl write and the optimizer's first run (findings cause 2). */
+#define DEADLOCK_KEY                                                                       \
+	"violation deadlock (report_no_options) [optimizing_work on kprobe_mutex, sysctl "  \
+	"write on optimizer_comp]"
+
 /*
  * Campaigns of 5 random schedules a run, each within one chunk (64 runs).  They were
  * picked for findings that minimize quickly:
@@ -152,7 +157,7 @@ static void assert_finding(const char *dir, const char *name, const char *signat
 }
 
 /*
- * The findings directory of runs [0, 5) of seed 74 (A7-checker.kps and the state file),
+ * The findings directory of runs [0, 5) of seed 74 (A7-checker-sysctl-write.kps and the state file),
  * made once: minimizing is the costly part of a campaign, and three tests start from it.
  */
 static char *seed74_dir;
@@ -168,7 +173,7 @@ static const char *seed74_findings(void)
 		assert_null(res.error);
 		assert_int_equal(res.failures, 1);
 		assert_int_equal(res.new_files->len, 1);
-		assert_string_equal(res.new_files->pdata[0], "A7-checker.kps");
+		assert_string_equal(res.new_files->pdata[0], "A7-checker-sysctl-write.kps");
 		kp_fuzz_result_clear(&res);
 		seed74_dir = g_steal_pointer(&dir);
 	}
@@ -223,8 +228,10 @@ static void test_campaign_is_deterministic(void **state)
 	assert_int_equal(a.failures, 1);
 	assert_int_equal(a.discarded, 0);
 	sigs = joined(a.signatures);
-	assert_string_equal(sigs, "violation A5 (checker)\n"
-				  "violation deadlock (report_no_options)\n");
+	assert_string_equal(sigs, "violation A5 (checker) [debugfs write]\n"
+				  "violation T2 (checker) [optimizing_work]\n"
+				  "violation T4 (checker) [optimizing_work]\n"
+				  DEADLOCK_KEY "\n");
 	/* Nothing written: no file names, nothing new on disk. */
 	for (unsigned i = 0; i < a.files->len; i++)
 		assert_string_equal(a.files->pdata[i], "-");
@@ -232,7 +239,7 @@ static void test_campaign_is_deterministic(void **state)
 	assert_same_campaign(&a, &b);
 	assert_string_equal(out_a, out_b);
 	assert_true(g_str_has_prefix(out_a, "failing run: seed 1 run 22: cpus=3 probes=1 "));
-	assert_non_null(strstr(out_a, "\n  new signature violation A5 (checker)\n"));
+	assert_non_null(strstr(out_a, "\n  new signature violation A5 (checker) [debugfs write]\n"));
 	kp_fuzz_result_clear(&a);
 	kp_fuzz_result_clear(&b);
 }
@@ -248,7 +255,7 @@ static void test_two_jobs_find_what_one_finds(void **state)
 	out_a = fuzz(&one, &a);
 	out_b = fuzz(&two, &b);
 	assert_null(b.error);
-	assert_int_equal(a.signatures->len, 3);
+	assert_int_equal(a.signatures->len, 7);
 	assert_same_campaign(&a, &b);
 	assert_string_equal(out_a, out_b);
 	kp_fuzz_result_clear(&a);
@@ -294,8 +301,9 @@ static void test_findings_written_replay_their_signature(void **state)
 		assert_true(contains(res.new_files, res.files->pdata[i]));
 	}
 	files = kps_files(dir);
-	assert_string_equal(files, "A7-checker.kps\ndeadlock-report_no_options.kps\n");
-	assert_non_null(strstr(out, "\n  new signature violation A7 (checker): A7-checker.kps\n"));
+	assert_string_equal(files, "A7-checker-sysctl-write.kps\ndeadlock-report_no_options-optimizing_work-on-kprobe_mutex-sysctl-write-on-optimizer_comp.kps\n");
+	assert_non_null(strstr(out, "\n  new signature violation A7 (checker) [sysctl write]: "
+				   "A7-checker-sysctl-write.kps\n"));
 	fuzz_state = read_text(dir, KP_FUZZ_STATE_FILE);
 	assert_string_equal(fuzz_state, "# kpsim fuzz: the next run index of each campaign\n"
 					"model 6274de4 strategy random schedules 5 seed 7 next 10\n");
@@ -328,9 +336,9 @@ static void test_findings_do_not_depend_on_jobs(void **state)
 	sigs2 = joined(b.signatures);
 	assert_string_equal(sigs1, sigs2);
 	files = kps_files(dir);
-	assert_string_equal(files, "A7-checker.kps\n");
-	mine = read_text(dir, "A7-checker.kps");
-	ref = read_text(seed74_findings(), "A7-checker.kps");
+	assert_string_equal(files, "A7-checker-sysctl-write.kps\n");
+	mine = read_text(dir, "A7-checker-sysctl-write.kps");
+	ref = read_text(seed74_findings(), "A7-checker-sysctl-write.kps");
 	/* The same run, minimized the same way: the same file. */
 	assert_string_equal(mine, ref);
 	assert_true(g_str_has_prefix(mine, "# Found by kpsim fuzz: seed 74, run 4, "));
@@ -348,13 +356,13 @@ static void test_resume_neither_rewrites_nor_duplicates(void **state)
 	g_autofree char *dir = copy_of(seed74_findings());
 	KpFuzzConfig cfg = config(74, 5, 1, dir), more = config(74, 10, 2, dir);
 	g_autofree char *out = NULL, *text = NULL, *files = NULL, *fuzz_state = NULL;
-	g_autofree char *path = g_build_filename(dir, "A7-checker.kps", NULL);
+	g_autofree char *path = g_build_filename(dir, "A7-checker-sysctl-write.kps", NULL);
 	KpFuzzResult again, rest;
 	GStatBuf st;
 	ino_t ino;
 
 	(void)state;
-	text = read_text(dir, "A7-checker.kps");
+	text = read_text(dir, "A7-checker-sysctl-write.kps");
 	assert_true(g_str_has_prefix(text, "# Found by kpsim fuzz: seed 74, run 4, "));
 	assert_int_equal(g_stat(path, &st), 0);
 	ino = st.st_ino;
@@ -369,8 +377,8 @@ static void test_resume_neither_rewrites_nor_duplicates(void **state)
 	assert_string_equal(out, "");
 	/* What the directory holds is still known, under its file name. */
 	assert_int_equal(again.signatures->len, 1);
-	assert_string_equal(again.signatures->pdata[0], "violation A7 (checker)");
-	assert_string_equal(again.files->pdata[0], "A7-checker.kps");
+	assert_string_equal(again.signatures->pdata[0], "violation A7 (checker) [sysctl write]");
+	assert_string_equal(again.files->pdata[0], "A7-checker-sysctl-write.kps");
 
 	/* Run 5 fails with A7 again, here in the second of two workers. */
 	g_free(out);
@@ -384,9 +392,9 @@ static void test_resume_neither_rewrites_nor_duplicates(void **state)
 	assert_true(g_str_has_prefix(out, "failing run: seed 74 run 5: "));
 	assert_null(strstr(out, "new signature"));
 	files = kps_files(dir);
-	assert_string_equal(files, "A7-checker.kps\n");
+	assert_string_equal(files, "A7-checker-sysctl-write.kps\n");
 	{
-		g_autofree char *now = read_text(dir, "A7-checker.kps");
+		g_autofree char *now = read_text(dir, "A7-checker-sysctl-write.kps");
 
 		/* Files are renamed into place: a rewrite would change the inode. */
 		assert_int_equal(g_stat(path, &st), 0);
@@ -417,9 +425,9 @@ static void test_resume_writes_only_new_signatures(void **state)
 	assert_int_equal(rest.first_run, 5);
 	assert_int_equal(rest.failures, 2);
 	assert_int_equal(rest.new_files->len, 1);
-	assert_string_equal(rest.new_files->pdata[0], "deadlock-report_no_options.kps");
+	assert_string_equal(rest.new_files->pdata[0], "deadlock-report_no_options-optimizing_work-on-kprobe_mutex-sysctl-write-on-optimizer_comp.kps");
 	files = kps_files(dir);
-	assert_string_equal(files, "A7-checker.kps\ndeadlock-report_no_options.kps\n");
+	assert_string_equal(files, "A7-checker-sysctl-write.kps\ndeadlock-report_no_options-optimizing_work-on-kprobe_mutex-sysctl-write-on-optimizer_comp.kps\n");
 	/* Everything known, old and new: what one campaign of all the runs finds. */
 	sigs = joined(rest.signatures);
 	sigs_whole = joined(ref.signatures);
@@ -432,27 +440,42 @@ static void test_resume_writes_only_new_signatures(void **state)
 }
 
 /*
+ * Seed 74's A7 finding as an older kpsim wrote it, under `name` in dir: the same file
+ * with `signature` on its `# Signature:` line.  Returns the text written.
+ */
+static char *old_finding(const char *dir, const char *name, const char *signature)
+{
+	g_autofree char *text = read_text(seed74_findings(), "A7-checker-sysctl-write.kps");
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	g_auto(GStrv) parts = g_strsplit(text, "# Signature: violation A7 (checker) [sysctl "
+					 "write]\n", 2);
+	g_autoptr(GError) err = NULL;
+	char *old;
+
+	assert_int_equal(g_strv_length(parts), 2);
+	old = g_strconcat(parts[0], "# Signature: ", signature, "\n", parts[1], NULL);
+	assert_true(g_file_set_contents(path, old, -1, &err));
+	return old;
+}
+
+/*
  * A directory written when signatures named a source line: each such finding is
  * replayed to learn its signature today, so the same failure is not written again under
- * its new name; one that no longer fails keeps its old signature (docs/fuzzing.md).
+ * its new name; one that no longer fails keeps its old signature (docs/fuzzing.md).  A
+ * signature without a cause (written before signatures named one) is replayed the same
+ * way: see test_resume_on_findings_without_causes.
  */
 static void test_resume_on_findings_with_line_signatures(void **state)
 {
 	g_autofree char *dir = make_tmp_dir();
 	KpFuzzConfig cfg = config(74, 5, 1, dir);
-	g_autofree char *text = NULL, *old = NULL, *files = NULL, *sigs = NULL;
-	g_autofree char *old_path = g_build_filename(dir, "A7-check.c-64.kps", NULL);
+	g_autofree char *old = NULL, *files = NULL, *sigs = NULL;
 	g_autofree char *gone_path = g_build_filename(dir, "K9-gone.c-1.kps", NULL);
 	g_autoptr(GError) err = NULL;
-	g_auto(GStrv) parts = NULL;
 	KpFuzzResult res;
 
 	(void)state;
-	text = read_text(seed74_findings(), "A7-checker.kps");
-	parts = g_strsplit(text, "# Signature: violation A7 (checker)\n", 2);
-	assert_int_equal(g_strv_length(parts), 2);
-	old = g_strconcat(parts[0], "# Signature: violation A7 (check.c:64)\n", parts[1], NULL);
-	assert_true(g_file_set_contents(old_path, old, -1, &err));
+	old = old_finding(dir, "A7-check.c-64.kps", "violation A7 (check.c:64)");
 	/* An old finding that passes today. */
 	assert_true(g_file_set_contents(gone_path,
 					"# Signature: violation K9 (gone.c:1)\n"
@@ -468,7 +491,7 @@ static void test_resume_on_findings_with_line_signatures(void **state)
 	files = kps_files(dir);
 	assert_string_equal(files, "A7-check.c-64.kps\nK9-gone.c-1.kps\n");
 	sigs = joined(res.signatures);
-	assert_string_equal(sigs, "violation A7 (checker)\nviolation K9 (gone.c:1)\n");
+	assert_string_equal(sigs, "violation A7 (checker) [sysctl write]\nviolation K9 (gone.c:1)\n");
 	assert_string_equal(res.files->pdata[0], "A7-check.c-64.kps");
 	assert_string_equal(res.files->pdata[1], "K9-gone.c-1.kps");
 	{
@@ -568,8 +591,10 @@ static void test_crashing_run_is_a_finding(void **state)
 		g_free(sigs);
 		sigs = joined(res.signatures);
 		assert_string_equal(sigs, "crash (signal 6)\n"
-					  "violation A5 (checker)\n"
-					  "violation deadlock (report_no_options)\n");
+					  "violation A5 (checker) [debugfs write]\n"
+					  "violation T2 (checker) [optimizing_work]\n"
+					  "violation T4 (checker) [optimizing_work]\n"
+					  DEADLOCK_KEY "\n");
 		kp_fuzz_result_clear(&res);
 	}
 }
@@ -634,6 +659,30 @@ static void test_state_file_lines_by_configuration(void **state)
 				  "model 6274de4 strategy random schedules 5 seed 10 next 7\n"
 				  "model 6274de4^ strategy pct schedules 5 seed 1 next 9\n"
 				  "model 6274de4 strategy random schedules 5 seed 1 next 12\n");
+	remove_tree(dir);
+}
+
+/*
+ * A finding whose signature names no cause ("violation A7 (checker)") is replayed: it is
+ * the same failure as the A7 a campaign finds today, so nothing new is written for it.
+ */
+static void test_resume_on_findings_without_causes(void **state)
+{
+	g_autofree char *dir = make_tmp_dir();
+	KpFuzzConfig cfg = config(74, 5, 1, dir);
+	g_autofree char *old = NULL, *files = NULL, *sigs = NULL;
+	KpFuzzResult res;
+
+	(void)state;
+	old = old_finding(dir, "A7-checker.kps", "violation A7 (checker)");
+	g_free(fuzz(&cfg, &res));
+	assert_null(res.error);
+	assert_int_equal(res.new_files->len, 0);
+	files = kps_files(dir);
+	assert_string_equal(files, "A7-checker.kps\n");
+	sigs = joined(res.signatures);
+	assert_string_equal(sigs, "violation A7 (checker) [sysctl write]\n");
+	kp_fuzz_result_clear(&res);
 	remove_tree(dir);
 }
 
@@ -754,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_resume_neither_rewrites_nor_duplicates),
 		cmocka_unit_test(test_resume_writes_only_new_signatures),
 		cmocka_unit_test(test_resume_on_findings_with_line_signatures),
+		cmocka_unit_test(test_resume_on_findings_without_causes),
 		cmocka_unit_test(test_state_file_keeps_other_campaigns),
 		cmocka_unit_test(test_crashing_run_is_a_finding),
 		cmocka_unit_test(test_output_directory_under_a_file_is_bad_dir),

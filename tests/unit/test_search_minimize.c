@@ -143,7 +143,7 @@ static void test_find_failure_in_first_execution(void **state)
 	(void)state;
 	assert_true(kp_minimize_find_failure(sc, &key, &schedule, &error));
 	assert_null(error);
-	assert_string_equal(key, "violation A5 (checker)");
+	assert_string_equal(key, "violation A5 (checker) [debugfs write]");
 	assert_true(g_str_has_prefix(schedule, "S1:"));
 	again = key_of(sc, schedule, NULL);
 	assert_string_equal(again, key);
@@ -163,7 +163,7 @@ static void test_find_failure_of_passing_scenario_finds_none(void **state)
 
 static void test_find_failure_reports_input_error(void **state)
 {
-	g_autoptr(KpScenario) sc = parse(MISSING_TEXT);
+	g_autoptr(KpScenario) sc = parse_missing("");
 	g_autofree char *key = NULL, *schedule = NULL, *error = NULL;
 
 	(void)state;
@@ -191,7 +191,8 @@ static void test_find_failure_follows_schedule_and_explore_line(void **state)
 		g_autofree char *key = NULL, *schedule = NULL, *error = NULL;
 
 		assert_true(kp_minimize_find_failure(plain, &key, &schedule, &error));
-		assert_string_equal(key, "violation deadlock (report_no_options)");
+		assert_string_equal(key, "violation deadlock (report_no_options) [optimizing_work on "
+					"kprobe_mutex, sysctl write on optimizer_comp]");
 	}
 	kp_explore(dfs, &cfg, &r);
 	for (unsigned i = 0; i < r.failures->len; i++) {
@@ -199,7 +200,7 @@ static void test_find_failure_follows_schedule_and_explore_line(void **state)
 
 		if (!first || f->order < first->order)
 			first = f;
-		if (!strcmp(f->key, "violation A5 (checker)"))
+		if (!strcmp(f->key, "violation A5 (checker) [debugfs write]"))
 			a5 = f;
 	}
 	assert_non_null(first);
@@ -217,7 +218,7 @@ static void test_find_failure_follows_schedule_and_explore_line(void **state)
 		g_autofree char *key = NULL, *schedule = NULL, *error = NULL;
 
 		assert_true(kp_minimize_find_failure(sc, &key, &schedule, &error));
-		assert_string_equal(key, "violation A5 (checker)");
+		assert_string_equal(key, "violation A5 (checker) [debugfs write]");
 		assert_string_equal(schedule, a5->schedule);
 	}
 	kp_explore_result_clear(&r);
@@ -235,7 +236,7 @@ static void test_minimize_shrinks_padded_failure_keeping_its_key(void **state)
 	(void)state;
 	assert_int_equal(res->status, KP_MINIMIZE_OK);
 	assert_null(res->error);
-	assert_string_equal(res->key, "violation A5 (checker)");
+	assert_string_equal(res->key, "violation A5 (checker) [debugfs write]");
 	assert_int_equal(res->before.ops, 9);
 	assert_int_equal(res->before.tasks, 3);
 	assert_true(size_sum(res->after) < size_sum(res->before));
@@ -381,7 +382,7 @@ static void test_minimize_of_passing_scenario_is_no_failure(void **state)
 
 static void test_minimize_of_input_error_is_bad_input(void **state)
 {
-	g_autoptr(KpScenario) sc = parse(MISSING_TEXT);
+	g_autoptr(KpScenario) sc = parse_missing("");
 	KpMinimizeResult res;
 
 	(void)state;
@@ -398,6 +399,9 @@ static void test_signature_file_names(void **state)
 {
 	static const char *const cases[][2] = {
 		{ "violation A5 (checker)", "A5-checker" },
+		{ "violation A5 (checker) [debugfs write]", "A5-checker-debugfs-write" },
+		{ "violation P3 (checker) [disable: a neighbour int3 -> disarmed]",
+		  "P3-checker-disable-a-neighbour-int3-disarmed" },
 		{ "violation deadlock (report_no_options)", "deadlock-report_no_options" },
 		{ "violation expect (register)", "expect-register" },
 		{ "violation leak (sizeof(struct optimized_kprobe))",

@@ -73,10 +73,14 @@ static const char ENABLE_TEXT[] =
 	"expect sometimes a.hits == 1\n"
 	"expect sometimes a.hits == 0\n";
 
-/* A probe on a symbol the image does not have: an input error, never an execution. */
+/*
+ * A probe on a symbol the image does not have: an input error, never an execution.  The
+ * parser refuses such a name, so parse_missing() parses this and then renames the
+ * probe's symbol, as a scenario built in code could: the run-time check still stands.
+ */
 static const char MISSING_TEXT[] =
 	"cpus 1\n"
-	"probe a at no_such_function+0\n"
+	"probe a at f_small+0\n"
 	"task t0 on cpu0:\n"
 	"    register a\n";
 
@@ -91,11 +95,25 @@ static inline KpScenario *parse(const char *text)
 	return sc;
 }
 
-/* What one judged execution did: its end, verdict, message, key, schedule and hash. */
+/* MISSING_TEXT and `more` after it, with probe a on no_such_function. */
+static inline KpScenario *parse_missing(const char *more)
+{
+	g_autofree char *text = g_strconcat(MISSING_TEXT, more, NULL);
+	KpScenario *sc = parse(text);
+
+	sc->probes[0].symbol = "no_such_function";
+	return sc;
+}
+
+/*
+ * What one judged execution did: its end, verdict, the first failure's message and key,
+ * every failure's key in order (one a line, "allowed " before an allowed one), its
+ * schedule and final-state hash.
+ */
 typedef struct {
 	SimEnd end;
 	bool pass;
-	char *msg, *key, *schedule;
+	char *msg, *key, *keys, *schedule;
 	uint64_t hash;
 } Outcome;
 
@@ -103,6 +121,7 @@ static inline void outcome_clear(Outcome *o)
 {
 	g_free(o->msg);
 	g_free(o->key);
+	g_free(o->keys);
 	g_free(o->schedule);
 	memset(o, 0, sizeof(*o));
 }
@@ -115,8 +134,9 @@ static inline void outcome_clear(Outcome *o)
 static inline void run_with(KpExec *x, SimStrategy *s, Outcome *o)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GString) msg = g_string_new(NULL);
-	g_autoptr(GString) key = g_string_new(NULL);
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(kp_failure_free);
+	g_autoptr(GString) keys = g_string_new(NULL);
+	g_autoptr(GString) hashed = g_string_new(NULL);
 
 	memset(o, 0, sizeof(*o));
 	assert_non_null(s);
@@ -125,13 +145,27 @@ static inline void run_with(KpExec *x, SimStrategy *s, Outcome *o)
 	if (o->end == SIM_END_NONE)
 		fail_msg("input error: %s", err ? err->message : "?");
 	if (o->end != SIM_END_DIVERGED)
-		o->pass = kp_exec_judge(x, msg, key);
-	o->msg = g_strdup(msg->str);
-	o->key = g_strdup(key->str);
+		o->pass = kp_exec_judge_all(x, all);
+	for (unsigned i = 0; i < all->len; i++) {
+		const KpFailure *f = all->pdata[i];
+
+		g_string_append_printf(keys, "%s%s\n", f->allowed ? "allowed " : "", f->key);
+		g_string_append_printf(hashed, "%s\n", f->key);
+		if (!o->key && !f->allowed) {
+			o->key = g_strdup(f->key);
+			o->msg = g_strdup(f->message);
+		}
+	}
+	if (!o->key) {
+		o->key = g_strdup("");
+		o->msg = g_strdup("");
+	}
+	o->keys = g_strdup(keys->str);
 	if (o->end == SIM_END_DIVERGED)
 		return;
 	o->schedule = kp_exec_schedule(x);
-	o->hash = kp_exec_state_hash(x, o->pass, o->pass ? NULL : o->key);
+	/* As the explorer hashes a final state: with every group it falls in. */
+	o->hash = kp_exec_state_hash(x, o->pass, hashed->len ? hashed->str : NULL);
 }
 
 /* The same in a context of its own, for tests that do not look at the context after. */

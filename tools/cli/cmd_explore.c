@@ -206,27 +206,40 @@ static void print_header(const KpScenario *sc, const KpExploreConfig *cfg)
 	fflush(stdout);
 }
 
+/* The groups of failures (allowed or not), each with its first replay command. */
+static void print_groups(const KpScenario *sc, const KpExploreResult *r, bool allowed)
+{
+	for (unsigned i = 0; i < r->failures->len; i++) {
+		const KpExploreFailure *f = r->failures->pdata[i];
+
+		if (f->allowed != allowed)
+			continue;
+		printf("  %s: %" PRIu64 " execution%s\n    %s\n", f->key, f->count,
+		       f->count == 1 ? "" : "s", f->message);
+		if (f->schedule)
+			printf("    replay: kpsim replay %s --schedule %s\n", sc->path, f->schedule);
+	}
+}
+
 static void print_summary(const KpScenario *sc, const KpExploreConfig *cfg,
 			  const KpExploreResult *r, double estimate)
 {
-	uint64_t failing = 0;
+	unsigned n_allowed = 0, n_failed;
 
 	for (unsigned i = 0; i < r->failures->len; i++)
-		failing += ((KpExploreFailure *)r->failures->pdata[i])->count;
+		n_allowed += ((KpExploreFailure *)r->failures->pdata[i])->allowed;
+	n_failed = r->failures->len - n_allowed;
 	printf("executions: %" PRIu64 " in %.2fs (%.0f/s)\n", r->executions, r->elapsed,
 	       r->elapsed > 0 ? (double)r->executions / r->elapsed : 0);
 	if (cfg->strategy == KP_STRATEGY_DFS)
 		printf("pruned executions (sleep-set blocked): %" PRIu64 "\n", r->pruned);
 	printf("distinct final states: %" PRIu64 "\n", r->states);
-	printf("failures: %u group%s, %" PRIu64 " failing execution%s\n", r->failures->len,
-	       r->failures->len == 1 ? "" : "s", failing, failing == 1 ? "" : "s");
-	for (unsigned i = 0; i < r->failures->len; i++) {
-		const KpExploreFailure *f = r->failures->pdata[i];
-
-		printf("  %s: %" PRIu64 " execution%s\n    %s\n", f->key, f->count,
-		       f->count == 1 ? "" : "s", f->message);
-		if (f->schedule)
-			printf("    replay: kpsim replay %s --schedule %s\n", sc->path, f->schedule);
+	printf("failures: %u group%s, %" PRIu64 " failing execution%s\n", n_failed,
+	       n_failed == 1 ? "" : "s", r->failing, r->failing == 1 ? "" : "s");
+	print_groups(sc, r, false);
+	if (n_allowed) {
+		printf("allowed: %u group%s\n", n_allowed, n_allowed == 1 ? "" : "s");
+		print_groups(sc, r, true);
 	}
 	kp_print_transitions(&r->transitions, stdout);
 	if (cfg->strategy != KP_STRATEGY_DFS)
@@ -258,6 +271,7 @@ int kp_cmd_explore(int argc, char **argv)
 	OptionText t = { 0 };
 	g_autofree char *model_name = NULL;
 	const struct KpModel *model = NULL;
+	g_auto(KpCliAllow) allow = { 0 };
 	GOptionEntry entries[] = {
 		{ "strategy", 0, 0, G_OPTION_ARG_STRING, &o.strategy,
 		  "dfs, random or pct (default: the file's explore line, else dfs)", "S" },
@@ -277,6 +291,7 @@ int kp_cmd_explore(int argc, char **argv)
 		  "explore on this port instead of the header's (see kpsim models)", "NAME" },
 		{ "estimate", 'e', 0, G_OPTION_ARG_NONE, &o.estimate,
 		  "dfs: first estimate the executions and the time (Knuth's estimator)", NULL },
+		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
 	g_autoptr(KpScenario) sc = NULL;
@@ -287,7 +302,8 @@ int kp_cmd_explore(int argc, char **argv)
 	int rc;
 
 	if (!kp_cli_parse("explore", "FILE - explore the executions of a scenario",
-			  explore_help, entries, &argc, &argv)) {
+			  explore_help, entries, &argc, &argv) ||
+	    !kp_cli_allow_resolve("explore", &allow)) {
 		g_free(o.strategy);
 		option_text_clear(&t);
 		return KP_EXIT_USAGE;
@@ -314,6 +330,7 @@ int kp_cmd_explore(int argc, char **argv)
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
 	}
+	kp_cli_allow_apply(&allow, sc);
 	if (!kp_scenario_use_model(sc, model)) {
 		fprintf(stderr, "kpsim explore: %s needs model %s\n", argv[1], sc->model_name);
 		g_free(o.strategy);
@@ -366,7 +383,7 @@ int kp_cmd_explore(int argc, char **argv)
 		ps.estimate = kp_explore_estimate(sc, cfg.preemptions, cfg.seed, ESTIMATE_PROBES,
 						  &ps.sec_per_exec);
 	print_summary(sc, &cfg, &r, ps.estimate);
-	if (r.failures->len)
+	if (kp_explore_failed(&r))
 		rc = KP_EXIT_FAIL;
 	else if (cfg.strategy == KP_STRATEGY_DFS && !r.complete)
 		rc = KP_EXIT_BUDGET;

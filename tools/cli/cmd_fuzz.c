@@ -28,6 +28,7 @@ int kp_cmd_fuzz(int argc, char **argv)
 	gdouble time = 0;
 	gint jobs = 1, schedules = 20;
 	gint64 show = -1;
+	g_auto(KpCliAllow) allow = { 0 };
 	GOptionEntry entries[] = {
 		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model,
 		  "the kernel port (default 6274de4)", "M" },
@@ -44,6 +45,7 @@ int kp_cmd_fuzz(int argc, char **argv)
 		  "random (default) or pct", "S" },
 		{ "show", 0, 0, G_OPTION_ARG_INT64, &show,
 		  "print the scenario of run I (and its drawn parameters) and exit", "I" },
+		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
 	KpFuzzConfig cfg = { 0 };
@@ -53,7 +55,8 @@ int kp_cmd_fuzz(int argc, char **argv)
 	command = g_strjoinv(" ", argv);
 	if (!kp_cli_parse("fuzz", "- fuzz the model with generated "
 			  "scenarios",
-			  fuzz_help, entries, &argc, &argv))
+			  fuzz_help, entries, &argc, &argv) ||
+	    !kp_cli_allow_resolve("fuzz", &allow))
 		return KP_EXIT_USAGE;
 	if (!kp_cli_no_arguments("fuzz", argc, argv))
 		return KP_EXIT_USAGE;
@@ -90,6 +93,8 @@ int kp_cmd_fuzz(int argc, char **argv)
 	cfg.schedules = (unsigned)schedules;
 	cfg.strategy = strategy && !strcmp(strategy, "pct") ? KP_STRATEGY_PCT : KP_STRATEGY_RANDOM;
 	cfg.command = command;
+	cfg.allow = (const char *const *)allow.ids->pdata;
+	cfg.n_allow = allow.ids->len;
 	cfg.progress = isatty(STDERR_FILENO);
 	printf("fuzz: model %s, seed %" PRIu64 ", ", cfg.model, cfg.seed);
 	if (runs > 0)
@@ -112,6 +117,8 @@ int kp_cmd_fuzz(int argc, char **argv)
 	printf("executions: %" PRIu64 "\nfailing runs: %" PRIu64 "\ndiscarded runs (model limits):"
 	       " %" PRIu64 "\nsignatures: %u\n", r.executions, r.failures, r.discarded,
 	       r.signatures->len);
+	if (cfg.n_allow)
+		printf("executions in allowed groups: %" PRIu64 "\n", r.allowed);
 	for (unsigned i = 0; i < r.signatures->len; i++)
 		printf("  %s: %s\n", (char *)r.signatures->pdata[i], (char *)r.files->pdata[i]);
 	rc = r.failures ? KP_EXIT_FAIL : KP_EXIT_PASS;

@@ -43,11 +43,13 @@ int kp_cmd_minimize(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autofree char *out_path = NULL;
 	g_autofree char *model = NULL;
+	g_auto(KpCliAllow) allow = { 0 };
 	GOptionEntry entries[] = {
 		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
 		  "write the minimized scenario to FILE2 (default: standard output)", "FILE2" },
 		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model,
 		  "run it under this kernel port (default: the file's)", "M" },
+		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
 	g_autoptr(KpScenario) sc = NULL;
@@ -57,7 +59,8 @@ int kp_cmd_minimize(int argc, char **argv)
 	int rc = KP_EXIT_PASS;
 
 	if (!kp_cli_parse("minimize", "FILE - make a failing scenario smaller",
-			  minimize_help, entries, &argc, &argv))
+			  minimize_help, entries, &argc, &argv) ||
+	    !kp_cli_allow_resolve("minimize", &allow))
 		return KP_EXIT_USAGE;
 	if (argc != 2) {
 		fprintf(stderr, "kpsim minimize: give exactly one scenario file\n");
@@ -70,6 +73,8 @@ int kp_cmd_minimize(int argc, char **argv)
 		fprintf(stderr, "%s\n", err->message);
 		return KP_EXIT_USAGE;
 	}
+	/* Allowed ids join the scenario's own, and the smaller file keeps them. */
+	kp_cli_allow_apply(&allow, sc);
 	/* Even a scenario marked `model X only`: the user asked for this port. */
 	if (port) {
 		sc->script.model = port;

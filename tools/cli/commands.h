@@ -45,4 +45,29 @@ bool kp_cli_model(const char *cmd, const char *name, const KpModel **model);
  */
 char *kp_cli_one_line(const char *s);
 
+/*
+ * --allow ID[,ID...] (repeatable) and --allow-file FILE (repeatable; one id a line, `#`
+ * comments), shared by run, explore, fuzz and minimize: KP_CLI_ALLOW_OPTIONS(&a) in the
+ * command's option table, then kp_cli_allow_resolve() once parsed, and
+ * kp_cli_allow_apply() to each scenario (it joins the scenario's own `allow` lines).
+ */
+typedef struct {
+	char **opt;		/* --allow values, as given */
+	char **files;		/* --allow-file values */
+	GPtrArray *ids;		/* const char *: the catalogue's strings, once resolved */
+} KpCliAllow;
+
+#define KP_CLI_ALLOW_OPTIONS(a)                                                              \
+	{ "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &(a)->opt,                               \
+	  "do not fail on violations with these ids (see kpsim invariants); repeatable",     \
+	  "ID[,ID...]" },                                                                    \
+	{ "allow-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &(a)->files,                      \
+	  "allow the ids FILE lists, one a line (# comments); repeatable", "FILE" }
+
+/* Check every id; false with `kpsim CMD: FILE:LINE:COL: ...` (or the --allow value) printed. */
+bool kp_cli_allow_resolve(const char *cmd, KpCliAllow *a);
+void kp_cli_allow_apply(const KpCliAllow *a, KpScenario *sc);
+void kp_cli_allow_clear(KpCliAllow *a);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(KpCliAllow, kp_cli_allow_clear)
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/run/run.h"
 
+
 #include "model/kernel/kernel.h"
 #include "sim/rcu.h"
 #include "sim/rng.h"
@@ -25,12 +26,31 @@ static bool add_functions(KpEnv *env, void *user, GError **error)
 
 		if (!emu_text_add_function(env->text, f->name, f->bytes, f->n_bytes, &err)) {
 			g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
-				    "%s:%d: function %s: %s", sc->path, f->line, f->name,
-				    err->message);
+				    "%s:%d:%d: function %s: %s", sc->path, f->line, f->col,
+				    f->name, err->message);
 			return false;
 		}
 	}
 	return true;
+}
+
+char *kp_input_error(const KpScenario *sc, const char *message)
+{
+	size_t n = strlen(sc->path);
+
+	/* Already located: in the file, or in an option ("--schedule: ..."). */
+	if ((!strncmp(message, sc->path, n) && message[n] == ':') ||
+	    g_str_has_prefix(message, "--"))
+		return g_strdup(message);
+	return g_strdup_printf("%s: %s", sc->path, message);
+}
+
+char *kp_schedule_misfit(const KpScenario *sc, const char *schedule)
+{
+	if (!schedule || schedule == sc->schedule)
+		return g_strdup_printf("%s:%d:%d: the schedule does not fit this scenario",
+				       sc->path, sc->schedule_line, sc->schedule_col);
+	return g_strdup("--schedule: the schedule does not fit this scenario");
 }
 
 static SimCtx *new_ctx(const KpScenario *sc, bool trace)
@@ -158,38 +178,113 @@ static bool holds(SimCtx *ctx, const KpScriptRun *run, const KpExpectation *e, G
 }
 
 /*
- * The failure group of a violation: its invariant id and the named site that reported it
- * (never a source line, so that the key survives edits to the code around it).
+ * The failure group of a violation, its signature: the invariant id, the named site that
+ * reported it (never a source line, so that the key survives edits to the code around it)
+ * and its cause (sim/violation.h), so that one invariant reached through two kernel causes
+ * makes two groups.
  */
-static void violation_key(GString *key, const SimViolation *v)
+static char *violation_key(const SimViolation *v)
 {
-	if (key)
-		g_string_printf(key, "violation %s (%s)", v->id, v->site);
+	/* A cause that only repeats the site (an operation's return check) adds nothing. */
+	return v->cause && strcmp(v->cause, v->site) ? g_strdup_printf("violation %s (%s) [%s]", v->id, v->site, v->cause)
+			: g_strdup_printf("violation %s (%s)", v->id, v->site);
+}
+
+bool kp_scenario_allows(const KpScenario *sc, const char *id)
+{
+	for (unsigned i = 0; i < sc->n_allow; i++)
+		if (!strcmp(sc->allow[i], id))
+			return true;
+	return false;
+}
+
+bool kp_scenario_add_allow(KpScenario *sc, const char *id)
+{
+	const char *known = kp_scenario_allow_id(id);
+
+	if (!known)
+		return false;
+	if (kp_scenario_allows(sc, known))
+		return true;
+	if (sc->n_allow == KP_SCENARIO_MAX_ALLOW)
+		return false;
+	sc->allow[sc->n_allow++] = known;
+	return true;
+}
+
+/* Does an `expect ... violation ID` line name this id (and no line forbid it)? */
+static bool expected_violation(const KpScenario *sc, const char *id)
+{
+	bool named = false;
+
+	for (unsigned i = 0; i < sc->n_expects; i++) {
+		const KpExpectation *e = &sc->expects[i];
+
+		/* `expect always no-violation` forbids every one; `sometimes` does not. */
+		if (e->cond == KP_COND_NO_VIOLATION && e->kind != KP_EXPECT_SOMETIMES)
+			return false;
+		named |= e->cond == KP_COND_VIOLATION && !strcmp(e->id, id);
+	}
+	return named;
+}
+
+static void add_failure(GPtrArray *out, char *key, char *message, bool allowed)
+{
+	KpFailure *f = g_new0(KpFailure, 1);
+
+	f->key = key;
+	f->message = message;
+	f->allowed = allowed;
+	g_ptr_array_add(out, f);
+}
+
+void kp_failure_free(gpointer p)
+{
+	KpFailure *f = p;
+
+	if (!f)
+		return;
+	g_free(f->key);
+	g_free(f->message);
+	g_free(f);
 }
 
 /*
- * Judge one execution; on failure fill *msg, and *key (when not NULL) with the failure's
- * group.  sometimes[] collects what held.
+ * Judge one execution: every violation in the order found that no `expect ... violation`
+ * line names (an allowed one marked so), then every expectation that failed.
+ * sometimes[] collects what held.  True when nothing but allowed violations failed.
  */
 static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, bool *sometimes,
-		  GString *msg, GString *key)
+		  GPtrArray *out)
 {
 	const SimViolation *fatal = sim_violation_fatal(ctx);
-	bool violation_expected = false;
+	bool pass = true, clean = true;
 
-	if (!sc->n_expects && sim_violation_count(ctx)) {
-		const SimViolation *v = fatal ? fatal : sim_violation_get(ctx, 0);
+	for (size_t i = 0; i < sim_violation_count(ctx); i++) {
+		const SimViolation *v = sim_violation_get(ctx, i);
+		bool allowed = kp_scenario_allows(sc, v->id);
 
-		g_string_printf(msg, "violation %s: %s", v->id, v->message);
-		violation_key(key, v);
-		return false;
+		clean &= allowed;
+		if (expected_violation(sc, v->id))
+			continue;
+		pass &= allowed;
+		add_failure(out, violation_key(v),
+			    g_strdup_printf("violation %s: %s", v->id, v->message), allowed);
 	}
 	for (unsigned i = 0; i < sc->n_expects; i++) {
 		const KpExpectation *e = &sc->expects[i];
 		g_autoptr(GString) why = g_string_new(NULL);
 		bool ok;
 
-		violation_expected |= e->cond == KP_COND_VIOLATION;
+		/*
+		 * A violation fails an execution by itself, above; `sometimes no-violation`
+		 * asks for one execution without any (allowed ones do not count).
+		 */
+		if (e->cond == KP_COND_NO_VIOLATION) {
+			if (e->kind == KP_EXPECT_SOMETIMES)
+				sometimes[i] |= clean;
+			continue;
+		}
 		ok = holds(ctx, run, e, why);
 		if (e->kind == KP_EXPECT_SOMETIMES) {
 			sometimes[i] |= ok;
@@ -197,29 +292,38 @@ static bool judge(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run, boo
 		}
 		if (ok)
 			continue;
-		if (e->cond == KP_COND_NO_VIOLATION) {
-			const SimViolation *v = fatal ? fatal : sim_violation_get(ctx, 0);
+		if (fatal)
+			g_string_append_printf(why, "%s(the run ended with %s: %s)",
+					       why->len ? " " : "", fatal->id, fatal->message);
+		pass = false;
+		add_failure(out, g_strdup_printf("expectation %s:%d", sc->path, e->line),
+			    g_strdup_printf("%s:%d: expectation failed%s%s", sc->path, e->line,
+					    why->len ? ": " : "", why->str),
+			    false);
+	}
+	return pass;
+}
 
-			g_string_printf(msg, "%s:%d: violation %s: %s", sc->path, e->line, v->id,
-					v->message);
-			violation_key(key, v);
-		} else {
-			if (key)
-				g_string_printf(key, "expectation %s:%d", sc->path, e->line);
-			g_string_printf(msg, "%s:%d: expectation failed%s%s", sc->path, e->line,
-					why->len ? ": " : "", why->str);
-			if (fatal)
-				g_string_append_printf(msg, " (the run ended with %s: %s)", fatal->id,
-						       fatal->message);
-		}
-		return false;
+/* The first failure that is not allowed, into msg and key (either may be NULL). */
+static bool judge_first(const KpScenario *sc, SimCtx *ctx, const KpScriptRun *run,
+			bool *sometimes, GString *msg, GString *key)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(kp_failure_free);
+
+	if (judge(sc, ctx, run, sometimes, all))
+		return true;
+	for (unsigned i = 0; i < all->len; i++) {
+		const KpFailure *f = all->pdata[i];
+
+		if (f->allowed)
+			continue;
+		if (msg)
+			g_string_assign(msg, f->message);
+		if (key)
+			g_string_assign(key, f->key);
+		break;
 	}
-	if (fatal && !violation_expected) {
-		g_string_printf(msg, "violation %s: %s", fatal->id, fatal->message);
-		violation_key(key, fatal);
-		return false;
-	}
-	return true;
+	return false;
 }
 
 
@@ -296,7 +400,10 @@ int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
 
 	end = traced_run(sc, schedule ? schedule : sc->schedule, until, ctx, &run, &err);
 	if (end == SIM_END_NONE || end == SIM_END_DIVERGED) {
-		fprintf(summary, "%s\n", err ? err->message : "the schedule does not fit this scenario");
+		g_autofree char *why = err ? kp_input_error(sc, err->message)
+					   : kp_schedule_misfit(sc, schedule);
+
+		fprintf(summary, "%s\n", why);
 		rc = KP_EXIT_USAGE;
 		goto out;
 	}
@@ -312,9 +419,17 @@ int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
 		sc->path, sim_end_name(end), sim_step(ctx), sim_jiffies(ctx), sched);
 	if (end == SIM_END_STOPPED)
 		goto out;
-	if (!judge(sc, ctx, &run, sometimes, msg, NULL)) {
-		fprintf(summary, "FAIL %s\n", msg->str);
-		rc = KP_EXIT_FAIL;
+	{
+		g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(kp_failure_free);
+
+		if (!judge(sc, ctx, &run, sometimes, all))
+			rc = KP_EXIT_FAIL;
+		/* Every failure of the execution, in order, and what was allowed. */
+		for (unsigned i = 0; i < all->len; i++) {
+			const KpFailure *f = all->pdata[i];
+
+			fprintf(summary, "%s %s\n", f->allowed ? "allowed" : "FAIL", f->message);
+		}
 	}
 out:
 	kp_script_release(&run);
@@ -331,8 +446,26 @@ void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, 
 	size_t count;
 
 	if (traced_run(sc, schedule, 0, ctx, &run, &err) != SIM_END_NONE) {
-		count = sim_trace_count(ctx);
-		sim_trace_write_text(ctx, out, count > n ? count - n : 0);
+		size_t end = count = sim_trace_count(ctx);
+		char line[512];
+
+		/*
+		 * The run goes on past violations: end at the first that fails it (not
+		 * expected, not allowed), which is the one reported; else at the end.
+		 */
+		for (size_t i = 0; i < count; i++) {
+			const SimEvent *ev = sim_trace_get(ctx, i);
+
+			if (ev->kind == SIM_EV_VIOLATION && !expected_violation(sc, ev->what) &&
+			    !kp_scenario_allows(sc, ev->what)) {
+				end = i + 1;
+				break;
+			}
+		}
+		for (size_t i = end > n ? end - n : 0; i < end; i++) {
+			sim_event_format(ctx, sim_trace_get(ctx, i), line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
 	}
 	kp_script_release(&run);
 	sim_ctx_free(ctx);
@@ -383,7 +516,13 @@ SimEnd kp_exec_run(KpExec *x, SimStrategy *s, GError **error)
 bool kp_exec_judge(KpExec *x, GString *msg, GString *key)
 {
 	assert(x->end != SIM_END_NONE && x->end != SIM_END_STOPPED);
-	return judge(x->sc, x->ctx, &x->run, x->sometimes, msg, key);
+	return judge_first(x->sc, x->ctx, &x->run, x->sometimes, msg, key);
+}
+
+bool kp_exec_judge_all(KpExec *x, GPtrArray *failures)
+{
+	assert(x->end != SIM_END_NONE && x->end != SIM_END_STOPPED);
+	return judge(x->sc, x->ctx, &x->run, x->sometimes, failures);
 }
 
 const bool *kp_exec_sometimes(const KpExec *x)

@@ -66,9 +66,11 @@ bool kp_exec_report(const KpScenario *sc, const char *schedule, KpExecReport *ou
 	out->end = kp_exec_run(x, strategy, error);
 	sim_strategy_free(strategy);
 	if (out->end == SIM_END_NONE || out->end == SIM_END_DIVERGED) {
-		if (out->end == SIM_END_DIVERGED)
-			g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE,
-				    "the schedule does not fit this scenario");
+		if (out->end == SIM_END_DIVERGED) {
+			g_autofree char *misfit = kp_schedule_misfit(sc, schedule);
+
+			g_set_error(error, KP_SCENARIO_ERROR, KP_SCENARIO_ERROR_PARSE, "%s", misfit);
+		}
 		kp_exec_free(x);
 		return false;
 	}

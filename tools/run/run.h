@@ -32,6 +32,18 @@ typedef enum {
 } KpTraceFormat;
 
 /*
+ * An input error found when a scenario runs, as `file:...: message`: `message` as it is
+ * when it names the file or an option ("--schedule: ...") already, else after "file: ".
+ */
+char *kp_input_error(const KpScenario *sc, const char *message);
+/*
+ * A schedule that does not fit the scenario: `file:line:col: ...` at the scenario's own
+ * schedule line, or "--schedule: ..." for one given on the command line (not NULL and
+ * not the scenario's).
+ */
+char *kp_schedule_misfit(const KpScenario *sc, const char *schedule);
+
+/*
  * One execution with the trace on: the schedule given (or the scenario's own, or the
  * first strategy's), stopping before decision `until` when it is non-zero.  Writes the
  * trace to `out`, a summary to `summary`.  Returns the process exit status.
@@ -39,7 +51,10 @@ typedef enum {
 int kp_runner_replay(const KpScenario *sc, const char *schedule, uint64_t until,
 		     KpTraceFormat format, FILE *out, FILE *summary);
 
-/* The last `n` trace lines of the failing execution, replayed with the trace on. */
+/*
+ * The last `n` trace lines of the failing execution, replayed with the trace on, up to
+ * the first violation that fails it (the whole trace when none does).
+ */
 void kp_runner_print_tail(const KpScenario *sc, const char *schedule, size_t n, FILE *out);
 
 /*
@@ -52,7 +67,34 @@ typedef struct KpExec KpExec;
 KpExec *kp_exec_new(const KpScenario *sc);
 void kp_exec_free(KpExec *x);
 SimEnd kp_exec_run(KpExec *x, SimStrategy *s, GError **error);
-/* Judge the last execution: on failure *msg says why and *key names its group. */
+/*
+ * One failure of an execution: a violation that no `expect ... violation` line names, or
+ * an expectation that did not hold.  An allowed violation (the scenario's `allow` list)
+ * is a failure that does not fail the execution: it is reported, counted and grouped.
+ */
+typedef struct {
+	char *key;		/* its group, the signature: "violation ID (site) [cause]" or
+				 * "expectation FILE:LINE" */
+	char *message;
+	bool allowed;
+} KpFailure;
+
+void kp_failure_free(gpointer f);
+/* Is violation id allowed by the scenario (its `allow` lines and --allow)? */
+bool kp_scenario_allows(const KpScenario *sc, const char *id);
+/*
+ * Allow violation `id` in this scenario (--allow): false when the catalogue has no such id
+ * (or the list is full).
+ */
+bool kp_scenario_add_allow(KpScenario *sc, const char *id);
+
+/*
+ * Judge the last execution: every failure into `failures` (KpFailure *, which the caller
+ * frees with kp_failure_free), violations in the order found, then expectations.  True
+ * when none fails (allowed ones do not).
+ */
+bool kp_exec_judge_all(KpExec *x, GPtrArray *failures);
+/* The same, reporting only the first failure that is not allowed: *msg and *key. */
 bool kp_exec_judge(KpExec *x, GString *msg, GString *key);
 /* Which `expect sometimes` lines have held in any execution so far. */
 const bool *kp_exec_sometimes(const KpExec *x);

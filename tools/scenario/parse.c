@@ -8,6 +8,7 @@
  */
 #include "tools/scenario/scenario.h"
 
+#include "arch_x86_emu/decode.h"
 #include "arch_x86_emu/image.h"
 #include "arch_x86_emu/text.h"
 #include "model/invariants.h"
@@ -61,14 +62,16 @@ typedef struct {
 	char shown[SHOWN_MAX + 8];
 	GArray *names;		/* Name: symbols and modules named, checked at the end */
 	size_t function_text;	/* bytes of scenario text the functions so far take */
+	int allow_line[KP_SCENARIO_MAX_ALLOW];	/* where each allowed id was given */
 } Parser;
 
 /*
- * A module a statement names: whether it exists is known without running (the default
- * image's modules), so a misspelt one is refused here rather than when a run reaches it.
- * Checked once the whole file is read, as symbols could be (a function may be defined
- * below its first use); symbols are not checked yet: the run resolves more names than
- * the image's symbols (region names such as mod_a.init), and tests rely on that.
+ * A symbol or a module a statement names.  Whether it exists is known without running:
+ * a run resolves symbols in the built-in image (its kernel and module symbols, those of a
+ * module not loaded included) and the scenario's functions, and loads only the image's
+ * modules.  So a misspelt name is refused here, at its column, rather than when a run
+ * reaches it.  Checked once the whole file is read: a function may be defined below its
+ * first use.
  */
 typedef struct {
 	const char *name;	/* in sc->strings */
@@ -418,6 +421,14 @@ static const char *intern_len(Parser *p, const char *s, size_t len)
 	return g_string_chunk_insert_const(p->sc->strings, p->scratch->str);
 }
 
+/* A symbol (or, with `module`, a module) on this line, to be checked in finish(). */
+static void note_name(Parser *p, const char *name, bool module, int col)
+{
+	Name nm = { name, module, p->line, col };
+
+	g_array_append_val(p->names, nm);
+}
+
 static int find_probe(const KpScenario *sc, const char *name, size_t len)
 {
 	for (unsigned i = 0; i < sc->script.n_probes; i++)
@@ -644,6 +655,7 @@ static bool location_tok(Parser *p, const Tok *t, KpScenarioLocation *loc)
 	if (!is_name(t->s, name_len))
 		return fail(p, t->col, "invalid location %s", shown(p, t));
 	*loc = (KpScenarioLocation){ intern_len(p, t->s, name_len), 0 };
+	note_name(p, loc->symbol, false, t->col);
 	if (plus) {
 		int col = t->col + clamp_int(name_len + 1);
 
@@ -759,6 +771,46 @@ static bool st_max_steps(Parser *p, const Tok *kw)
 {
 	return uint_tok(p, need_word(p, "step count"), 1, MAX_STEPS, "max-steps",
 			&p->sc->max_steps) && at_end(p);
+}
+
+const char *kp_scenario_allow_id(const char *id)
+{
+	const KpInvariant *inv = kp_invariant(id);
+
+	if (inv)
+		return inv->id;
+	/* "expect" is the id an inline "-> RET" mismatch ends a run with. */
+	return !strcmp(id, "expect") ? "expect" : NULL;
+}
+
+/*
+ * `allow ID [ID ...]`: violations the runs may show without failing (the judge reads the
+ * list).  Lines add up; an id given twice is an error, as any duplicate is.  The list
+ * holds the catalogue's own strings, so its ids outlive the scenario text.
+ */
+static bool st_allow(Parser *p, const Tok *kw)
+{
+	KpScenario *sc = p->sc;
+
+	do {
+		const Tok *t = need_word(p, "invariant id");
+		const char *id;
+
+		if (!t)
+			return false;
+		id = kp_scenario_allow_id(t->s);
+		if (!id)
+			return fail(p, t->col, "unknown invariant %s", shown(p, t));
+		for (unsigned i = 0; i < sc->n_allow; i++)
+			if (!strcmp(sc->allow[i], id))
+				return fail(p, t->col, "%s is already allowed (line %d)", shown(p, t),
+					    p->allow_line[i]);
+		if (sc->n_allow == KP_SCENARIO_MAX_ALLOW)
+			return fail(p, t->col, "more than %d allowed ids", KP_SCENARIO_MAX_ALLOW);
+		p->allow_line[sc->n_allow] = p->line;
+		sc->allow[sc->n_allow++] = id;
+	} while (peek(p));
+	return true;
 }
 
 /* ---- probes and functions ---- */
@@ -919,11 +971,36 @@ static bool st_probe(Parser *p, const Tok *kw)
 	return true;
 }
 
+/*
+ * A run adds a function to the text only if its bytes decode end to end (the vCPUs and
+ * kprobes need every instruction boundary): checked here, at the byte where decoding
+ * stops.  `first` is the index of the token of the function's first byte.
+ */
+static bool check_decodes(Parser *p, const Tok *name, const KpScenarioFunction *f,
+			  unsigned first)
+{
+	size_t off = 0;
+
+	while (off < f->n_bytes) {
+		EmuInsn insn;
+		unsigned n = emu_decode(f->bytes + off, f->n_bytes - off, &insn);
+
+		if (!n)
+			return fail(p, g_array_index(p->toks, Tok, first + off).col,
+				    "function %s: no instruction decodes at offset 0x%zx "
+				    "(unsupported, or cut short by the end of the function)",
+				    shown(p, name), off);
+		off += n;
+	}
+	return true;
+}
+
 static bool st_function(Parser *p, const Tok *kw)
 {
 	KpScenario *sc = p->sc;
 	KpScenarioFunction *f;
 	const Tok *name;
+	unsigned first;
 
 	if (sc->n_functions == KP_SCENARIO_MAX_FUNCTIONS)
 		return fail(p, kw->col, "more than %d functions", KP_SCENARIO_MAX_FUNCTIONS);
@@ -933,8 +1010,13 @@ static bool st_function(Parser *p, const Tok *kw)
 	for (unsigned i = 0; i < sc->n_functions; i++)
 		if (!strcmp(sc->functions[i].name, name->s))
 			return fail(p, name->col, "duplicate function %s", shown(p, name));
+	/* A run could not add it: kallsyms names are unique. */
+	if (emu_image_symbol_by_name(emu_default_image(), name->s))
+		return fail(p, name->col, "the image already has a symbol %s", shown(p, name));
 	f = &sc->function_store[sc->n_functions];
-	if (!rest_hex_bytes(p, KP_SCENARIO_MAX_FUNCTION_BYTES, &f->bytes, &f->n_bytes))
+	first = p->pos;
+	if (!rest_hex_bytes(p, KP_SCENARIO_MAX_FUNCTION_BYTES, &f->bytes, &f->n_bytes) ||
+	    !check_decodes(p, name, f, first))
 		return false;
 	/*
 	 * The functions are laid out one after another in the scenario text, each at a
@@ -949,6 +1031,7 @@ static bool st_function(Parser *p, const Tok *kw)
 	p->function_text += f->n_bytes;
 	f->name = g_string_chunk_insert_const(sc->strings, name->s);
 	f->line = p->line;
+	f->col = name->col;
 	sc->n_functions++;
 	return true;
 }
@@ -1077,11 +1160,7 @@ static bool op_module(Parser *p, const Tok *kw, KpOp *op)
 	if (!name)
 		return false;
 	op->text = g_string_chunk_insert_const(p->sc->strings, name->s);
-	{
-		Name nm = { op->text, true, p->line, name->col };
-
-		g_array_append_val(p->names, nm);
-	}
+	note_name(p, op->text, true, name->col);
 	return true;
 }
 
@@ -1543,6 +1622,7 @@ static bool st_schedule(Parser *p, const Tok *kw)
 		return false;
 	p->sc->schedule = g_string_chunk_insert_const(p->sc->strings, t->s);
 	p->sc->schedule_line = p->line;
+	p->sc->schedule_col = t->col;
 	return at_end(p);
 }
 
@@ -1562,6 +1642,7 @@ static const struct {
 	{ "branches", st_branches, true, true },
 	{ "max-steps", st_max_steps, true, true },
 	{ "checker", st_checker, true, true },
+	{ "allow", st_allow, true, false },
 	{ "function", st_function, false, false },
 	{ "probe", st_probe, false, false },
 	{ "task", st_task, false, false },

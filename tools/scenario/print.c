@@ -245,6 +245,13 @@ static void print_with_schedule(const KpScenario *sc, const char *schedule, GStr
 		g_string_append_printf(out, "max-steps %" PRIu64 "\n", sc->max_steps);
 	if (sc->no_checker)
 		g_string_append(out, "checker off\n");
+	/* One line for the list, whatever lines gave it: parsing it gives the same order. */
+	if (sc->n_allow) {
+		g_string_append(out, "allow");
+		for (unsigned i = 0; i < sc->n_allow; i++)
+			g_string_append_printf(out, " %s", sc->allow[i]);
+		g_string_append_c(out, '\n');
+	}
 	for (unsigned i = 0; i < sc->n_functions; i++) {
 		g_string_append_printf(out, "function %s", sc->functions[i].name);
 		print_hex(out, sc->functions[i].bytes, sc->functions[i].n_bytes);

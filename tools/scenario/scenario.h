@@ -3,8 +3,9 @@
  * Scenario files (.kps, docs/scenario-language.md) parsed into what the runner needs: a
  * ready-to-run KpScript plus what a script does not hold (the header values the runner
  * applies, the scenario's own functions, the expectations, how to explore, a schedule to
- * replay).  Probe and call symbols stay names: the image they resolve in is known only
- * when the scenario runs.
+ * replay).  Probe and call symbols stay names, resolved when the scenario runs; the parser
+ * has checked that each is a symbol of the built-in image or one of the scenario's own
+ * functions, so a misspelt one is an error of the file, not of a run.
  */
 #ifndef KPSIM_TOOLS_SCENARIO_SCENARIO_H
 #define KPSIM_TOOLS_SCENARIO_SCENARIO_H
@@ -39,6 +40,8 @@ typedef enum {
 #define KP_SCENARIO_FUNCTION_ALIGN 16
 #define KP_SCENARIO_MAX_TEXT_BYTES 64		/* bytes an `expect ... text` compares */
 #define KP_SCENARIO_MAX_STRING 1024		/* decoded bytes of one string */
+/* Distinct ids an `allow` list may hold (more than the catalogue has). */
+#define KP_SCENARIO_MAX_ALLOW 128
 /*
  * The largest file read: far above what the limits above let a valid scenario hold, so a
  * file larger is refused before it is read whole (/dev/zero, a mistaken path).
@@ -56,7 +59,7 @@ typedef struct {
 	const char *name;
 	const uint8_t *bytes;
 	size_t n_bytes;
-	int line;
+	int line, col;		/* where its name is */
 } KpScenarioFunction;
 
 typedef enum {
@@ -150,6 +153,14 @@ typedef struct {
 	bool branch_choice;
 	uint64_t max_steps;
 	bool no_checker;	/* `checker off`: runs without the invariant checker */
+	/*
+	 * `allow ID ...` lines and --allow: violations with these ids (the catalogue's own
+	 * strings, model/invariants.h, or "expect", the id of an inline "-> RET" mismatch)
+	 * neither fail nor stop an execution; they are reported as allowed.  A fatal one
+	 * still ends its execution.  In file order, each id once.
+	 */
+	const char *allow[KP_SCENARIO_MAX_ALLOW];
+	unsigned n_allow;
 
 	/* Probes and tasks, ready to run; op.line is the scenario line of each op. */
 	KpScript script;
@@ -163,7 +174,7 @@ typedef struct {
 
 	KpExplore explore;
 	const char *schedule;	/* the `schedule` line's S1:... string, or NULL */
-	int schedule_line;
+	int schedule_line, schedule_col;	/* where the schedule string is */
 
 	/* Storage behind the pointers above. */
 	GStringChunk *strings;
@@ -181,6 +192,11 @@ typedef struct {
  * in domain KP_SCENARIO_ERROR.  Returns NULL with *error set on any input error.
  */
 KpScenario *kp_scenario_parse(const char *path, const char *text, size_t len, GError **error);
+/*
+ * The id an `allow` line (or --allow) may name, as the static string the list keeps: a
+ * catalogue id (model/invariants.h) or "expect"; NULL for anything else.
+ */
+const char *kp_scenario_allow_id(const char *id);
 /* Read and parse a file; an unreadable one is KP_SCENARIO_ERROR_READ with GLib's reason. */
 KpScenario *kp_scenario_load(const char *path, GError **error);
 /*

@@ -51,7 +51,7 @@ typedef struct {
 	char *input_error, *internal_error;
 } Agg;
 
-static void failure_free(gpointer p)
+void kp_explore_failure_free(gpointer p)
 {
 	KpExploreFailure *f = p;
 
@@ -66,7 +66,7 @@ static void agg_init(Agg *a, unsigned n_expects)
 	memset(a, 0, sizeof(*a));
 	a->states = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	a->new_states = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	a->failures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, failure_free);
+	a->failures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, kp_explore_failure_free);
 	a->n_expects = n_expects;
 	a->sometimes = g_new0(bool, n_expects ? n_expects : 1);
 }
@@ -95,7 +95,7 @@ static void agg_state(Agg *a, uint64_t h, bool track_new)
 }
 
 /* Keep the failure of a group that comes first in the search. */
-static void agg_failure(Agg *a, const char *key, uint64_t order, uint64_t count,
+static void agg_failure(Agg *a, const char *key, bool allowed, uint64_t order, uint64_t count,
 			const char *message, const char *schedule)
 {
 	KpExploreFailure *f = g_hash_table_lookup(a->failures, key);
@@ -103,6 +103,7 @@ static void agg_failure(Agg *a, const char *key, uint64_t order, uint64_t count,
 	if (!f) {
 		f = g_new0(KpExploreFailure, 1);
 		f->key = g_strdup(key);
+		f->allowed = allowed;
 		f->order = UINT64_MAX;
 		g_hash_table_insert(a->failures, f->key, f);
 	}
@@ -135,22 +136,31 @@ static void send_progress(Worker *w);
 static void record(Worker *w, KpExec *x, uint64_t order)
 {
 	Agg *a = w->agg;
-	g_autoptr(GString) msg = g_string_new(NULL);
-	g_autoptr(GString) key = g_string_new(NULL);
-	bool pass = kp_exec_judge(x, msg, key);
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(kp_failure_free);
+	g_autoptr(GString) keys = g_string_new(NULL);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autofree char *sched = NULL;
+	bool pass = kp_exec_judge_all(x, all);
 
+	/* The final state includes every group the execution falls in. */
+	for (unsigned i = 0; i < all->len; i++)
+		g_string_append_printf(keys, "%s\n", ((KpFailure *)all->pdata[i])->key);
 	a->executions++;
-	agg_state(a, kp_exec_state_hash(x, pass, pass ? NULL : key->str), w->fd >= 0);
+	agg_state(a, kp_exec_state_hash(x, pass, keys->len ? keys->str : NULL), w->fd >= 0);
 	kp_exec_add_transitions(x, &a->transitions);
-	if (!pass) {
-		KpExploreFailure *f = g_hash_table_lookup(a->failures, key->str);
-		g_autofree char *sched = NULL;
+	a->failing += !pass;
+	/* An execution counts once in each group it falls in, allowed groups too. */
+	for (unsigned i = 0; i < all->len; i++) {
+		const KpFailure *f = all->pdata[i];
+		KpExploreFailure *g = g_hash_table_lookup(a->failures, f->key);
 
-		a->failing++;
+		if (!g_hash_table_add(seen, f->key))
+			continue;
 		/* The schedule is only worth encoding for a new group's first execution. */
-		if (!f || order < f->order)
+		if ((!g || order < g->order) && !sched)
 			sched = kp_exec_schedule(x);
-		agg_failure(a, key->str, order, 1, msg->str, sched);
+		agg_failure(a, f->key, f->allowed, order, 1, f->message,
+			    !g || order < g->order ? sched : NULL);
 	}
 }
 
@@ -343,6 +353,7 @@ static void send_end(Worker *w)
 		g_byte_array_set_size(b, 0);
 		put_u64(b, f->order);
 		put_u64(b, f->count);
+		put_u64(b, f->allowed);
 		put_str(b, f->key);
 		put_str(b, f->message);
 		put_str(b, f->schedule);
@@ -389,7 +400,7 @@ static const char *get_str(const uint8_t **p, const uint8_t *end)
 
 static void take_msg(Agg *a, Child *c, uint8_t type, const uint8_t *p, const uint8_t *end)
 {
-	uint64_t order, count, flags, n;
+	uint64_t order, count, allowed, flags, n;
 	const char *key, *msg, *sched, *ierr, *xerr;
 
 	switch (type) {
@@ -404,10 +415,11 @@ static void take_msg(Agg *a, Child *c, uint8_t type, const uint8_t *p, const uin
 	case MSG_FAILURE:
 		order = get_u64(&p);
 		count = get_u64(&p);
+		allowed = get_u64(&p);
 		key = get_str(&p, end);
 		msg = get_str(&p, end);
 		sched = get_str(&p, end);
-		agg_failure(a, key, order, count, msg, *sched ? sched : NULL);
+		agg_failure(a, key, allowed != 0, order, count, msg, *sched ? sched : NULL);
 		break;
 	case MSG_END:
 		for (unsigned i = 0; i < KP_ST_COUNT; i++)
@@ -592,9 +604,10 @@ void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResul
 				" execution%s", sc->path, sc->expects[i].line, a.executions,
 				a.executions == 1 ? "" : "s");
 
-			agg_failure(&a, key, UINT64_MAX - 1, 1, msg, NULL);
+			agg_failure(&a, key, false, UINT64_MAX - 1, 1, msg, NULL);
 		}
 	res->executions = a.executions;
+	res->failing = a.failing;
 	res->pruned = a.pruned;
 	res->states = g_hash_table_size(a.states);
 	res->transitions = a.transitions;
@@ -602,7 +615,7 @@ void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResul
 	res->budget_ended = a.budget_ended;
 	res->input_error = g_steal_pointer(&a.input_error);
 	res->internal_error = g_steal_pointer(&a.internal_error);
-	res->failures = g_ptr_array_new_with_free_func(failure_free);
+	res->failures = g_ptr_array_new_with_free_func(kp_explore_failure_free);
 	g_hash_table_iter_init(&it, a.failures);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		g_ptr_array_add(res->failures, v);
@@ -611,6 +624,14 @@ void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResul
 	g_ptr_array_sort(res->failures, by_key);
 	agg_fini(&a);
 	res->elapsed = now_s() - start;
+}
+
+bool kp_explore_failed(const KpExploreResult *res)
+{
+	for (unsigned i = 0; res->failures && i < res->failures->len; i++)
+		if (!((const KpExploreFailure *)res->failures->pdata[i])->allowed)
+			return true;
+	return false;
 }
 
 void kp_explore_result_clear(KpExploreResult *res)

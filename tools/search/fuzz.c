@@ -14,6 +14,7 @@
 #include "tools/search/search_test.h"
 
 #include "sim/rng.h"
+#include "sim/strategy.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -49,6 +50,17 @@ static uint64_t run_seed(uint64_t seed, uint64_t index)
 }
 
 /* "violation ID (SITE)" -> is ID one of the model's own limits (model-...)? */
+/* --allow: the campaign's allowed ids join every generated scenario's own. */
+static void allow_all(const KpFuzzConfig *cfg, KpScenario *sc)
+{
+	for (unsigned i = 0; i < cfg->n_allow; i++) {
+		bool known = kp_scenario_add_allow(sc, cfg->allow[i]);
+
+		assert(known && "the command checks --allow ids");
+		(void)known;
+	}
+}
+
 static bool is_model_limit(const char *key)
 {
 	return g_str_has_prefix(key, "violation model-");
@@ -91,12 +103,14 @@ static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
 	};
 	KpExploreResult r;
 	bool discarded = false, failed;
-	char idx[32], execs[32];
+	uint64_t allowed = 0;
+	char idx[32], execs[32], allowed_s[32];
 
 	if (cfg->test_hooks && i == cfg->test_hooks->crash_run)
 		abort();
 	kp_fuzz_generate(cfg->seed, i, cfg->model, &c);
 	sc = kp_scenario_parse("generated", c.text, strlen(c.text), NULL);
+	allow_all(cfg, sc);
 	if (cfg->strategy == KP_STRATEGY_PCT)
 		ec.pct_steps = MAX(kp_explore_first_steps(sc), 1);
 	kp_explore(sc, &ec, &r);
@@ -108,23 +122,29 @@ static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
 		send_fields(w->fd, f, 3);
 	}
 	discarded = r.input_error != NULL;
-	for (unsigned k = 0; k < r.failures->len; k++)
-		discarded |= is_model_limit(((KpExploreFailure *)r.failures->pdata[k])->key);
-	failed = !discarded && r.failures->len;
+	for (unsigned k = 0; k < r.failures->len; k++) {
+		const KpExploreFailure *f = r.failures->pdata[k];
+
+		discarded |= is_model_limit(f->key);
+		if (f->allowed)
+			allowed += f->count;
+	}
+	failed = !discarded && kp_explore_failed(&r);
 	for (unsigned k = 0; failed && k < r.failures->len; k++) {
 		const KpExploreFailure *f = r.failures->pdata[k];
 		const char *fields[] = { "F", idx, f->key, f->schedule, f->message };
 
-		if (!f->schedule || g_hash_table_contains(sent, f->key))
+		if (!f->schedule || f->allowed || g_hash_table_contains(sent, f->key))
 			continue;
 		g_hash_table_add(sent, g_strdup(f->key));
 		send_fields(w->fd, fields, 5);
 	}
+	g_snprintf(allowed_s, sizeof(allowed_s), "%" PRIu64, discarded ? 0 : allowed);
 	{
 		const char *fields[] = { "R", idx, execs, failed ? "1" : "0",
-					 discarded ? "1" : "0" };
+					 discarded ? "1" : "0", allowed_s };
 
-		send_fields(w->fd, fields, 5);
+		send_fields(w->fd, fields, 6);
 	}
 	kp_explore_result_clear(&r);
 	kp_fuzz_case_clear(&c);
@@ -211,6 +231,8 @@ static void take(Campaign *c, char **f, unsigned n, uint64_t *next)
 			g_array_append_val(c->failed_runs, idx);
 		}
 		c->res->discarded += f[4][0] == '1';
+		if (n >= 6)
+			c->res->allowed += g_ascii_strtoull(f[5], NULL, 10);
 	} else if (!strcmp(f[0], "F") && n >= 5) {
 		Finding *old = g_hash_table_lookup(c->chunk, f[2]);
 
@@ -428,6 +450,48 @@ static void append_comment(GString *out, const char *prefix, const char *body)
 		g_string_append_printf(out, "# %s%s\n", l == lines ? prefix : "  ", *l);
 }
 
+/*
+ * A finding is the violation its signature names, which may come after others in its
+ * execution (a T2 behind an A5, reported as a finding of its own).  Their ids are
+ * allowed in the finding's file, so that it fails first with its own signature: replayed,
+ * minimized again or run, it shows what it was written for.
+ */
+static void allow_earlier(KpScenario *sc, const char *key, const char *schedule)
+{
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(kp_failure_free);
+	SimStrategy *s = sim_strategy_replay_new(schedule, NULL);
+	KpExec *x;
+	SimEnd end;
+
+	if (!s)
+		return;
+	x = kp_exec_new(sc);
+	end = kp_exec_run(x, s, NULL);
+	sim_strategy_free(s);
+	if (end != SIM_END_NONE && end != SIM_END_DIVERGED && !kp_exec_judge_all(x, all)) {
+		const char *want = g_str_has_prefix(key, "violation ") ? key + 10 : NULL;
+		size_t id_len = want ? strcspn(want, " ") : 0;
+
+		for (unsigned i = 0; i < all->len; i++) {
+			const KpFailure *f = all->pdata[i];
+			const char *id = f->key + 10;
+
+			if (!strcmp(f->key, key))
+				break;
+			/* Only other ids: allowing the finding's own id would hide it. */
+			if (f->allowed || !g_str_has_prefix(f->key, "violation ") || !want ||
+			    (strcspn(id, " ") == id_len && !strncmp(id, want, id_len)))
+				continue;
+			{
+				g_autofree char *one = g_strndup(id, strcspn(id, " "));
+
+				kp_scenario_add_allow(sc, one);
+			}
+		}
+	}
+	kp_exec_free(x);
+}
+
 static void write_finding(Campaign *c, const char *key, const Finding *f)
 {
 	const KpFuzzConfig *cfg = c->cfg;
@@ -448,6 +512,8 @@ static void write_finding(Campaign *c, const char *key, const Finding *f)
 	}
 	kp_fuzz_generate(cfg->seed, f->index, cfg->model, &fc);
 	sc = kp_scenario_parse("generated", fc.text, strlen(fc.text), NULL);
+	allow_all(cfg, sc);
+	allow_earlier(sc, key, f->schedule);
 	kp_minimize(sc, key, f->schedule, &m);
 	name = g_strdup_printf("%s.kps", base);
 	/* Two signatures with one file name (they differ in characters a name drops). */

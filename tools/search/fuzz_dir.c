@@ -107,12 +107,28 @@ static bool is_line_signature(const char *key)
 	return colon > open + 1 && colon[1] != ')';
 }
 
-/* The signature the finding's embedded schedule fails with now; NULL if it passes. */
-static char *replayed_signature(const char *path, const char *text)
+/*
+ * A violation signature written before signatures named a cause: "violation ID (site)"
+ * with no "[cause]" after it.
+ */
+static bool is_causeless_signature(const char *key)
+{
+	return g_str_has_prefix(key, "violation ") && g_str_has_suffix(key, ")") &&
+	       !strstr(key, ") [");
+}
+
+/*
+ * The signature the finding's embedded schedule fails with now: of the failures its
+ * execution shows, the first whose signature begins as `old` does up to its site (the
+ * same violation, now with its cause), else the first that is not allowed.  NULL if it
+ * passes.
+ */
+static char *replayed_signature(const char *path, const char *text, const char *old)
 {
 	g_autoptr(KpScenario) sc = kp_scenario_parse(path, text, strlen(text), NULL);
-	g_autoptr(GString) msg = g_string_new(NULL);
-	g_autoptr(GString) key = g_string_new(NULL);
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(kp_failure_free);
+	const char *site_end = strrchr(old, ')');
+	size_t same = site_end && !is_line_signature(old) ? (size_t)(site_end - old) + 1 : 0;
 	char *out = NULL;
 	KpExec *x;
 	SimStrategy *s;
@@ -123,8 +139,17 @@ static char *replayed_signature(const char *path, const char *text)
 	x = kp_exec_new(sc);
 	end = kp_exec_run(x, s, NULL);
 	sim_strategy_free(s);
-	if (end != SIM_END_NONE && end != SIM_END_DIVERGED && !kp_exec_judge(x, msg, key))
-		out = g_strdup(key->str);
+	if (end != SIM_END_NONE && end != SIM_END_DIVERGED && !kp_exec_judge_all(x, all)) {
+		for (unsigned i = 0; i < all->len && !out; i++) {
+			const KpFailure *f = all->pdata[i];
+
+			if (!f->allowed && same && !strncmp(f->key, old, same))
+				out = g_strdup(f->key);
+		}
+		for (unsigned i = 0; i < all->len && !out; i++)
+			if (!((const KpFailure *)all->pdata[i])->allowed)
+				out = g_strdup(((const KpFailure *)all->pdata[i])->key);
+	}
 	kp_exec_free(x);
 	return out;
 }
@@ -157,8 +182,8 @@ void kp_fuzz_dir_findings(const char *dir, GHashTable *signatures, GHashTable *f
 		sig += strlen(SIGNATURE_LINE);
 		end = strchr(sig, '\n');
 		key = g_strndup(sig, end ? (size_t)(end - sig) : strlen(sig));
-		if (is_line_signature(key)) {
-			char *now = replayed_signature(path, text);
+		if (is_line_signature(key) || is_causeless_signature(key)) {
+			char *now = replayed_signature(path, text, key);
 
 			if (now) {
 				g_free(key);

@@ -53,18 +53,23 @@ static bool try_strategy(const KpScenario *sc, SimStrategy *s, const char *want,
 {
 	KpExec *x = kp_exec_new(sc);
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GString) msg = g_string_new(NULL);
-	g_autoptr(GString) k = g_string_new(NULL);
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(kp_failure_free);
 	SimEnd end = kp_exec_run(x, s, &err);
 	bool found = false;
 
 	if (end == SIM_END_NONE && error && !*error)
-		*error = g_strdup_printf("%s: %s", sc->path, err->message);
-	if (end != SIM_END_NONE && end != SIM_END_DIVERGED && !kp_exec_judge(x, msg, k) &&
-	    (!want || !strcmp(k->str, want))) {
-		*key = g_strdup(k->str);
-		*schedule = kp_exec_schedule(x);
-		found = true;
+		*error = kp_input_error(sc, err->message);
+	/* An execution shows every failure it has: `want` may be any of them. */
+	if (end != SIM_END_NONE && end != SIM_END_DIVERGED && !kp_exec_judge_all(x, all)) {
+		for (unsigned i = 0; i < all->len && !found; i++) {
+			const KpFailure *f = all->pdata[i];
+
+			if (f->allowed || (want && strcmp(f->key, want)))
+				continue;
+			*key = g_strdup(f->key);
+			*schedule = kp_exec_schedule(x);
+			found = true;
+		}
 	}
 	kp_exec_free(x);
 	sim_strategy_free(s);
@@ -84,7 +89,7 @@ static bool try_explore(const KpScenario *sc, const KpExploreConfig *cfg, const 
 	for (unsigned i = 0; !r.input_error && i < r.failures->len; i++) {
 		const KpExploreFailure *f = r.failures->pdata[i];
 
-		if (!f->schedule || (want && strcmp(f->key, want)))
+		if (!f->schedule || f->allowed || (want && strcmp(f->key, want)))
 			continue;
 		if (!best || f->order < best->order)
 			best = f;
@@ -592,7 +597,8 @@ char *kp_signature_file_name(const char *key)
 	if (g_str_has_prefix(s, "violation "))
 		s += strlen("violation ");
 	for (; *s; s++) {
-		if (g_ascii_isalnum(*s) || *s == '.' || *s == '_' || *s == '-')
+		/* One dash for every run of other characters ("int3 -> disarmed"). */
+		if (g_ascii_isalnum(*s) || *s == '.' || *s == '_')
 			g_string_append_c(out, *s);
 		else if (out->len && out->str[out->len - 1] != '-')
 			g_string_append_c(out, '-');

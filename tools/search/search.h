@@ -55,7 +55,9 @@ typedef struct {
 } KpExploreConfig;
 
 typedef struct {
-	char *key;		/* the signature: violation id and site, or the expectation's line */
+	char *key;		/* the signature: violation id, site and cause, or the
+				 * expectation's line */
+	bool allowed;		/* a group of allowed violations: reported, not failing */
 	char *message;		/* of the representative execution */
 	char *schedule;		/* its schedule, NULL for a `sometimes` never seen */
 	uint64_t count;		/* failing executions in the group */
@@ -64,9 +66,10 @@ typedef struct {
 
 typedef struct {
 	uint64_t executions;
+	uint64_t failing;	/* executions with a failure that is not allowed */
 	uint64_t pruned;
 	uint64_t states;
-	GPtrArray *failures;	/* KpExploreFailure *, by key */
+	GPtrArray *failures;	/* KpExploreFailure *, by key, allowed groups too */
 	KpTransitions transitions;
 	bool complete;		/* dfs: every execution of the bounded tree was covered */
 	bool budget_ended;	/* --runs or --time ended it first */
@@ -86,6 +89,9 @@ double kp_explore_estimate(const KpScenario *sc, int preemptions, uint64_t seed,
 			   unsigned probes, double *seconds_per_exec);
 
 void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResult *res);
+void kp_explore_failure_free(gpointer f);
+/* Did anything fail that is not allowed (a group without `allowed`)? */
+bool kp_explore_failed(const KpExploreResult *res);
 void kp_explore_result_clear(KpExploreResult *res);
 
 /* ---- the verdict of a scenario (`kpsim run`) ---- */
@@ -103,8 +109,11 @@ typedef struct {
 	uint64_t executions;
 	char *message;		/* why it failed, or the input error */
 	char *schedule;		/* the failing execution's schedule (S1:...) */
-	uint64_t seed;		/* its seed, when random */
-	bool has_seed;
+	/*
+	 * Every failure group the executions showed (KpExploreFailure *, allowed groups
+	 * too), as `kpsim explore` reports them; the first failing one is message/schedule.
+	 */
+	GPtrArray *groups;
 	KpTransitions transitions;	/* probe state changes over all executions */
 } KpRunResult;
 
@@ -207,6 +216,9 @@ typedef struct {
 	KpStrategyKind strategy;	/* random or pct */
 	const char *command;	/* the command line, for the findings' headers */
 	bool progress;		/* a progress line on stderr */
+	/* --allow: ids added to every generated scenario's `allow` list (catalogue ids). */
+	const char *const *allow;
+	unsigned n_allow;
 	/* NULL but in the fuzzer's own tests (tools/search/search_test.h). */
 	const struct KpFuzzTestHooks *test_hooks;
 } KpFuzzConfig;
@@ -214,6 +226,7 @@ typedef struct {
 typedef struct {
 	uint64_t first_run, next_run;	/* this invocation did [first_run, next_run) */
 	uint64_t runs, executions, failures, discarded;	/* failures include crashes */
+	uint64_t allowed;	/* executions counted in groups of allowed violations */
 	GPtrArray *signatures;	/* char *: every signature known, sorted */
 	GPtrArray *files;	/* char *: the file of each ("-" without an output directory) */
 	GPtrArray *new_files;	/* char *: files written by this invocation */
