@@ -183,6 +183,24 @@ int kp_api_disable(KpWorld *w, KpProbe *p)
 	return ret;
 }
 
+/*
+ * Global calls (the sysctl and the debugfs file) may overlap: a debugfs 1 can start and
+ * end while a debugfs 0 waits for the optimizer.  global_end() says whether another one
+ * started or was still running during this one.
+ */
+static uint64_t global_begin(KpWorld *w)
+{
+	w->global_calls++;
+	return ++w->global_started;
+}
+
+static bool global_end(KpWorld *w, uint64_t start)
+{
+	w->global_calls--;
+	w->global_overlap = w->global_calls || w->global_started != start;
+	return w->global_overlap;
+}
+
 /* ---- an administrator ---- */
 
 int kp_api_sysctl_write(KpWorld *w, const char *text)
@@ -190,15 +208,16 @@ int kp_api_sysctl_write(KpWorld *w, const char *text)
 	char buf[64];
 	size_t len = strlen(text);
 	bool before = w->optimize;
+	uint64_t start;
 	int ret;
 
 	w->api_epoch++;
 	g_strlcpy(buf, text, sizeof(buf));
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
-	w->global_calls++;
+	start = global_begin(w);
 	ret = w->env->model->sysctl_optimization(w->env, 1, buf, &len);
-	w->global_calls--;
+	global_end(w, start);
 	op_event(w, "sysctl-write", text, ret);
 	if (w->check)
 		kp_check_after_sysctl_write(w, ret, before);
@@ -209,12 +228,13 @@ int kp_api_sysctl_read(KpWorld *w)
 {
 	char buf[64] = { 0 };
 	size_t len = sizeof(buf) - 1;
+	uint64_t start;
 	int ret;
 
 	w->api_epoch++;
-	w->global_calls++;
+	start = global_begin(w);
 	ret = w->env->model->sysctl_optimization(w->env, 0, buf, &len);
-	w->global_calls--;
+	global_end(w, start);
 	if (ret == 0)
 		ret = (int)strtol(buf, NULL, 10);
 	op_event(w, "sysctl-read", NULL, ret);
@@ -225,15 +245,28 @@ int kp_api_sysctl_read(KpWorld *w)
 
 long kp_api_debugfs_write(KpWorld *w, const char *text)
 {
+	uint64_t start;
 	long ret;
 
 	w->api_epoch++;
-	w->global_calls++;
+	start = global_begin(w);
 	ret = (long)w->env->model->debugfs_enabled_write(w->env, text, strlen(text));
-	w->global_calls--;
-	if (text[0] == '1' || text[0] == 'y' || text[0] == 'Y')
+	if (global_end(w, start)) {
+		/*
+		 * Another write ran inside this one: which took effect last is the kernel's
+		 * to say, so the record follows the kernel's flag.
+		 */
+		KpSnapshot *s = g_malloc(sizeof(*s));
+
+		kp_snapshot_reset(s);
+		w->env->model->snapshot(w->env, s);
+		w->armed = !s->all_disarmed;
+		g_free(s);
+		if (!w->armed)
+			w->disarmed_step = sim_step(w->env->ctx);
+	} else if (text[0] == '1' || text[0] == 'y' || text[0] == 'Y') {
 		w->armed = true;
-	else if (text[0] == '0' || text[0] == 'n' || text[0] == 'N') {
+	} else if (text[0] == '0' || text[0] == 'n' || text[0] == 'N') {
 		w->armed = false;
 		w->disarmed_step = sim_step(w->env->ctx);
 	}

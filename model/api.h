@@ -40,6 +40,12 @@ typedef struct KpWorld {
 	uint64_t disarmed_step;	/* when the last disarm_all returned (0: never) */
 	bool optimize;		/* last completed successful sysctl write */
 	unsigned global_calls;	/* arm/disarm-all or sysctl writes in progress */
+	uint64_t global_started;	/* global calls started so far */
+	/*
+	 * The last global call to return overlapped another one (one started or ended
+	 * while it ran): what it returned says nothing alone about the state it left.
+	 */
+	bool global_overlap;
 	struct KpCheckState *check;	/* the checker's own state (check.c) */
 	struct KpHitState *hits;	/* the per-pass hit accounting (hits.c) */
 	uint64_t api_epoch;	/* bumped as every operation starts and ends */

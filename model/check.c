@@ -578,8 +578,11 @@ void kp_check_install(KpWorld *w)
 
 static bool calm(KpWorld *w, KpProbe *p)
 {
-	/* Another call changing the same probe, or a global one, may overlap this return. */
-	return !ended(w) && !w->global_calls && (!p || !w->user[p->id].in_call);
+	/*
+	 * Another call changing the same probe, or a global one, may overlap this return;
+	 * a global call's own verdict also needs no other global call inside it.
+	 */
+	return !ended(w) && !w->global_calls && (p ? !w->user[p->id].in_call : !w->global_overlap);
 }
 
 /* A user-active probe's address holds an int3 or its aggregate's installed jump. */

@@ -8,9 +8,13 @@
 #include <assert.h>
 #include <string.h>
 
+/* SimHb.actors is a mask of actors. */
+G_STATIC_ASSERT(SIM_HB_ACTORS <= 32);
+
 typedef struct {
 	unsigned actor;
 	uint32_t prev_own;	/* one more than the actor's previous step, 0 none */
+	uint32_t own;		/* the actor's steps up to this one, this one included */
 	uint32_t clock[SIM_HB_ACTORS];
 } HbStep;
 
@@ -41,9 +45,12 @@ void sim_hb_truncate(SimHb *hb, size_t n)
 {
 	assert(n <= hb->steps->len);
 	/* Each actor's last step is found again by walking its own chain back. */
-	for (unsigned a = 0; a < SIM_HB_ACTORS; a++)
+	for (unsigned a = 0; a < SIM_HB_ACTORS; a++) {
 		while (hb->last[a] > n)
 			hb->last[a] = step_at(hb, hb->last[a] - 1)->prev_own;
+		if (!hb->last[a])
+			hb->actors &= ~(1u << a);
+	}
 	g_array_set_size(hb->steps, n);
 }
 
@@ -78,9 +85,9 @@ void sim_hb_push(SimHb *hb, unsigned actor, SimHbDep dep, void *arg)
 	 * Each other actor's steps that are not yet ordered before this one, latest first:
 	 * the first dependent one orders all of that actor's earlier steps too.
 	 */
-	for (unsigned a = 0; a < SIM_HB_ACTORS; a++) {
-		if (a == actor)
-			continue;
+	for (uint32_t m = hb->actors & ~(1u << actor); m; m &= m - 1) {
+		unsigned a = (unsigned)__builtin_ctz(m);
+
 		for (uint32_t j = hb->last[a]; j > s.clock[a]; j = step_at(hb, j - 1)->prev_own)
 			if (dep(arg, j - 1)) {
 				join(s.clock, step_at(hb, j - 1)->clock);
@@ -88,9 +95,11 @@ void sim_hb_push(SimHb *hb, unsigned actor, SimHbDep dep, void *arg)
 			}
 	}
 	s.prev_own = hb->last[actor];
+	s.own = s.prev_own ? step_at(hb, s.prev_own - 1)->own + 1 : 1;
 	s.clock[actor] = (uint32_t)n + 1;
 	g_array_append_val(hb->steps, s);
 	hb->last[actor] = (uint32_t)n + 1;
+	hb->actors |= 1u << actor;
 }
 
 bool sim_hb_before_actor(const SimHb *hb, size_t i, unsigned actor)
@@ -120,4 +129,19 @@ long sim_hb_last_race(const SimHb *hb, unsigned actor, SimHbDep dep, void *arg)
 			}
 	}
 	return best;
+}
+
+void sim_hb_counts(const SimHb *hb, size_t i, uint32_t counts[SIM_HB_ACTORS])
+{
+	const HbStep *s = step_at(hb, i);
+	const HbStep *steps = (const HbStep *)(const void *)hb->steps->data;
+
+	memset(counts, 0, SIM_HB_ACTORS * sizeof(*counts));
+	/* Only actors with a step on the path can have one before step i. */
+	for (uint32_t m = hb->actors; m; m &= m - 1) {
+		unsigned a = (unsigned)__builtin_ctz(m);
+
+		if (s->clock[a])
+			counts[a] = steps[s->clock[a] - 1].own;
+	}
 }

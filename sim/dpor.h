@@ -27,6 +27,7 @@
 typedef struct {
 	GArray *steps;			/* HbStep, private to dpor.c */
 	uint32_t last[SIM_HB_ACTORS];	/* one more than each actor's last step, 0 none */
+	uint32_t actors;		/* bit a: actor a has a step */
 } SimHb;
 
 /* Is step i (< the step or option asked about) dependent with it? */
@@ -48,4 +49,11 @@ bool sim_hb_before_actor(const SimHb *hb, size_t i, unsigned actor);
  * next step.  Returns its index, or -1 when there is none.
  */
 long sim_hb_last_race(const SimHb *hb, unsigned actor, SimHbDep dep, void *arg);
+/*
+ * Step i as the partial order sees it, independently of the order the path took:
+ * counts[a] is the number of actor a's steps that happen before step i or are step i
+ * (for i's own actor, i's place among its steps, from 1).  The steps of a path with their
+ * labels and these counts determine its happens-before order (its trace).
+ */
+void sim_hb_counts(const SimHb *hb, size_t i, uint32_t counts[SIM_HB_ACTORS]);
 #endif

@@ -69,13 +69,23 @@ typedef struct {
 	int preemptions;	/* the bound; -1: unbounded */
 	bool reduce;		/* sleep sets and dynamic partial-order reduction */
 	/*
-	 * Splitting the tree between workers: the subtrees below the `split_level`-th
-	 * branching node of each path are numbered in search order, and this strategy runs
-	 * only those whose number is `worker` modulo `n_workers`.  0: no split.
+	 * Splitting the tree between workers (docs/explore.md, Jobs); 0: no split.  With
+	 * split_level L, every worker searches the top of the tree: the branching nodes
+	 * reached without a preemption (under a bound) with fewer than L levels above them,
+	 * a level being a node with two options that do not preempt (without a bound: any
+	 * branching node).  The top searches every option, and the subtrees hanging below it
+	 * are numbered in search order (a run that ends or is pruned in the top is one of
+	 * its own).  Subtree k is searched here when claim(claim_user, k) says so, asked
+	 * once for each k in increasing order; without claim, when k is `worker` modulo
+	 * `n_workers`.  A subtree is searched the same way whichever worker searches it.
 	 */
 	unsigned split_level;
 	unsigned worker;
 	unsigned n_workers;
+	bool (*claim)(void *user, uint64_t subtree);
+	void *claim_user;
+	/* Hash each execution's happens-before order (sim_strategy_dfs_trace). */
+	bool traces;
 } SimDfsConfig;
 
 typedef enum {
@@ -89,6 +99,19 @@ SimStrategy *sim_strategy_dfs_new(const SimDfsConfig *cfg);
 SimDfsRunKind sim_strategy_dfs_last(const SimStrategy *s);
 /* After a run: move to the next schedule.  False when the search is complete. */
 bool sim_strategy_dfs_advance(SimStrategy *s);
+/*
+ * After a run that counts, with cfg.traces: a hash of its trace (Mazurkiewicz trace,
+ * happens-before class), under the dependence the reduction uses (docs/explore.md,
+ * Dependence).  Two executions that differ only in the order of independent steps have
+ * the same hash; executions with different partial orders of their steps have
+ * different ones (up to 64-bit hash collisions).  Never 0.
+ */
+uint64_t sim_strategy_dfs_trace(const SimStrategy *s);
+/*
+ * Was an option left out because of the preemption bound, anywhere in the search so far?
+ * When a complete bounded search says no, it was the unbounded search.
+ */
+bool sim_strategy_dfs_bound_cut(const SimStrategy *s);
 
 /* ---- Knuth's estimate of the dfs tree (without reduction) ---- */
 

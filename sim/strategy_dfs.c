@@ -15,8 +15,9 @@
  *    between workers) sleeps firmly: every execution it stands for was run.
  *  - An option whose search was cut sleeps only while moving it to the front of the path
  *    taken since would stay within the bound, so that the equivalent execution was among
- *    those its search ran (reorder_within_bound); options split off to another worker
- *    never sleep.
+ *    those its search ran (reorder_within_bound).  Above the split between workers every
+ *    option sleeps that way, searched here or by another worker, so that the sleep sets
+ *    a subtree starts with do not depend on who searched what.
  *  - A sleeping option matches an option of a later state only if everything that
  *    identifies it is equal: vCPU, alternative, task, reason and footprint.
  *
@@ -25,8 +26,8 @@
  * the tick); whenever a later option races with the step taken at a node (dependent,
  * another actor, not ordered after it by happens-before, see dpor.h), the racing actor
  * is added there, and at every context switch before it so that the reordering can be
- * reached within the preemption bound.  Without reduction, and above the split level,
- * a node searches every option.
+ * reached within the preemption bound.  Without reduction, and above the split between
+ * workers, a node searches every option.
  */
 #include "sim/dpor.h"
 #include "sim/strategy.h"
@@ -74,8 +75,9 @@ typedef struct {
 	uint8_t chosen;
 	bool unsafe;		/* wake-ups here could race (see state_unsafe) */
 	bool branching;		/* two or more candidates when it was reached */
-	bool top;		/* above the split level: siblings never sleep */
-	bool owned_here;	/* the split decision of this path is made here */
+	bool top;		/* above the split: every option searched, by some worker */
+	bool level_up;		/* counts as a split level for the nodes below */
+	bool starts_sub;	/* the chosen option begins a subtree of the split */
 	/*
 	 * Options to search here (dynamic partial-order reduction): first those of the
 	 * actor chosen first, then what the races found below add; every option without
@@ -93,9 +95,14 @@ typedef struct {
 	uint32_t switch_before;	/* one more than the latest context switch before, 0 none */
 	int prev;		/* the vCPU that took the last step before this node, -1 none */
 	unsigned preemptions;	/* used before this node */
-	unsigned level;		/* branching nodes above this one */
+	unsigned level;		/* split levels above this one (level_up nodes) */
 	bool cut_below;		/* the chosen option's subtree was cut */
 	bool cut_any;		/* a cut here or in any searched subtree */
+	/*
+	 * With cfg.traces, once the chosen step is in hb: the sum of the event hashes of
+	 * the steps chosen at nodes 0 .. this one (see trace_event).
+	 */
+	uint64_t trace;
 } DfsNode;
 
 typedef struct {
@@ -105,6 +112,9 @@ typedef struct {
 	GArray *opts;		/* DfsOpt */
 	GArray *sleep;		/* DfsOpt */
 	SimHb hb;		/* happens-before over the steps chosen at nodes[0 .. len-1) */
+	bool hb_on;		/* hb is kept: for the reduction, or for the traces */
+	bool bound_cut;		/* an option was beyond the bound somewhere */
+	uint64_t trace;		/* the last counted run's trace hash */
 	size_t depth;		/* decisions made in the current run */
 	uint64_t next_sub;	/* the next subtree number for the split */
 	SimDfsRunKind last;
@@ -469,6 +479,56 @@ static size_t enabler_of(DfsStrategy *d, size_t k, unsigned actor)
 	return m ? m - 1 : SIZE_MAX;
 }
 
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/* Cheap per word (each step is a bijection of h for a given v); mixed once at the end. */
+static uint64_t hash_word(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 32;
+}
+
+/*
+ * The hash of step k (in hb) as an event of the partial order: what the step is (actor,
+ * alternative, task, reason, footprint) and, for every actor, how many of its steps
+ * happen before it (sim_hb_counts), which includes the step's own place among its
+ * actor's steps.  The multiset of these events is the same for every linearization of
+ * one trace and determines the trace; its hash is the sum of theirs.
+ */
+static uint64_t trace_event(DfsStrategy *d, size_t k, const DfsOpt *c)
+{
+	uint32_t counts[SIM_HB_ACTORS];
+	uint64_t h = 0;
+
+	sim_hb_counts(&d->hb, k, counts);
+	h = hash_word(h, (uint64_t)c->kind | (uint64_t)c->alt << 8 |
+				 (uint64_t)c->vcpu << 16 | (uint64_t)c->task << 32 |
+				 (uint64_t)c->reason << 48);
+	h = hash_word(h, (uint64_t)c->local_qs | (uint64_t)c->fp.n << 8);
+	for (unsigned i = 0; i < c->fp.n; i++) {
+		const SimAccess *acc = &c->fp.acc[i];
+
+		h = hash_word(h, (uint64_t)acc->cls | (uint64_t)acc->mode << 8);
+		h = hash_word(h, acc->lo);
+		h = hash_word(h, acc->hi);
+	}
+	for (uint32_t m = d->hb.actors; m; m &= m - 1) {
+		unsigned a = (unsigned)__builtin_ctz(m);
+
+		if (counts[a])
+			h = hash_word(h, (uint64_t)a << 32 | counts[a]);
+	}
+	return mix64(h);
+}
+
 /* Record the step chosen at node k, the parent of the node being created. */
 static void hb_push_node(DfsStrategy *d, size_t k)
 {
@@ -481,6 +541,8 @@ static void hb_push_node(DfsStrategy *d, size_t k)
 		sim_hb_truncate(&d->hb, k);
 	assert(sim_hb_len(&d->hb) == k);
 	sim_hb_push(&d->hb, actor_of(c), dep_with, &a);
+	if (d->cfg.traces)
+		nd->trace = (k ? node_at(d, k - 1)->trace : 0) + trace_event(d, k, c);
 }
 
 /* Is node c a context switch: its step not taken by the vCPU that ran before it? */
@@ -540,6 +602,19 @@ static bool offered_before(DfsStrategy *d, size_t k, const DfsOpt *o)
 	return false;
 }
 
+/*
+ * Reverse a race of the step at node i with a later option of `actor`: at i and, for the
+ * preemption bound, at every context switch before i.
+ */
+static void reverse_race(DfsStrategy *d, size_t i, unsigned actor)
+{
+	add_backtrack(d, i, actor, true);
+	for (uint32_t c = node_at(d, i)->switch_before; c; c = node_at(d, c - 1)->switch_before) {
+		assert(c - 1 < i && is_switch(d, node_at(d, c - 1)));
+		add_backtrack(d, c - 1, actor, false);
+	}
+}
+
 static void find_races(DfsStrategy *d, size_t k)
 {
 	DfsNode *me = node_at(d, k);
@@ -558,25 +633,57 @@ static void find_races(DfsStrategy *d, size_t k)
 		else
 			i = sim_hb_last_race(&d->hb, actor, dep_with, &a);
 
-		if (i < 0)
-			continue;
-		add_backtrack(d, (size_t)i, actor, true);
-		for (uint32_t c = node_at(d, (size_t)i)->switch_before; c; c = node_at(d, c - 1)->switch_before) {
-			assert(c - 1 < (size_t)i && is_switch(d, node_at(d, c - 1)));
-			add_backtrack(d, c - 1, actor, false);
-		}
+		if (i >= 0)
+			reverse_race(d, (size_t)i, actor);
 	}
 }
 
-/* Assign the subtree below this node's choice to a worker; false: not ours. */
+/*
+ * The races of a run's last step.  Those of a step with the options offered beside it
+ * are found at the next node, and no node follows the last step: the run ended (done, a
+ * deadlock, a fatal violation, the step limit), so that step disabled every option of
+ * another actor offered with it, and a step that disables an option is dependent with
+ * it.  A fatal violation in particular ends the run where another actor's option taken
+ * first leads to other final states (scenarios/errors/shared-struct-two-callers.kps).
+ */
+static void end_races(DfsStrategy *d)
+{
+	size_t k = d->nodes->len - 1;
+	const DfsNode *nd = node_at(d, k);
+	unsigned last = actor_of(node_opt(d, nd, nd->chosen));
+
+	if (nd->top)
+		return;
+	for (unsigned oi = 0; oi < nd->n; oi++) {
+		unsigned actor = actor_of(node_opt(d, nd, oi));
+
+		if (actor != last)
+			reverse_race(d, k, actor);
+	}
+}
+
+/* Number the next subtree of the split; false: another worker's. */
+static bool own_next(DfsStrategy *d)
+{
+	uint64_t sub = d->next_sub++;
+
+	if (d->cfg.claim)
+		return d->cfg.claim(d->cfg.claim_user, sub);
+	return sub % d->cfg.n_workers == d->cfg.worker;
+}
+
+/*
+ * Does the option chosen at this node begin a subtree of the split, below the top?  It
+ * does at a top node when it preempts (under a bound, only nodes reached without a
+ * preemption are top) or when its child is L levels down.  Then the subtree is numbered;
+ * false: it is another worker's.
+ */
 static bool claim(DfsStrategy *d, DfsNode *nd)
 {
-	uint64_t sub;
-
-	if (!nd->owned_here)
-		return true;
-	sub = d->next_sub++;
-	return sub % d->cfg.n_workers == d->cfg.worker;
+	nd->starts_sub = nd->top &&
+			 ((d->cfg.preemptions >= 0 && preempts(d, nd, nd->chosen)) ||
+			  (nd->level_up && nd->level + 1 >= d->cfg.split_level));
+	return !nd->starts_sub || own_next(d);
 }
 
 static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t n)
@@ -591,7 +698,7 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 		const DfsOpt *pc = node_opt(d, parent, parent->chosen);
 
 		child_sleep(d, parent);
-		if (d->cfg.reduce) {
+		if (d->hb_on) {
 			uint32_t pi = d->nodes->len - 1;
 
 			hb_push_node(d, pi);
@@ -601,7 +708,7 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 		}
 		nd.prev = pc->kind == SIM_OPT_STEP ? pc->vcpu : parent->prev;
 		nd.preemptions = parent->preemptions + (preempts(d, parent, parent->chosen) ? 1 : 0);
-		nd.level = parent->level + (parent->branching ? 1u : 0u);
+		nd.level = parent->level + (parent->level_up ? 1u : 0u);
 	} else {
 		nd.prev = -1;
 	}
@@ -645,15 +752,30 @@ static void new_node(DfsStrategy *d, SimCtx *ctx, const SimOption *opts, size_t 
 				    me->preemptions + (preempts(d, me, i) ? 1u : 0u) >
 					    (unsigned)d->cfg.preemptions)
 					me->excluded |= 1ull << i;
+		d->bound_cut |= me->excluded != 0;
 		/* Branching is judged on every allowed option, so that the split levels do
 		 * not depend on what races found below add. */
 		me->backtrack = ~0ull;
 		cand = candidates(me);
 		me->cut_any = me->excluded != 0;
 		me->branching = (cand & (cand - 1)) != 0;
-		if (d->cfg.split_level && me->level < d->cfg.split_level && me->branching) {
-			me->top = true;
-			me->owned_here = me->level + 1 == d->cfg.split_level;
+		if (d->cfg.split_level) {
+			bool bounded = d->cfg.preemptions >= 0;
+			uint64_t free = cand;
+
+			/*
+			 * Under a bound the top is the part reached without a preemption, and a
+			 * level is a choice among options that do not preempt: a subtree begins at
+			 * the first preemption, or L such choices down.  Levels counted at every
+			 * branching node would leave most of the tree below the spine of options
+			 * that do not preempt in one subtree.
+			 */
+			for (unsigned i = 0; bounded && i < me->n; i++)
+				if ((free >> i & 1) && preempts(d, me, i))
+					free &= ~(1ull << i);
+			me->level_up = bounded ? (free & (free - 1)) != 0 : me->branching;
+			me->top = me->branching && me->level < d->cfg.split_level &&
+				  (!bounded || me->preemptions == 0);
 		}
 		/*
 		 * Above the split every option is searched, so that the subtrees the workers
@@ -680,6 +802,21 @@ static void dfs_begin(SimStrategy *s, SimCtx *ctx)
 	d->stopped_pruned = false;
 }
 
+/*
+ * Option i of a top node has been searched, here or by other workers.  Whether the bound
+ * cut that search anywhere depends on who searched what, so under a bound it sleeps for
+ * the later siblings as if it had been cut (conditionally); without one nothing is cut.
+ */
+static void top_searched(DfsStrategy *d, DfsNode *nd, unsigned i)
+{
+	if (!d->cfg.reduce)
+		return;
+	if (d->cfg.preemptions >= 0)
+		nd->eligible_cut |= 1ull << i;
+	else
+		nd->eligible |= 1ull << i;
+}
+
 /* Try options at the deepest node until one belongs to this worker; -1 if none is left. */
 static int choose_here(DfsStrategy *d, DfsNode *nd)
 {
@@ -692,9 +829,10 @@ static int choose_here(DfsStrategy *d, DfsNode *nd)
 		nd->cut_below = false;
 		if (claim(d, nd))
 			return i;
-		/* Another worker's subtree: searched elsewhere, so never asleep here. */
+		/* Another worker's subtree, searched there in full: it sleeps as if here. */
 		nd->done |= 1ull << i;
 		nd->cut_any = true;
+		top_searched(d, nd, (unsigned)i);
 	}
 }
 
@@ -702,6 +840,7 @@ static size_t dfs_choose(SimStrategy *s, SimCtx *ctx, const SimOption *opts, siz
 {
 	DfsStrategy *d = (DfsStrategy *)s;
 	DfsNode *nd;
+	uint64_t open;
 	int i;
 
 	assert(n > 0 && n <= MAX_OPTS);
@@ -718,9 +857,11 @@ static size_t dfs_choose(SimStrategy *s, SimCtx *ctx, const SimOption *opts, siz
 	}
 	new_node(d, ctx, opts, n);
 	nd = node_at(d, d->nodes->len - 1);
+	open = candidates(nd);
 	i = choose_here(d, nd);
 	if (i < 0) {
-		if (nd->asleep & ~nd->done)
+		/* Pruned only if nothing was left to search, here or by another worker. */
+		if (!open && nd->asleep)
 			d->stopped_pruned = true;
 		else
 			d->stopped_skip = true;
@@ -730,10 +871,11 @@ static size_t dfs_choose(SimStrategy *s, SimCtx *ctx, const SimOption *opts, siz
 	return (size_t)i;
 }
 
-static bool path_claimed(DfsStrategy *d)
+/* Is this run inside a subtree of the split (not in the top)? */
+static bool in_subtree(DfsStrategy *d)
 {
 	for (size_t i = 0; i < d->nodes->len; i++)
-		if (node_at(d, i)->owned_here)
+		if (node_at(d, i)->starts_sub)
 			return true;
 	return false;
 }
@@ -743,7 +885,9 @@ static void dfs_end(SimStrategy *s, SimCtx *ctx)
 	DfsStrategy *d = (DfsStrategy *)s;
 
 	if (d->stopped_pruned) {
-		d->last = SIM_DFS_RUN_PRUNED;
+		/* Pruned in the top: a subtree of its own, counted by one worker. */
+		d->last = d->cfg.split_level && !in_subtree(d) && !own_next(d) ?
+				  SIM_DFS_RUN_SKIPPED : SIM_DFS_RUN_PRUNED;
 		return;
 	}
 	if (d->stopped_skip || sim_run_end(ctx) == SIM_END_DIVERGED) {
@@ -752,16 +896,39 @@ static void dfs_end(SimStrategy *s, SimCtx *ctx)
 	}
 	/* A run that ended cannot end before the path it replayed. */
 	assert(d->depth == d->nodes->len);
+	if (d->cfg.reduce && d->nodes->len)
+		end_races(d);
 	d->last = SIM_DFS_RUN_COUNTS;
-	/* A short execution that never reached the split level is a subtree of its own. */
-	if (d->cfg.split_level && !path_claimed(d) &&
-	    d->next_sub++ % d->cfg.n_workers != d->cfg.worker)
+	/* An execution that ended in the top is a subtree of its own. */
+	if (d->cfg.split_level && !in_subtree(d) && !own_next(d))
 		d->last = SIM_DFS_RUN_SKIPPED;
+	if (d->last == SIM_DFS_RUN_COUNTS && d->cfg.traces) {
+		/* The last node's step joins hb now; the next run's pushes replace it. */
+		if (d->nodes->len)
+			hb_push_node(d, d->nodes->len - 1);
+		d->trace = d->nodes->len ? node_at(d, d->nodes->len - 1)->trace : 0;
+		if (!d->trace)
+			d->trace = 1;
+	}
 }
 
 SimDfsRunKind sim_strategy_dfs_last(const SimStrategy *s)
 {
 	return ((const DfsStrategy *)s)->last;
+}
+
+uint64_t sim_strategy_dfs_trace(const SimStrategy *s)
+{
+	const DfsStrategy *d = (const DfsStrategy *)s;
+
+	assert(s->ops->choose == dfs_choose && d->cfg.traces && d->last == SIM_DFS_RUN_COUNTS);
+	return d->trace;
+}
+
+bool sim_strategy_dfs_bound_cut(const SimStrategy *s)
+{
+	assert(s->ops->choose == dfs_choose);
+	return ((const DfsStrategy *)s)->bound_cut;
 }
 
 static void pop(DfsStrategy *d)
@@ -789,7 +956,9 @@ bool sim_strategy_dfs_advance(SimStrategy *s)
 
 		nd->done |= 1ull << nd->chosen;
 		nd->cut_any |= nd->cut_below;
-		if (d->cfg.reduce && !nd->top) {
+		if (nd->top) {
+			top_searched(d, nd, nd->chosen);
+		} else if (d->cfg.reduce) {
 			if (nd->cut_below)
 				nd->eligible_cut |= 1ull << nd->chosen;
 			else
@@ -832,6 +1001,7 @@ SimStrategy *sim_strategy_dfs_new(const SimDfsConfig *cfg)
 	d->cfg = *cfg;
 	if (!d->cfg.n_workers)
 		d->cfg.n_workers = 1;
+	d->hb_on = cfg->reduce || cfg->traces;
 	d->nodes = g_array_new(FALSE, FALSE, sizeof(DfsNode));
 	d->opts = g_array_new(FALSE, FALSE, sizeof(DfsOpt));
 	d->sleep = g_array_new(FALSE, FALSE, sizeof(DfsOpt));

@@ -79,8 +79,10 @@ def test_seed_only_scenarios_say_why():
 def test_the_parent_runs_most_of_the_corpus(kpsim):
     """Most of the corpus holds on the parent; what does not is marked and counted apart."""
     out = kpsim("run", "--jobs", "2", "--model", "6274de4^", str(SCENARIOS), check=0).stdout
+    # A scenario may allow a violation it meets in some orders (an `allow` line): the
+    # summary then counts it again as one "with allowed violations".
     m = re.search(r"^scenarios: (\d+) passed, 0 failed, (\d+) not applicable to model "
-                  r"6274de4\^$", out, re.M)
+                  r"6274de4\^(, \d+ with allowed violations)?$", out, re.M)
     assert m, out
     marked = sum(1 for name in CORPUS if only_model(name) == "6274de4")
     assert int(m.group(2)) == marked

@@ -230,6 +230,102 @@ static void test_shared_vcpus(void **state)
 	run_family(10, 4, 2, 5, 3, false);
 }
 
+/* ---- the split between workers ---- */
+
+/*
+ * One worker's share of the split search (SimDfsConfig.split_level): worker w of n runs
+ * the subtrees numbered w modulo n; its counted executions and pruned runs are added to
+ * *executions and *pruned, and the final states it reaches to finals.
+ */
+static void explore_share(Prog *p, int bound, unsigned level, unsigned n, unsigned w,
+			  uint64_t *executions, uint64_t *pruned, GHashTable *finals)
+{
+	Setup st = { .p = p };
+	SimCtx *ctx = harness_ctx(p->n_vcpus, false);
+	SimDfsConfig cfg = { .preemptions = bound, .reduce = true, .split_level = level,
+			     .worker = w, .n_workers = n };
+	SimStrategy *s = sim_strategy_dfs_new(&cfg);
+
+	do {
+		SimEnd end = harness_run(ctx, s, setup, &st);
+
+		switch (sim_strategy_dfs_last(s)) {
+		case SIM_DFS_RUN_COUNTS: {
+			uint64_t h = final_hash(p);
+
+			assert_int_equal(end, SIM_END_DONE);
+			(*executions)++;
+			g_hash_table_add(finals, g_memdup2(&h, sizeof(h)));
+			break;
+		}
+		case SIM_DFS_RUN_PRUNED:
+			(*pruned)++;
+			break;
+		case SIM_DFS_RUN_SKIPPED:
+			break;
+		}
+	} while (sim_strategy_dfs_advance(s));
+	sim_strategy_free(s);
+	sim_ctx_free(ctx);
+}
+
+/*
+ * Shared out between 1, 2 or 3 workers below the first 1, 2, 4 or 8 levels, the split
+ * search runs the same executions and prunes the same runs (a subtree is searched the
+ * same way whichever worker searches it, with the sleep set it starts with), and
+ * together the workers reach exactly the final states of the full search: the top's
+ * options sleep soundly across the split.
+ */
+static void compare_split(Prog *p, int bound)
+{
+	Outcome full = explore(p, bound, false);
+
+	for (unsigned level = 1; level <= 8; level *= 2) {
+		uint64_t executions[4] = { 0 }, pruned[4] = { 0 };
+
+		for (unsigned n = 1; n <= 3; n++) {
+			GHashTable *finals = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+								   g_free, NULL);
+			GHashTableIter it;
+			gpointer k;
+
+			for (unsigned w = 0; w < n; w++)
+				explore_share(p, bound, level, n, w, &executions[n], &pruned[n],
+					      finals);
+			assert_int_equal(g_hash_table_size(finals), g_hash_table_size(full.finals));
+			g_hash_table_iter_init(&it, full.finals);
+			while (g_hash_table_iter_next(&it, &k, NULL))
+				assert_true(g_hash_table_contains(finals, k));
+			g_hash_table_destroy(finals);
+			assert_int_equal(executions[n], executions[1]);
+			assert_int_equal(pruned[n], pruned[1]);
+		}
+		assert_true(executions[1] <= full.executions);
+	}
+	g_hash_table_destroy(full.finals);
+}
+
+/*
+ * Four tasks on four vCPUs are searched under bounds only: their unbounded full search
+ * is the one that makes test_four_tasks leave out the unbounded comparison too.
+ */
+static void test_split_between_workers(void **state)
+{
+	static const unsigned shapes[][3] = { { 2, 2, 1 }, { 3, 3, 1 }, { 3, 2, 1 },
+					       { 4, 4, 0 } };
+	uint64_t rng = 11;
+
+	(void)state;
+	for (unsigned sh = 0; sh < G_N_ELEMENTS(shapes); sh++)
+		for (unsigned r = 0; r < sweep_rounds(10); r++) {
+			Prog p;
+
+			generate(&p, &rng, shapes[sh][0], shapes[sh][1]);
+			for (int bound = shapes[sh][2] ? -1 : 0; bound <= 2; bound++)
+				compare_split(&p, bound);
+		}
+}
+
 /* ---- a probe hit racing a text write at the probed address ---- */
 
 /*
@@ -513,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_three_tasks),
 		cmocka_unit_test(test_four_tasks),
 		cmocka_unit_test(test_shared_vcpus),
+		cmocka_unit_test(test_split_between_workers),
 		cmocka_unit_test(test_hit_races_text_write),
 	};
 

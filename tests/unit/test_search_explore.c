@@ -66,6 +66,7 @@ static void assert_same_result(const KpExploreResult *a, const KpExploreResult *
 	assert_int_equal(a->executions, b->executions);
 	assert_int_equal(a->pruned, b->pruned);
 	assert_int_equal(a->states, b->states);
+	assert_int_equal(a->traces, b->traces);
 	assert_int_equal(a->complete, b->complete);
 	assert_int_equal(a->budget_ended, b->budget_ended);
 	assert_int_equal(a->failures->len, b->failures->len);
@@ -246,6 +247,230 @@ static void test_dfs_runs_budget_ends_the_search(void **state)
 	kp_explore(sc, &cfg, &r);
 	assert_true(r.complete);
 	assert_false(r.budget_ended);
+	kp_explore_result_clear(&r);
+}
+
+/* ---- distinct traces ---- */
+
+/* Two read handlers side by side: a tree small enough to search whole, unreduced too. */
+static const char READS_TEXT[] = "cpus 2\n"
+				 "task t0 on cpu0:\n"
+				 "    sysctl read -> 1\n"
+				 "task t1 on cpu1:\n"
+				 "    debugfs read -> 1\n"
+				 "expect always no-violation\n";
+
+/*
+ * Executions that are reorderings of one another are one trace; the reduced search of a
+ * whole tree runs an execution of every trace of the unreduced one.  Random and pct
+ * count none.
+ */
+static void test_dfs_counts_the_traces(void **state)
+{
+	g_autoptr(KpScenario) sc = parse(READS_TEXT);
+	KpExploreConfig red = dfs_config(-1, true, 1), full = dfs_config(-1, false, 1);
+	KpExploreConfig plain = dfs_config(-1, false, 1);
+	KpExploreConfig rnd = sampling_config(KP_STRATEGY_RANDOM, 10, 1, 1, 0);
+	KpExploreResult r, f, p, x;
+
+	(void)state;
+	full.count_traces = true;
+	kp_explore(sc, &red, &r);
+	kp_explore(sc, &full, &f);
+	kp_explore(sc, &plain, &p);
+	kp_explore(sc, &rnd, &x);
+	assert_true(r.traces_counted && f.traces_counted);
+	/* Without the reduction, only when asked. */
+	assert_false(p.traces_counted);
+	assert_int_equal(p.traces, 0);
+	assert_int_equal(p.executions, f.executions);
+	assert_false(x.traces_counted);
+	assert_true(r.complete && f.complete);
+	assert_true(r.exhausted && f.exhausted);
+	assert_true(f.traces > 1);
+	assert_true(f.executions > f.traces);	/* reorderings of one another */
+	assert_int_equal(r.traces, f.traces);
+	assert_true(r.traces <= r.executions);
+	assert_int_equal(x.traces, 0);
+	kp_explore_result_clear(&r);
+	kp_explore_result_clear(&f);
+	kp_explore_result_clear(&p);
+	kp_explore_result_clear(&x);
+}
+
+/* ---- iterative bounding ---- */
+
+/*
+ * t0 registers and unregisters a probe while t1 calls the function: the call hits only
+ * between the two, which needs one preemption of t0.
+ */
+static const char ONE_PREEMPTION_TEXT[] = "cpus 2\n"
+					  "probe a at f_small+0\n"
+					  "task t0 on cpu0:\n"
+					  "    register a -> 0\n"
+					  "    unregister a\n"
+					  "task t1 on cpu1:\n"
+					  "    call f_small\n"
+					  "expect always no-violation\n"
+					  "expect end a.hits == 0\n";
+
+typedef struct {
+	KpExploreBound b[8];
+	unsigned n;
+} Bounds;
+
+static void note_bound(const KpExploreBound *b, void *user)
+{
+	Bounds *bs = user;
+
+	assert_true(bs->n < G_N_ELEMENTS(bs->b));
+	bs->b[bs->n++] = *b;
+}
+
+static KpExploreConfig iterating(Bounds *bs, unsigned jobs)
+{
+	KpExploreConfig cfg = dfs_config(-1, true, jobs);
+
+	cfg.iterate = true;
+	cfg.bound_done = note_bound;
+	cfg.bound_user = bs;
+	return cfg;
+}
+
+/* Bound 0 passes, bound 1 fails: the search stops there, bound 1 finished. */
+static void test_dfs_iterating_stops_after_the_failing_bound(void **state)
+{
+	g_autoptr(KpScenario) sc = parse(ONE_PREEMPTION_TEXT);
+	Bounds bs = { 0 }, bs2 = { 0 };
+	KpExploreConfig cfg = iterating(&bs, 1), two = iterating(&bs2, 2);
+	KpExploreConfig zero = dfs_config(0, true, 1), one = dfs_config(1, true, 1);
+	KpExploreResult r, j, z, o;
+
+	(void)state;
+	kp_explore(sc, &cfg, &r);
+	kp_explore(sc, &zero, &z);
+	kp_explore(sc, &one, &o);
+	assert_int_equal(z.failures->len, 0);
+	assert_int_equal(bs.n, 2);
+	assert_int_equal(bs.b[0].bound, 0);
+	assert_int_equal(bs.b[0].failing, 0);
+	assert_int_equal(bs.b[0].executions, z.executions);
+	assert_int_equal(bs.b[1].bound, 1);
+	assert_int_equal(bs.b[1].failing, o.failing);
+	assert_true(bs.b[1].failing > 0);
+	assert_int_equal(bs.b[1].executions, o.executions);
+	assert_false(bs.b[1].exhausted);
+	/* Every bound's executions, the bounds below run again. */
+	assert_int_equal(r.executions, z.executions + o.executions);
+	assert_int_equal(r.failing, o.failing);
+	assert_int_equal(r.traces, o.traces);
+	assert_int_equal(r.bound, 1);
+	assert_int_equal(r.bound_complete, 1);
+	assert_false(r.complete);
+	assert_false(r.budget_ended);
+	assert_int_equal(r.failures->len, 1);
+	/* Its place in the search is after bound 0's executions. */
+	assert_true(failure(&r, 0)->order >= z.executions);
+	assert_true(failure(&r, 0)->order < r.executions);
+	assert_replays(sc, failure(&r, 0));
+	/*
+	 * The workers of each bound merge into the same bounds.  (Not always the same
+	 * traces: under a bound the reduced search may miss some, and the split changes
+	 * which; docs/explore.md, Limits.)
+	 */
+	kp_explore(sc, &two, &j);
+	assert_null(j.internal_error);
+	assert_int_equal(bs2.n, 2);
+	assert_int_equal(bs2.b[0].failing, 0);
+	assert_true(bs2.b[1].failing > 0);
+	assert_int_equal(j.bound_complete, 1);
+	assert_true(j.traces > 0 && j.traces <= j.executions);
+	assert_int_equal(j.failures->len, 1);
+	assert_string_equal(failure(&j, 0)->key, failure(&r, 0)->key);
+	kp_explore_result_clear(&r);
+	kp_explore_result_clear(&j);
+	kp_explore_result_clear(&z);
+	kp_explore_result_clear(&o);
+}
+
+/* A budget that ends inside bound 2: bound 1 is the highest complete. */
+static void test_dfs_iterating_budget_ends_inside_a_bound(void **state)
+{
+	g_autoptr(KpScenario) sc = parse(ENABLE_TEXT);
+	Bounds bs = { 0 };
+	KpExploreConfig cfg = iterating(&bs, 1);
+	KpExploreConfig zero = dfs_config(0, true, 1), one = dfs_config(1, true, 1);
+	KpExploreConfig two = dfs_config(2, true, 1);
+	KpExploreResult r, z, o, t;
+
+	(void)state;
+	kp_explore(sc, &zero, &z);
+	kp_explore(sc, &one, &o);
+	kp_explore(sc, &two, &t);
+	cfg.runs = z.executions + o.executions + t.executions / 2;
+	kp_explore(sc, &cfg, &r);
+	assert_int_equal(bs.n, 2);
+	assert_int_equal(r.executions, cfg.runs);
+	assert_true(r.budget_ended);
+	assert_false(r.complete);
+	assert_int_equal(r.bound, 2);
+	assert_int_equal(r.bound_complete, 1);
+	/* Ending exactly after a bound: complete up to it, the next one not started. */
+	kp_explore_result_clear(&r);
+	bs.n = 0;
+	cfg.runs = z.executions + o.executions;
+	kp_explore(sc, &cfg, &r);
+	assert_int_equal(bs.n, 2);
+	assert_int_equal(r.executions, cfg.runs);
+	assert_true(r.budget_ended);
+	assert_false(r.complete);
+	assert_int_equal(r.bound_complete, 1);
+	kp_explore_result_clear(&r);
+	kp_explore_result_clear(&z);
+	kp_explore_result_clear(&o);
+	kp_explore_result_clear(&t);
+}
+
+/*
+ * A bound that left nothing out was the unbounded search: the iteration ends complete,
+ * its last bound the same search as the unbounded one.
+ */
+static void test_dfs_iterating_ends_with_the_whole_tree(void **state)
+{
+	g_autoptr(KpScenario) sc = parse(READS_TEXT);
+	Bounds bs = { 0 };
+	KpExploreConfig cfg = iterating(&bs, 1), plain = dfs_config(-1, true, 1);
+	KpExploreResult r, u;
+	uint64_t sum = 0;
+
+	(void)state;
+	kp_explore(sc, &cfg, &r);
+	kp_explore(sc, &plain, &u);
+	assert_true(r.complete && r.exhausted);
+	assert_false(r.budget_ended);
+	assert_true(bs.n >= 2);
+	for (unsigned i = 0; i < bs.n; i++) {
+		assert_int_equal(bs.b[i].bound, i);
+		assert_int_equal(bs.b[i].exhausted, i + 1 == bs.n);
+		sum += bs.b[i].executions;
+	}
+	assert_int_equal(r.bound_complete, bs.n - 1);
+	assert_int_equal(r.executions, sum);
+	assert_int_equal(bs.b[bs.n - 1].executions, u.executions);
+	assert_int_equal(r.traces, u.traces);
+	assert_int_equal(r.states, u.states);
+	/* A bounded search that leaves nothing out says so too. */
+	kp_explore_result_clear(&u);
+	plain.preemptions = (int)bs.n - 1;
+	kp_explore(sc, &plain, &u);
+	assert_true(u.complete && u.exhausted);
+	assert_int_equal(u.bound_complete, bs.n - 1);
+	kp_explore_result_clear(&u);
+	plain.preemptions = 0;
+	kp_explore(sc, &plain, &u);
+	assert_true(u.complete);
+	assert_false(u.exhausted);
+	kp_explore_result_clear(&u);
 	kp_explore_result_clear(&r);
 }
 
@@ -460,11 +685,13 @@ static void test_input_error_is_reported_not_explored(void **state)
 	KpExploreConfig cfgs[] = {
 		dfs_config(-1, true, 1),
 		dfs_config(-1, true, 2),
+		dfs_config(-1, true, 1),	/* iterating, below */
 		sampling_config(KP_STRATEGY_RANDOM, 10, 0, 1, 0),
 		sampling_config(KP_STRATEGY_PCT, 10, 0, 2, 1),
 	};
 
 	(void)state;
+	cfgs[2].iterate = true;
 	for (unsigned i = 0; i < G_N_ELEMENTS(cfgs); i++) {
 		KpExploreResult r;
 
@@ -474,6 +701,7 @@ static void test_input_error_is_reported_not_explored(void **state)
 		assert_null(r.internal_error);
 		assert_int_equal(r.executions, 0);
 		assert_false(r.complete);
+		assert_int_equal(r.bound_complete, -1);
 		assert_int_equal(r.failures->len, 0);
 		kp_explore_result_clear(&r);
 	}
@@ -683,9 +911,10 @@ static void test_run_scenario_dfs_budget_is_incomplete(void **state)
 	(void)state;
 	kp_run_scenario(sc, &r);
 	assert_int_equal(r.verdict, KP_VERDICT_INCOMPLETE);
+	/* Bound 0 (2 executions) was complete; the budget ended in bound 1. */
 	assert_int_equal(r.executions, 5);
 	assert_string_equal(r.message, "t.kps:9: the runs budget ended before the dfs search "
-				       "was complete");
+				       "was complete (complete up to 0 preemptions)");
 	kp_run_result_clear(&r);
 }
 
@@ -727,6 +956,10 @@ int main(void)
 		cmocka_unit_test(test_dfs_preemption_bound_limits_the_tree),
 		cmocka_unit_test(test_failures_grouped_by_key_with_replayable_schedule),
 		cmocka_unit_test(test_dfs_runs_budget_ends_the_search),
+		cmocka_unit_test(test_dfs_counts_the_traces),
+		cmocka_unit_test(test_dfs_iterating_stops_after_the_failing_bound),
+		cmocka_unit_test(test_dfs_iterating_budget_ends_inside_a_bound),
+		cmocka_unit_test(test_dfs_iterating_ends_with_the_whole_tree),
 		cmocka_unit_test(test_random_is_deterministic_for_a_seed),
 		cmocka_unit_test(test_random_run_i_uses_seed_plus_i),
 		cmocka_unit_test(test_pct_is_deterministic_for_a_seed),

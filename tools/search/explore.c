@@ -3,9 +3,11 @@
  * The exploration driver.  A worker runs its share of the executions and collects what
  * it saw in an aggregate; with --jobs N the workers are forked processes that send their
  * aggregates to the parent through pipes, otherwise the one worker is this process and
- * fills the result directly.  Which executions belong to which worker depends only on the
- * worker's index (run i on worker i mod N; for dfs, subtrees numbered in search order), so
- * the failures found do not depend on how the work was spread.
+ * fills the result directly.  For random and pct, which executions belong to which worker
+ * depends only on the worker's index (run i on worker i mod N); for dfs, every worker
+ * numbers the subtrees below the top of the tree in the same order and takes the next
+ * one nobody has taken whenever it is free, and a subtree is searched the same way
+ * whoever searches it.  So what is found does not depend on how the work was spread.
  *
  * The host clock is read here, between runs, for the progress line and the --time
  * budget; never inside a run.
@@ -17,15 +19,20 @@
 
 #include <assert.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Branching levels above the subtrees dfs workers share out (with --jobs > 1). */
-#define DFS_SPLIT_LEVEL 3
+/*
+ * Levels of the top of the dfs tree, which every worker walks, above the subtrees the
+ * workers share out (with --jobs > 1; SimDfsConfig.split_level).
+ */
+#define DFS_SPLIT_LEVEL 8
 /* How often a forked worker reports its progress. */
 #define FLUSH_SECONDS 0.25
 
@@ -37,12 +44,64 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* ---- a set of trace hashes ---- */
+
+/*
+ * Nonzero 64-bit hashes, open addressing with linear probing: there may be millions of
+ * traces, so 16 bytes or less each rather than a GHashTable entry and a key block.  The
+ * hashes are already mixed (sim_strategy_dfs_trace), so their low bits index the table.
+ */
+typedef struct {
+	uint64_t *slot;		/* 0: empty */
+	size_t cap;		/* a power of two, or 0 */
+	size_t len;
+} HashSet;
+
+static bool hset_add(HashSet *h, uint64_t v);
+
+static void hset_grow(HashSet *h)
+{
+	HashSet n = { .cap = h->cap ? h->cap * 2 : 1024 };
+
+	n.slot = g_new0(uint64_t, n.cap);
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->slot[i])
+			hset_add(&n, h->slot[i]);
+	g_free(h->slot);
+	*h = n;
+}
+
+/* True when v was not in the set yet. */
+static bool hset_add(HashSet *h, uint64_t v)
+{
+	size_t i;
+
+	assert(v != 0);
+	if ((h->len + 1) * 2 > h->cap)
+		hset_grow(h);
+	for (i = (size_t)v & (h->cap - 1); h->slot[i]; i = (i + 1) & (h->cap - 1))
+		if (h->slot[i] == v)
+			return false;
+	h->slot[i] = v;
+	h->len++;
+	return true;
+}
+
+static void hset_fini(HashSet *h)
+{
+	g_free(h->slot);
+	memset(h, 0, sizeof(*h));
+}
+
 /* ---- the aggregate ---- */
 
 typedef struct {
 	uint64_t executions, pruned, failing;
 	GHashTable *states;	/* uint64_t * -> itself */
 	GArray *new_states;	/* uint64_t, not yet sent to the parent */
+	HashSet traces;		/* dfs: trace hashes */
+	GArray *new_traces;	/* uint64_t, not yet sent to the parent */
+	bool bound_cut;		/* dfs: an option was beyond the bound */
 	GHashTable *failures;	/* key -> KpExploreFailure * */
 	KpTransitions transitions;
 	bool *sometimes;
@@ -66,6 +125,7 @@ static void agg_init(Agg *a, unsigned n_expects)
 	memset(a, 0, sizeof(*a));
 	a->states = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	a->new_states = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	a->new_traces = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	a->failures = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, kp_explore_failure_free);
 	a->n_expects = n_expects;
 	a->sometimes = g_new0(bool, n_expects ? n_expects : 1);
@@ -75,6 +135,8 @@ static void agg_fini(Agg *a)
 {
 	g_hash_table_destroy(a->states);
 	g_array_free(a->new_states, TRUE);
+	hset_fini(&a->traces);
+	g_array_free(a->new_traces, TRUE);
 	g_hash_table_destroy(a->failures);
 	g_free(a->sometimes);
 	g_free(a->input_error);
@@ -92,6 +154,12 @@ static void agg_state(Agg *a, uint64_t h, bool track_new)
 	g_hash_table_add(a->states, k);
 	if (track_new)
 		g_array_append_val(a->new_states, h);
+}
+
+static void agg_trace(Agg *a, uint64_t h, bool track_new)
+{
+	if (hset_add(&a->traces, h) && track_new)
+		g_array_append_val(a->new_traces, h);
 }
 
 /* Keep the failure of a group that comes first in the search. */
@@ -128,6 +196,10 @@ typedef struct {
 	/* Forked: the pipe to the parent; in this process: the progress callback. */
 	int fd;
 	double last_report;
+	/* dfs, forked: the subtrees handed out so far, and the one this worker holds. */
+	_Atomic uint64_t *next_subtree;
+	uint64_t subtree;
+	bool holds;
 } Worker;
 
 static void send_progress(Worker *w);
@@ -234,6 +306,24 @@ static void work_sampling(Worker *w, KpExec *x)
 	sim_strategy_free(s);
 }
 
+/*
+ * The strategy asks about subtrees 0, 1, 2, ... in turn (every worker numbers them the
+ * same way).  A worker holds one at a time, the next that no worker has taken: the
+ * subtrees it passes while it holds a later one were taken by others, and once it passes
+ * the one it holds it takes the next free one, which is never behind it.
+ */
+static bool claim_subtree(void *user, uint64_t k)
+{
+	Worker *w = user;
+
+	if (!w->holds || k > w->subtree) {
+		w->subtree = atomic_fetch_add(w->next_subtree, 1);
+		w->holds = true;
+	}
+	assert(w->subtree >= k);
+	return w->subtree == k;
+}
+
 static void work_dfs(Worker *w, KpExec *x)
 {
 	const KpExploreConfig *cfg = w->cfg;
@@ -241,6 +331,8 @@ static void work_dfs(Worker *w, KpExec *x)
 		.preemptions = cfg->preemptions, .reduce = cfg->reduce,
 		.split_level = w->n_workers > 1 ? DFS_SPLIT_LEVEL : 0,
 		.worker = w->worker, .n_workers = w->n_workers,
+		.traces = cfg->reduce || cfg->count_traces,
+		.claim = w->next_subtree ? claim_subtree : NULL, .claim_user = w,
 	};
 	SimStrategy *s = sim_strategy_dfs_new(&dc);
 	uint64_t share = 0;
@@ -259,6 +351,8 @@ static void work_dfs(Worker *w, KpExec *x)
 		switch (sim_strategy_dfs_last(s)) {
 		case SIM_DFS_RUN_COUNTS:
 			record(w, x, w->agg->executions * w->n_workers + w->worker);
+			if (dc.traces)
+				agg_trace(w->agg, sim_strategy_dfs_trace(s), w->fd >= 0);
 			break;
 		case SIM_DFS_RUN_PRUNED:
 			w->agg->pruned++;
@@ -271,6 +365,7 @@ static void work_dfs(Worker *w, KpExec *x)
 			break;
 		}
 	}
+	w->agg->bound_cut = sim_strategy_dfs_bound_cut(s);
 	sim_strategy_free(s);
 }
 
@@ -295,6 +390,7 @@ static void work(Worker *w)
 
 enum {
 	MSG_PROGRESS = 'P',	/* u64 executions, pruned, failing, n; n u64 new states */
+	MSG_TRACES = 'T',	/* u64 n; n u64 new trace hashes */
 	MSG_FAILURE = 'F',	/* u64 order, count; key, message, schedule (NUL-ended) */
 	MSG_END = 'E',		/* transitions, flags, sometimes, input and internal errors */
 };
@@ -335,6 +431,14 @@ static void send_progress(Worker *w)
 			    a->new_states->len * (guint)sizeof(uint64_t));
 	g_array_set_size(a->new_states, 0);
 	send_msg(w, MSG_PROGRESS, b);
+	if (a->new_traces->len) {
+		g_byte_array_set_size(b, 0);
+		put_u64(b, a->new_traces->len);
+		g_byte_array_append(b, (const uint8_t *)a->new_traces->data,
+				    a->new_traces->len * (guint)sizeof(uint64_t));
+		g_array_set_size(a->new_traces, 0);
+		send_msg(w, MSG_TRACES, b);
+	}
 	g_byte_array_free(b, TRUE);
 }
 
@@ -363,7 +467,7 @@ static void send_end(Worker *w)
 	g_byte_array_append(b, (const uint8_t *)&a->transitions, sizeof(a->transitions));
 	put_u64(b, (uint64_t)a->complete | (uint64_t)a->budget_ended << 1 |
 			   (uint64_t)(a->input_error != NULL) << 2 |
-			   (uint64_t)(a->internal_error != NULL) << 3);
+			   (uint64_t)(a->internal_error != NULL) << 3 | (uint64_t)a->bound_cut << 4);
 	for (unsigned i = 0; i < a->n_expects; i++)
 		g_byte_array_append(b, (const uint8_t *)&a->sometimes[i], 1);
 	put_str(b, a->input_error);
@@ -412,6 +516,11 @@ static void take_msg(Agg *a, Child *c, uint8_t type, const uint8_t *p, const uin
 		for (uint64_t i = 0; i < n && p + 8 <= end; i++)
 			agg_state(a, get_u64(&p), false);
 		break;
+	case MSG_TRACES:
+		n = get_u64(&p);
+		for (uint64_t i = 0; i < n && p + 8 <= end; i++)
+			agg_trace(a, get_u64(&p), false);
+		break;
 	case MSG_FAILURE:
 		order = get_u64(&p);
 		count = get_u64(&p);
@@ -427,6 +536,7 @@ static void take_msg(Agg *a, Child *c, uint8_t type, const uint8_t *p, const uin
 				a->transitions.count[i][j] += get_u64(&p);
 		flags = get_u64(&p);
 		a->budget_ended |= (flags & 2) != 0;
+		a->bound_cut |= (flags & 16) != 0;
 		if (!(flags & 1))
 			a->complete = false;
 		for (unsigned i = 0; i < a->n_expects; i++)
@@ -492,6 +602,29 @@ static void parent_event(void *user, unsigned i, bool closed)
 		drain(p->a, &p->cs[i]);
 }
 
+/*
+ * dfs: the counter the workers take subtrees from, in memory the forked workers share;
+ * NULL if there is none (then worker i searches the subtrees numbered i modulo N: the
+ * same tree, less evenly spread).
+ */
+static _Atomic uint64_t *subtree_counter_new(void)
+{
+	_Atomic uint64_t *c;
+	void *m = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	c = m;
+	atomic_init(c, 0);
+	/* Shared between processes, it must not rely on a lock of this one. */
+	if (!atomic_is_lock_free(c)) {
+		munmap(m, sizeof(*c));
+		return NULL;
+	}
+	return c;
+}
+
 static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 {
 	unsigned n = cfg->jobs;
@@ -499,6 +632,8 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 	g_autofree KpPipe **pipes = g_new(KpPipe *, n);
 	Parent p = { .a = a, .cs = cs };
 	double start = now_s(), last = start;
+	_Atomic uint64_t *next_subtree =
+		cfg->strategy == KP_STRATEGY_DFS ? subtree_counter_new() : NULL;
 
 	a->complete = cfg->strategy == KP_STRATEGY_DFS;
 	fflush(stdout);
@@ -516,7 +651,7 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 		if (cs[i].pid == 0) {
 			Agg mine;
 			Worker w = { .sc = sc, .cfg = cfg, .worker = i, .n_workers = n,
-				     .agg = &mine, .fd = fds[1] };
+				     .agg = &mine, .fd = fds[1], .next_subtree = next_subtree };
 
 			close(fds[0]);
 			for (unsigned j = 0; j < i; j++)
@@ -562,6 +697,8 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 		if (cs[i].in.buf)
 			g_byte_array_free(cs[i].in.buf, TRUE);
 	}
+	if (next_subtree)
+		munmap((void *)next_subtree, sizeof(*next_subtree));
 	g_free(cs);
 }
 
@@ -575,6 +712,132 @@ static gint by_key(gconstpointer a, gconstpointer b)
 	return strcmp(x->key, y->key);
 }
 
+/* One search (one bound of an iterating dfs) into the new aggregate a. */
+static void explore_once(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
+{
+	agg_init(a, sc->n_expects);
+	if (cfg->jobs == 1) {
+		Worker w = { .sc = sc, .cfg = cfg, .worker = 0, .n_workers = 1, .agg = a,
+			     .fd = -1 };
+
+		work(&w);
+	} else {
+		run_forked(sc, cfg, a);
+	}
+}
+
+/*
+ * Add one bound's aggregate b to a: the executions of both, as if they were one search
+ * (the failures' places in the search after a's, `order_base` on).  b's errors move to a.
+ */
+static void agg_merge(Agg *a, Agg *b, uint64_t order_base)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	a->executions += b->executions;
+	a->pruned += b->pruned;
+	a->failing += b->failing;
+	g_hash_table_iter_init(&it, b->states);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		agg_state(a, *(const uint64_t *)k, false);
+	for (size_t i = 0; i < b->traces.cap; i++)
+		if (b->traces.slot[i])
+			agg_trace(a, b->traces.slot[i], false);
+	g_hash_table_iter_init(&it, b->failures);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const KpExploreFailure *f = v;
+
+		agg_failure(a, f->key, f->allowed, order_base + f->order, f->count, f->message,
+			    f->schedule);
+	}
+	for (unsigned i = 0; i < KP_ST_COUNT; i++)
+		for (unsigned j = 0; j < KP_ST_COUNT; j++)
+			a->transitions.count[i][j] += b->transitions.count[i][j];
+	for (unsigned i = 0; i < a->n_expects; i++)
+		a->sometimes[i] |= b->sometimes[i];
+	a->budget_ended |= b->budget_ended;
+	if (!a->input_error)
+		a->input_error = g_steal_pointer(&b->input_error);
+	if (!a->internal_error)
+		a->internal_error = g_steal_pointer(&b->internal_error);
+}
+
+/* Iterating: the progress line counts every bound's executions. */
+typedef struct {
+	const KpExploreConfig *cfg;
+	KpExploreProgress base;		/* the bounds before this one */
+} IterProgress;
+
+static void iter_progress(const KpExploreProgress *p, void *user)
+{
+	const IterProgress *ip = user;
+	KpExploreProgress sum = {
+		.executions = ip->base.executions + p->executions,
+		.pruned = ip->base.pruned + p->pruned,
+		.states = MAX(ip->base.states, p->states),
+		.failures = ip->base.failures + p->failures,
+		.elapsed = ip->base.elapsed + p->elapsed,
+	};
+
+	ip->cfg->progress(&sum, ip->cfg->progress_user);
+}
+
+/*
+ * Iterative bounding (docs/explore.md): bound 0, 1, 2, ... into a, each a whole dfs
+ * under what is left of the budget.  It stops after a bound that found a failure, when
+ * the budget ends, or after a bound whose search left nothing out for the bound (that
+ * was the unbounded search: a->complete).
+ */
+static void explore_iterating(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a,
+			      KpExploreResult *res)
+{
+	KpExploreConfig c = *cfg;
+	IterProgress ip = { .cfg = cfg };
+	double start = now_s();
+	uint64_t order_base = 0;
+
+	if (cfg->progress) {
+		c.progress = iter_progress;
+		c.progress_user = &ip;
+	}
+	a->complete = false;
+	for (int k = 0; k >= 0; k++) {
+		double left = cfg->time > 0 ? cfg->time - (now_s() - start) : 0;
+		bool stop;
+		Agg b;
+
+		if ((cfg->runs && a->executions >= cfg->runs) || (cfg->time > 0 && left <= 0)) {
+			a->budget_ended = true;
+			break;
+		}
+		res->bound = k;
+		c.preemptions = k;
+		c.runs = cfg->runs ? cfg->runs - a->executions : 0;
+		c.time = cfg->time > 0 ? left : 0;
+		ip.base = (KpExploreProgress){ .executions = a->executions, .pruned = a->pruned,
+					       .states = g_hash_table_size(a->states),
+					       .failures = a->failing, .elapsed = now_s() - start };
+		explore_once(sc, &c, &b);
+		agg_merge(a, &b, order_base);
+		order_base += b.executions * cfg->jobs;
+		stop = !b.complete || a->input_error || a->internal_error;
+		if (!stop) {
+			KpExploreBound done = { .bound = k, .executions = b.executions,
+						.failing = b.failing, .exhausted = !b.bound_cut };
+
+			res->bound_complete = k;
+			a->complete = !b.bound_cut;
+			stop = a->complete || b.failing;
+			if (cfg->bound_done)
+				cfg->bound_done(&done, cfg->bound_user);
+		}
+		agg_fini(&b);
+		if (stop)
+			break;
+	}
+}
+
 void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResult *res)
 {
 	Agg a;
@@ -585,14 +848,17 @@ void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResul
 	assert(cfg->jobs >= 1);
 	assert(cfg->strategy != KP_STRATEGY_PCT || cfg->depth >= 1);
 	memset(res, 0, sizeof(*res));
-	agg_init(&a, sc->n_expects);
-	if (cfg->jobs == 1) {
-		Worker w = { .sc = sc, .cfg = cfg, .worker = 0, .n_workers = 1, .agg = &a,
-			     .fd = -1 };
-
-		work(&w);
+	res->bound = cfg->strategy == KP_STRATEGY_DFS ? cfg->preemptions : -1;
+	res->bound_complete = -1;
+	if (cfg->strategy == KP_STRATEGY_DFS && cfg->iterate && cfg->preemptions < 0) {
+		agg_init(&a, sc->n_expects);
+		explore_iterating(sc, cfg, &a, res);
+		res->exhausted = a.complete;
 	} else {
-		run_forked(sc, cfg, &a);
+		explore_once(sc, cfg, &a);
+		res->exhausted = cfg->strategy == KP_STRATEGY_DFS && a.complete && !a.bound_cut;
+		if (cfg->strategy == KP_STRATEGY_DFS && a.complete && cfg->preemptions >= 0)
+			res->bound_complete = cfg->preemptions;
 	}
 	/* `expect sometimes` is judged over everything explored. */
 	for (unsigned i = 0; i < sc->n_expects && !a.input_error && !a.internal_error; i++)
@@ -610,8 +876,14 @@ void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResul
 	res->failing = a.failing;
 	res->pruned = a.pruned;
 	res->states = g_hash_table_size(a.states);
+	res->traces = a.traces.len;
+	res->traces_counted = cfg->strategy == KP_STRATEGY_DFS &&
+			      (cfg->reduce || cfg->count_traces);
 	res->transitions = a.transitions;
 	res->complete = a.complete && !a.input_error && !a.internal_error;
+	res->exhausted &= res->complete;
+	if (a.input_error || a.internal_error)
+		res->bound_complete = -1;
 	res->budget_ended = a.budget_ended;
 	res->input_error = g_steal_pointer(&a.input_error);
 	res->internal_error = g_steal_pointer(&a.internal_error);

@@ -113,6 +113,8 @@ static KpExploreConfig own_explore(const KpScenario *sc, uint64_t cap)
 		.jobs = 1,
 	};
 
+	/* As `kpsim run`: a dfs line without a bound searches bound 0, 1, 2, ... */
+	cfg.iterate = cfg.strategy == KP_STRATEGY_DFS && cfg.preemptions < 0;
 	if (cap && (!cfg.runs || cfg.runs > cap))
 		cfg.runs = cap;
 	if (cfg.strategy == KP_STRATEGY_PCT)

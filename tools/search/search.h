@@ -39,10 +39,31 @@ typedef struct {
 	double elapsed;		/* seconds */
 } KpExploreProgress;
 
+/* Iterating dfs: one bound whose search was complete. */
+typedef struct {
+	int bound;
+	uint64_t executions;	/* this bound's */
+	uint64_t failing;	/* this bound's failing executions */
+	bool exhausted;		/* nothing was beyond the bound: the unbounded tree is covered */
+} KpExploreBound;
+
 typedef struct {
 	KpStrategyKind strategy;
 	int preemptions;	/* dfs: the bound, -1 unbounded */
+	/*
+	 * dfs with preemptions -1: search bound 0, then 1, 2, ... until a bound finds a
+	 * failure (that bound is finished), the budget ends, or a bound left nothing out
+	 * (docs/explore.md, Iterative bounding).  Each bound runs again the executions of
+	 * the bounds below; the result merges every bound's executions.
+	 */
+	bool iterate;
 	bool reduce;		/* dfs: sleep sets */
+	/*
+	 * dfs without reduction: count the distinct traces too.  With the reduction they
+	 * always are (its vector clocks give them almost for free); without, the clocks are
+	 * kept for them alone, 10 to 15% more CPU time (docs/explore.md, Limits).
+	 */
+	bool count_traces;
 	uint64_t runs;		/* random, pct: executions; dfs: a budget, 0 none */
 	uint64_t seed;		/* random, pct: run i uses seed + i */
 	double time;		/* seconds of budget, 0: none */
@@ -52,6 +73,9 @@ typedef struct {
 	/* Called about once a second while exploring (never inside a run). */
 	void (*progress)(const KpExploreProgress *p, void *user);
 	void *progress_user;
+	/* Iterating: called after each bound whose search was complete. */
+	void (*bound_done)(const KpExploreBound *b, void *user);
+	void *bound_user;
 } KpExploreConfig;
 
 typedef struct {
@@ -69,9 +93,23 @@ typedef struct {
 	uint64_t failing;	/* executions with a failure that is not allowed */
 	uint64_t pruned;
 	uint64_t states;
+	/*
+	 * dfs: distinct traces (happens-before classes of the engine's dependence) among
+	 * the executions; a reduction runs at least one execution of each.
+	 */
+	uint64_t traces;
+	bool traces_counted;	/* dfs with the reduction or count_traces */
 	GPtrArray *failures;	/* KpExploreFailure *, by key, allowed groups too */
 	KpTransitions transitions;
-	bool complete;		/* dfs: every execution of the bounded tree was covered */
+	/*
+	 * dfs: every execution of the bounded tree was covered; iterating, of the unbounded
+	 * tree (a bound left nothing out).
+	 */
+	bool complete;
+	/* dfs: complete, and no option was beyond the bound: the unbounded tree is covered. */
+	bool exhausted;
+	int bound;		/* dfs: the bound of the (last) search, -1 unbounded */
+	int bound_complete;	/* dfs: the highest bound searched completely, -1 none */
 	bool budget_ended;	/* --runs or --time ended it first */
 	char *input_error;	/* the scenario does not fit the image */
 	char *internal_error;	/* a worker died, a replay diverged */

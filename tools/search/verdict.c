@@ -26,7 +26,11 @@ static const KpExploreFailure *first_failure(const GPtrArray *groups)
 	return first;
 }
 
-/* `explore random`, `dfs` and `pct`: the explorer, in this process. */
+/*
+ * `explore random`, `dfs` and `pct`: the explorer, in this process.  A dfs line without
+ * `preemptions` searches bound 0, 1, 2, ... as `kpsim explore` does, and stops after the
+ * first bound with a failure.
+ */
 static void run_explored(const KpScenario *sc, KpRunResult *res)
 {
 	const KpExplore *x = &sc->explore;
@@ -40,6 +44,7 @@ static void run_explored(const KpScenario *sc, KpRunResult *res)
 	KpExploreResult r;
 	const KpExploreFailure *f;
 
+	cfg.iterate = cfg.strategy == KP_STRATEGY_DFS && cfg.preemptions < 0;
 	if (cfg.strategy == KP_STRATEGY_PCT)
 		cfg.pct_steps = MAX(kp_explore_first_steps(sc), 1);
 	kp_explore(sc, &cfg, &r);
@@ -59,9 +64,13 @@ static void run_explored(const KpScenario *sc, KpRunResult *res)
 		res->message = g_strdup(f->message);
 		res->schedule = g_strdup(f->schedule);
 	} else if (cfg.strategy == KP_STRATEGY_DFS && !r.complete) {
+		g_autofree char *upto = cfg.iterate && r.bound_complete >= 0 ?
+			g_strdup_printf(" (complete up to %d preemption%s)", r.bound_complete,
+					r.bound_complete == 1 ? "" : "s") : g_strdup("");
+
 		res->verdict = KP_VERDICT_INCOMPLETE;
 		res->message = g_strdup_printf("%s:%d: the runs budget ended before the dfs search "
-					       "was complete", sc->path, x->line);
+					       "was complete%s", sc->path, x->line, upto);
 	}
 	kp_explore_result_clear(&r);
 }
