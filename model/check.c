@@ -6,6 +6,7 @@
 #include "model/check_test.h"
 
 #include "model/invariants.h"
+#include "model/ports.h"
 #include "sim/alloc.h"
 #include "sim/srcpath.h"
 #include "sim/stop_machine.h"
@@ -72,8 +73,11 @@ static void vreport(KpWorld *w, const char *id, const char *cause, const char *f
 	char msg[512];
 
 	assert(kp_invariant(id) != NULL);
-	/* An invariant of another port's machinery says nothing about this one. */
-	if (!kp_invariant_applies(kp_invariant(id), w->env->model->name))
+	/*
+	 * An invariant of another port's machinery says nothing about this one; a variant
+	 * has its root port's machinery.
+	 */
+	if (!kp_invariant_applies(kp_invariant(id), kp_model_root(w->env->model)->name))
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* Not fatal: the simulated machine is still sound, and what follows may fail too. */

@@ -50,9 +50,15 @@ typedef struct KpProbe {
 } KpProbe;
 
 struct KpModel {
-	const char *name;	/* "6274de4", "6274de4^" */
+	const char *name;	/* "6274de4", "6274de4^", a variant's name */
 	const char *commit;	/* full hash */
 	const char *title;
+	/*
+	 * A variant (model/variants/NAME.patch): the port or variant it patches, and the
+	 * patch's author date (YYYY-MM-DD).  NULL for a port of its own folder.
+	 */
+	const char *base;
+	const char *date;
 
 	/* init_kprobes() and the rest of boot: set env->port, install the CPU hooks. */
 	void (*init)(KpEnv *env);

@@ -3,9 +3,11 @@
  * The list of kernel ports, one descriptor per model/<commit>/ folder, and the lookup the
  * commands and the scenario parser use to turn a user's name for a port into its
  * descriptor.  A port answers to its name and to its commit id, so a folder name such as
- * 61f4e13 works wherever a name does.
+ * 61f4e13 works wherever a name does.  The variants (model/variants/) follow the ports,
+ * each after its base.
  */
 #include "model/ports.h"
+#include "model/variants/variants.h"
 
 #include <glib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 static const KpModel *const ports[] = {
 	&kp_model_6274de4,
 	&kp_model_6274de4_parent,
+	KP_VARIANT_MODELS
 };
 
 const KpModel *const *kp_models(size_t *n)
@@ -57,4 +60,26 @@ const KpModel *kp_model_find(const char *name)
 		found = ports[i];
 	}
 	return found;
+}
+
+bool kp_model_descends(const KpModel *m, const KpModel *ancestor)
+{
+	for (unsigned hops = 0; m; hops++) {
+		g_assert(hops <= G_N_ELEMENTS(ports));
+		if (m == ancestor)
+			return true;
+		m = m->base ? kp_model_find(m->base) : NULL;
+	}
+	return false;
+}
+
+const KpModel *kp_model_root(const KpModel *m)
+{
+	/* A variant's base comes before it in the list, so the walk ends. */
+	for (unsigned hops = 0; m && m->base; hops++) {
+		g_assert(hops < G_N_ELEMENTS(ports));
+		m = kp_model_find(m->base);
+	}
+	g_assert(m != NULL);
+	return m;
 }

@@ -9,6 +9,7 @@
 
 #include "model/model.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Every port, the seed's first; *n is set to how many there are. */
@@ -19,5 +20,15 @@ const KpModel *const *kp_models(size_t *n);
  * digits, either case); NULL when no port, or more than one, answers to it.
  */
 const KpModel *kp_model_find(const char *name);
+
+/* m is ancestor, or a variant built on it (directly or through other variants). */
+bool kp_model_descends(const KpModel *m, const KpModel *ancestor);
+
+/*
+ * The port of its own folder that m is built on: m itself for a port, its base's root
+ * for a variant.  What a port's lineage shares (the invariants that apply, for one) is
+ * decided by the root.
+ */
+const KpModel *kp_model_root(const KpModel *m);
 
 #endif

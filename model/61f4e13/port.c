@@ -26,9 +26,13 @@ static void port_snap_lists_other(KpEnv *env, struct kp_port_state *st, KpSnapsh
 {
 }
 
+/* A variant (model/variants/) built on this port gives its own descriptor instead. */
+#ifndef KP_VARIANT
 const KpModel kp_model_6274de4_parent = {
 	.name = "6274de4^",
 	.commit = "61f4e13ffd85c037a942c5b7fd13f2b0c3162862",
 	.title = "kprobes: Separate kprobe optimizing code from optimizer",
 	KP_PORT_ENTRY_POINTS
 };
+#endif
+

@@ -62,9 +62,13 @@ static void port_snap_lists_other(KpEnv *env, struct kp_port_state *st, KpSnapsh
 		out->n_unoptimizing++;
 }
 
+/* A variant (model/variants/) built on this port gives its own descriptor instead. */
+#ifndef KP_VARIANT
 const KpModel kp_model_6274de4 = {
 	.name = "6274de4",
 	.commit = "6274de4984a630b45c6934b3ee62e5692c745328",
 	.title = "kprobes: Support delayed unoptimizing",
 	KP_PORT_ENTRY_POINTS
 };
+#endif
+

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The list of ports (model/ports.c): every port is listed once, and kp_model_find()
- * answers to each port's name and to its commit id, in full or abbreviated to 7 or more
- * hex digits, and to nothing else.
+ * The list of ports (model/ports.c): every port and variant is listed once, a variant
+ * after its base, and kp_model_find() answers to each one's name and to its commit id,
+ * in full or abbreviated to 7 or more hex digits, and to nothing else.
  */
 #include "model/ports.h"
 
@@ -20,19 +20,53 @@ static void test_list(void **state)
 	const KpModel *const *models = kp_models(&n);
 
 	(void)state;
-	assert_int_equal(n, 2);
+	/* The ports of their own folders first, then the variants of model/variants/. */
+	assert_true(n >= 3);
 	assert_ptr_equal(models[0], &kp_model_6274de4);
 	assert_ptr_equal(models[1], &kp_model_6274de4_parent);
 	for (size_t i = 0; i < n; i++) {
 		assert_non_null(models[i]->name);
-		assert_int_equal(strlen(models[i]->commit), 40);
 		assert_non_null(models[i]->title);
+		assert_true((i < 2) == (models[i]->base == NULL));
+		assert_true((models[i]->base == NULL) == (models[i]->date == NULL));
+		if (models[i]->base) {
+			/* a variant's base is listed before it; a fix of our own has no commit */
+			const KpModel *base = kp_model_find(models[i]->base);
+
+			assert_non_null(base);
+			for (size_t j = i; j < n; j++)
+				assert_ptr_not_equal(models[j], base);
+			assert_int_equal(strlen(models[i]->date), 10);
+			if (!strcmp(models[i]->commit, "none"))
+				continue;
+		}
+		assert_int_equal(strlen(models[i]->commit), 40);
 		for (size_t j = 0; j < i; j++) {
 			assert_string_not_equal(models[i]->name, models[j]->name);
 			/* a 7-digit abbreviation must tell the ports apart */
 			assert_memory_not_equal(models[i]->commit, models[j]->commit, 7);
 		}
 	}
+}
+
+/* A variant descends from its base and has its base's root; a port is its own root. */
+static void test_lineage(void **state)
+{
+	const KpModel *v = kp_model_find("reuse-unused");
+
+	(void)state;
+	assert_non_null(v);
+	assert_string_equal(v->base, "6274de4");
+	assert_ptr_equal(kp_model_root(v), &kp_model_6274de4);
+	assert_ptr_equal(kp_model_root(&kp_model_6274de4), &kp_model_6274de4);
+	assert_ptr_equal(kp_model_root(&kp_model_6274de4_parent), &kp_model_6274de4_parent);
+	assert_true(kp_model_descends(v, &kp_model_6274de4));
+	assert_true(kp_model_descends(v, v));
+	assert_false(kp_model_descends(v, &kp_model_6274de4_parent));
+	assert_false(kp_model_descends(&kp_model_6274de4, v));
+	assert_false(kp_model_descends(&kp_model_6274de4, &kp_model_6274de4_parent));
+	/* and it answers to its commit id like a port */
+	assert_ptr_equal(kp_model_find("0490cd1f9d99"), v);
 }
 
 static void test_find_by_name(void **state)
@@ -57,9 +91,10 @@ static void test_find_by_commit(void **state)
 			 &kp_model_6274de4_parent);
 	/* git spells ids in lower case but takes upper case too */
 	assert_ptr_equal(kp_model_find("61F4E13FFD85"), &kp_model_6274de4_parent);
-	/* every port answers to its own full commit id */
+	/* every port and variant answers to its own full commit id */
 	for (size_t i = 0; i < n; i++)
-		assert_ptr_equal(kp_model_find(models[i]->commit), models[i]);
+		if (strcmp(models[i]->commit, "none"))
+			assert_ptr_equal(kp_model_find(models[i]->commit), models[i]);
 }
 
 static void test_find_nothing(void **state)
@@ -85,6 +120,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_lineage),
 		cmocka_unit_test(test_find_by_name),
 		cmocka_unit_test(test_find_by_commit),
 		cmocka_unit_test(test_find_nothing),

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <stdio.h>
+#include <string.h>
 
 int kp_cmd_invariants(int argc, char **argv)
 {
@@ -28,10 +29,20 @@ int kp_cmd_models(int argc, char **argv)
 	size_t n;
 	const KpModel *const *models = kp_models(&n);
 
-	if (!kp_cli_parse("models", "- list the kernel ports", NULL, NULL, &argc, &argv) ||
+	if (!kp_cli_parse("models", "- list the kernel ports and their variants", NULL, NULL, &argc, &argv) ||
 	    !kp_cli_no_arguments("models", argc, argv))
 		return KP_EXIT_USAGE;
+	int width = 0;
+
 	for (size_t i = 0; i < n; i++)
-		printf("%-10s %s %s\n", models[i]->name, models[i]->commit, models[i]->title);
+		width = MAX(width, (int)strlen(models[i]->name));
+	for (size_t i = 0; i < n; i++) {
+		const KpModel *m = models[i];
+
+		printf("%-*s %-40s %s", width, m->name, m->commit, m->title);
+		if (m->base)
+			printf("  [variant of %s, %s]", m->base, m->date);
+		printf("\n");
+	}
 	return KP_EXIT_PASS;
 }

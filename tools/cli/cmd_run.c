@@ -9,7 +9,6 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* Reports only: never read inside a run. */
@@ -19,86 +18,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static gint compare_paths(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory on the path being walked: its identity, to recognise a link back to it. */
-typedef struct {
-	dev_t dev;
-	ino_t ino;
-} DirId;
-
-static bool on_walk(const GArray *walk, const struct stat *st)
-{
-	for (unsigned i = 0; i < walk->len; i++) {
-		const DirId *d = &g_array_index(walk, DirId, i);
-
-		if (d->dev == st->st_dev && d->ino == st->st_ino)
-			return true;
-	}
-	return false;
-}
-
-static GPtrArray *sorted_entries(const char *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	GPtrArray *here;
-	const char *name;
-
-	if (!dir)
-		return NULL;
-	here = g_ptr_array_new_with_free_func(g_free);
-	while ((name = g_dir_read_name(dir)))
-		g_ptr_array_add(here, g_build_filename(path, name, NULL));
-	g_dir_close(dir);
-	g_ptr_array_sort(here, compare_paths);
-	return here;
-}
-
-/*
- * Every .kps file below the directory `path` (identity `st`), in path order.  Links are
- * followed, except one to a directory already on the walk's path (`self -> .`), which
- * would otherwise run its files again and again, or never end.
- */
-static bool walk_dir(const char *path, const struct stat *st, GArray *walk, GPtrArray *out)
-{
-	DirId id = { st->st_dev, st->st_ino };
-	GPtrArray *here = sorted_entries(path);
-
-	if (!here)
-		return false;
-	g_array_append_val(walk, id);
-	for (unsigned i = 0; i < here->len; i++) {
-		const char *p = g_ptr_array_index(here, i);
-		struct stat sub;
-
-		if (stat(p, &sub) == 0 && S_ISDIR(sub.st_mode)) {
-			if (!on_walk(walk, &sub))
-				walk_dir(p, &sub, walk, out);
-		} else if (g_str_has_suffix(p, ".kps")) {
-			g_ptr_array_add(out, g_strdup(p));
-		}
-	}
-	g_array_set_size(walk, walk->len - 1);
-	g_ptr_array_free(here, TRUE);
-	return true;
-}
-
-/* FILE as given; DIR: every .kps file below it, in path order. */
-static bool collect(const char *path, GPtrArray *out)
-{
-	struct stat st;
-	g_autoptr(GArray) walk = g_array_new(FALSE, FALSE, sizeof(DirId));
-
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		g_ptr_array_add(out, g_strdup(path));
-		return true;
-	}
-	return walk_dir(path, &st, walk, out);
 }
 
 /*
@@ -428,7 +347,7 @@ int kp_cmd_run(int argc, char **argv)
 	if (!kp_cli_model("run", model_name, &r.model))
 		return KP_EXIT_USAGE;
 	for (int i = 1; i < argc; i++)
-		if (!collect(argv[i], files)) {
+		if (!kp_cli_collect_scenarios(argv[i], files)) {
 			fprintf(stderr, "kpsim run: %s: cannot read the directory\n", argv[i]);
 			return KP_EXIT_USAGE;
 		}

@@ -18,6 +18,7 @@ int kp_cmd_models(int argc, char **argv);
 int kp_cmd_minimize(int argc, char **argv);
 int kp_cmd_fuzz(int argc, char **argv);
 int kp_cmd_bench(int argc, char **argv);
+int kp_cmd_verdicts(int argc, char **argv);
 
 /* ---- shared by the subcommands (options.c) ---- */
 
@@ -31,6 +32,12 @@ int kp_cmd_bench(int argc, char **argv);
  */
 bool kp_cli_parse(const char *cmd, const char *params, const char *description,
 		  const GOptionEntry *entries, int *argc, char ***argv);
+/*
+ * Add `path` to out (g_strdup'ed) if it is not a directory, else every .kps file below it
+ * in path order, links followed except back up the walk.  False if a directory cannot
+ * be read.
+ */
+bool kp_cli_collect_scenarios(const char *path, GPtrArray *out);
 /* False, with `kpsim CMD: unexpected argument`, when arguments are left after the options. */
 bool kp_cli_no_arguments(const char *cmd, int argc, char **argv);
 /*

@@ -25,14 +25,17 @@ static const KpCommand commands[] = {
 	{ "demo", kp_cmd_demo, "run the bundled engine demo workload and print its trace" },
 	{ "bench", kp_cmd_bench, "measure the engine's speed; prints `name value unit` lines" },
 	{ "invariants", kp_cmd_invariants, "list every invariant kpsim checks, with its id" },
-	{ "models", kp_cmd_models, "list the kernel ports with their commit and title" },
+	{ "models", kp_cmd_models, "list the kernel ports and variants: commit, title, base" },
+	{ "verdicts", kp_cmd_verdicts,
+	  "run scenarios on two or more ports or variants and list where verdicts differ" },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: kpsim [--help] [--version] COMMAND [ARGS...]\n\n"
 		     "A deterministic simulator of the Linux kprobes state machine "
-		     "(ports of 6274de4984a6 and of its parent).\n\nCommands:\n");
+		     "(ports of 6274de4984a6 and of its parent, and variants of them).\n\n"
+		     "Commands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
 		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`kpsim COMMAND --help` describes each command.\n"

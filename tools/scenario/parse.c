@@ -1769,7 +1769,8 @@ bool kp_scenario_use_model(KpScenario *sc, const KpModel *model)
 {
 	if (!model)
 		return true;
-	if (sc->model_only && sc->script.model != model)
+	/* A variant is its base with a patch: what holds for the base alone is its to judge. */
+	if (sc->model_only && !kp_model_descends(model, sc->script.model))
 		return false;
 	sc->script.model = model;
 	sc->model_name = model->name;

@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Port variants: a port plus a patch (model/variants/, docs/porting.md).
+
+The variants are built into kpsim and listed by `kpsim models`; a scenario runs on one
+with --model; the build step, model/variants/apply.sh, refuses a patch that does not
+apply and names the hunk, and refuses a header that does not say what the patch is.
+"""
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(os.environ.get("KPSIM_SOURCE_ROOT")
+                    or pathlib.Path(__file__).resolve().parents[2])
+APPLY = ROOT / "model/variants/apply.sh"
+PATCH = ROOT / "model/variants/reuse-unused.patch"
+SCENARIO = ROOT / "tests/data/verdicts/reuse-unused.kps"
+
+
+def apply(tmp_path, patch, base="6274de4", folder="6274de4", name=None):
+    name = name or pathlib.Path(patch).stem
+    out = tmp_path / "out" / (name + ".c")
+    out.parent.mkdir(exist_ok=True)
+    proc = subprocess.run(["sh", str(APPLY), str(patch), base, str(ROOT / "model" / folder),
+                           str(out)], capture_output=True, text=True,
+                          env={**os.environ, "LC_ALL": "C"})
+    return proc, out
+
+
+def test_models_lists_variants_with_their_base(kpsim):
+    out = kpsim("models", check=0).stdout
+    assert re.search(r"^reuse-unused\s+0490cd1f9d99569d3bd64e17adc88db06a5007be\s+"
+                     r"kprobes: Reuse unused kprobe\s+\[variant of 6274de4, 2010-12-03\]$",
+                     out, re.M), out
+
+
+def test_variant_changes_what_the_patch_changes(kpsim):
+    """The seed answers -EBUSY at an unused aggregate; the variant takes it back."""
+    kpsim("run", str(SCENARIO), check=0)
+    proc = kpsim("run", "--model", "reuse-unused", str(SCENARIO), check=1)
+    assert "register returned 0, expected -16" in proc.stdout + proc.stderr, proc.stderr
+    # A variant runs the scenarios its base port alone runs (`model 6274de4 only`);
+    # another port does not.
+    proc = kpsim("run", "--model", "6274de4^", str(SCENARIO), check=0)
+    assert "N/A" in proc.stdout
+
+
+def test_variant_keeps_its_base_ports_invariants(kpsim):
+    """A variant of 6274de4 is judged by 6274de4's invariants.  S5 is the seed's alone (a
+    hashed unused aggregate is on unoptimizing_list); a scenario that expects it to break
+    when a module unload strands the aggregate, a path the variant does not change, fails
+    the same way on the variant."""
+    stranded = str(ROOT / "scenarios/modules/unload-leaves-unused-aggregate.kps")
+    kpsim("run", stranded, check=0)
+    proc = kpsim("run", "--model", "reuse-unused", stranded, check=0)
+    assert "scenarios: 1 passed, 0 failed" in proc.stdout, proc.stdout
+
+
+def test_apply_builds_the_variant(tmp_path):
+    if shutil.which("patch") is None:
+        pytest.fail("the build needs patch(1)")
+    proc, out = apply(tmp_path, PATCH)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert '#include "reuse-unused.d/port.c"' in text
+    assert ".base = \"6274de4\"" in text and ".date = \"2010-12-03\"" in text
+    patched = (out.parent / "reuse-unused.d" / "kprobes.c").read_text()
+    assert "static void reuse_unused_kprobe(struct kprobe *ap)" in patched
+    assert "return -EBUSY;" not in patched.split("register_aggr_kprobe(struct kprobe")[1] \
+        .split("\n}\n")[0]
+
+
+def test_a_patch_that_does_not_apply_names_its_hunk(tmp_path):
+    text = PATCH.read_text()
+    # Break the context of the second hunk (register_aggr_kprobe), as a base port that
+    # moved on under the patch would.
+    broken = text.replace(" \t\t\treturn -ENOMEM;\n", " \t\t\treturn -ENOMEM; /* moved */\n")
+    assert broken != text
+    patch = tmp_path / "reuse-unused.patch"
+    patch.write_text(broken)
+    proc, out = apply(tmp_path, patch)
+    assert proc.returncode == 1
+    hunk_line = next(i for i, line in enumerate(broken.splitlines(), 1)
+                     if line.startswith("@@ ") and i > 30)
+    assert re.search(rf"^{re.escape(str(patch))}:{hunk_line}: hunk 2 of kprobes\.c does not "
+                     rf"apply to 6274de4: @@ -\d+,\d+ \+\d+,\d+ @@", proc.stderr, re.M), \
+        proc.stderr
+    assert not out.exists() and not (out.parent / "reuse-unused.d").exists()
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("Name", "reuse", "the header's Name is 'reuse', the file says 'reuse-unused'"),
+    ("Base", "6274de4^", "the header's Base is '6274de4^'"),
+    ("Commit", "0490cd1f", "Commit must be a full 40-digit commit id, or none"),
+    ("Date", "Dec 3 2010", "Date must be the author date as YYYY-MM-DD"),
+])
+def test_a_header_that_does_not_say_what_the_patch_is(tmp_path, field, value, message):
+    text = re.sub(rf"^{field}: .*$", f"{field}: {value}", PATCH.read_text(), count=1,
+                  flags=re.M)
+    patch = tmp_path / "reuse-unused.patch"
+    patch.write_text(text)
+    proc, out = apply(tmp_path, patch)
+    assert proc.returncode == 1
+    assert f"{patch}:1: {message}" in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt,ext", [("text", "txt"), ("json", "json"), ("markdown", "md")])
+def test_verdicts_table_exactly(kpsim_path, fmt, ext):
+    """The differential verdict table of the seed and reuse-unused on a small set: one
+    scenario differs (the seed's -EBUSY, allowed, gives way to the variant's 0), one is
+    the same, one is not run on either (`model 6274de4^ only`)."""
+    proc = subprocess.run([kpsim_path, "verdicts", "-m", "6274de4", "-m", "reuse-unused",
+                           "--format", fmt, "tests/data/verdicts"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == (ROOT / f"tests/data/verdicts/expected.{ext}").read_text()
+
+
+def test_verdicts_exit_status(kpsim):
+    same = str(ROOT / "tests/data/verdicts/same.kps")
+    proc = kpsim("verdicts", "-m", "6274de4", "-m", "reuse-unused", "-m", "6274de4^", same,
+                 check=0)
+    assert proc.stdout.endswith("verdicts: 0 of 1 scenarios differ between 6274de4, "
+                                "reuse-unused and 6274de4^\n"), proc.stdout
+    proc = kpsim("verdicts", "-m", "6274de4", same, check=2)
+    assert "give 2 to 16 models with --model" in proc.stderr
+    proc = kpsim("verdicts", "-m", "6274de4", "-m", "nope", same, check=2)
+    assert "unknown model 'nope'" in proc.stderr
+    proc = kpsim("verdicts", "-m", "6274de4", "-m", "reuse-unused", "--format", "xml", same,
+                 check=2)
+    assert "unknown format 'xml'" in proc.stderr
