@@ -19,6 +19,7 @@
 
 /* How far one fetch may read: the step's text footprint. */
 #define FETCH_WINDOW 16u
+#define STACK_WORDS (EMU_STACK_SIZE / 8u)
 
 typedef struct {
 	uint64_t addr;
@@ -51,8 +52,11 @@ struct EmuCpu {
 	uint64_t irq_handler;
 	unsigned irq_depth;
 	IrqFrame irq[EMU_IRQ_DEPTH];
-	unsigned sp;
-	uint64_t stack[EMU_CALL_DEPTH];
+	/* The running task's stack: rsp, its top, and its words (the vCPU's memory for
+	 * whichever task is inside emu_cpu_call: nothing stays on it between calls). */
+	uint64_t rsp;
+	uint64_t stack_top;
+	uint64_t *stack_mem;
 	unsigned back_taken;	/* taken backward branches in this top-level call */
 	uint64_t native_site;
 	uint64_t insns;
@@ -93,6 +97,7 @@ EmuMachine *emu_machine_new(SimCtx *ctx, EmuText *t)
 		m->cpus[i].m = m;
 		m->cpus[i].index = i;
 		m->cpus[i].if_flag = true;
+		m->cpus[i].stack_mem = g_new0(uint64_t, STACK_WORDS);
 	}
 	return m;
 }
@@ -103,6 +108,8 @@ void emu_machine_free(EmuMachine *m)
 		return;
 	for (unsigned i = 0; i < m->natives->len; i++)
 		g_free(g_array_index(m->natives, Native, i).name);
+	for (unsigned i = 0; i < m->n_cpus; i++)
+		g_free(m->cpus[i].stack_mem);
 	g_array_free(m->natives, TRUE);
 	g_free(m);
 }
@@ -269,7 +276,7 @@ static SIM_NORETURN void fetch_fail(EmuMachine *m, EmuCpu *c, const EmuFetch *f)
 
 /* ---- traps, natives, interrupts --------------------------------------------------------- */
 
-static void run_context(EmuMachine *m, EmuCpu *c, unsigned base);
+static void run_context(EmuMachine *m, EmuCpu *c);
 
 static void trap_int3(EmuMachine *m, EmuCpu *c, uint64_t addr)
 {
@@ -350,7 +357,7 @@ static void deliver_irq(EmuMachine *m, EmuCpu *c)
 	c->tf_flag = false;
 	c->ip = c->irq_handler;
 	c->prev_ip = 0;
-	run_context(m, c, c->sp);
+	run_context(m, c);
 	assert(c->irq_depth > 0 && fr == &c->irq[c->irq_depth - 1]);
 	c->ip = fr->ip;
 	c->prev_ip = fr->prev_ip;
@@ -389,15 +396,53 @@ void emu_cpu_irq_point(EmuMachine *m)
 
 /* ---- instructions ----------------------------------------------------------------------------- */
 
-/* `ret` (or what we treat as one): pop, or end the context when its frame is empty. */
-static bool do_return(EmuCpu *c, unsigned base)
+/* ---- the stack ---------------------------------------------------------------------------- */
+
+static uint64_t stack_base(const EmuCpu *c)
 {
-	assert(c->sp >= base && c->sp <= EMU_CALL_DEPTH);
-	if (c->sp == base) {
+	return c->stack_top - EMU_STACK_SIZE;
+}
+
+static void push(EmuMachine *m, EmuCpu *c, uint64_t word)
+{
+	assert(c->task != NULL && c->rsp <= c->stack_top && (c->rsp & 7) == 0);
+	if (c->rsp - 8 < stack_base(c))
+		sim_fail(m->ctx, SIM_V_CPU, "cpu-stack-overflow", __func__,
+			 "cpu%u: push at 0x%llx below the %u-byte stack", c->index,
+			 (unsigned long long)c->ip, EMU_STACK_SIZE);
+	c->rsp -= 8;
+	c->stack_mem[(c->rsp - stack_base(c)) / 8] = word;
+}
+
+static uint64_t pop(EmuCpu *c)
+{
+	uint64_t word;
+
+	/* The return address the context pushed first ends it before this can underflow. */
+	assert(c->task != NULL && c->rsp < c->stack_top && (c->rsp & 7) == 0);
+	word = c->stack_mem[(c->rsp - stack_base(c)) / 8];
+	c->rsp += 8;
+	return word;
+}
+
+/* Words on the stack above the outermost return address. */
+static unsigned depth(const EmuCpu *c)
+{
+	uint64_t start = c->stack_top - EMU_STACK_ENTRY;
+
+	if (!c->task || c->rsp >= start)
+		return 0;
+	return (unsigned)((start - c->rsp) / 8 - 1);
+}
+
+/* `ret` (or what we treat as one): pop; the caller's return address ends the context. */
+static bool do_return(EmuCpu *c)
+{
+	c->ip = pop(c);
+	if (c->ip == EMU_CALLER_RETURN) {
 		c->ip = EMU_IP_RETURNED;
 		return true;
 	}
-	c->ip = c->stack[--c->sp];
 	return false;
 }
 
@@ -431,26 +476,51 @@ static bool callable(const EmuMachine *m, uint64_t target)
 	return info.state != EMU_TEXT_UNMAPPED;
 }
 
-static void call_rel(EmuMachine *m, EmuCpu *c, uint64_t site, uint64_t next, uint64_t target)
+/*
+ * A call the vCPU does not follow: the callee is taken to return at once.  Single-stepped,
+ * the call is made (the return address pushed, the trap taken at the callee, as
+ * resume_execution() expects) and the unknown callee returns after the trap.
+ */
+static void call_unknown(EmuMachine *m, EmuCpu *c, uint64_t next)
 {
-	const Native *n = native_at(m, target);
-
-	assert(c->sp <= EMU_CALL_DEPTH);
-	if (n) {
-		c->ip = next;
-		run_native(m, c, n, site);
-		return;
-	}
-	if (c->sp < EMU_CALL_DEPTH && callable(m, target)) {
-		c->stack[c->sp++] = next;
-		c->ip = target;
+	if (c->tf_flag) {
+		push(m, c, next);
+		c->ip = EMU_UNKNOWN_CALLEE;
 	} else {
 		c->ip = next;
 	}
 }
 
+static void call_rel(EmuMachine *m, EmuCpu *c, uint64_t site, uint64_t next, uint64_t target)
+{
+	const Native *n = native_at(m, target);
+
+	if (n) {
+		c->ip = next;
+		run_native(m, c, n, site);
+		return;
+	}
+	if (depth(c) < EMU_CALL_DEPTH && callable(m, target)) {
+		push(m, c, next);
+		c->ip = target;
+	} else {
+		call_unknown(m, c, next);
+	}
+}
+
+/* pushf and popf move rsp (resume_execution() fixes the pushed flags); popf changes no flag. */
+static void stack_effect(EmuMachine *m, EmuCpu *c, const EmuInsn *insn)
+{
+	if (insn->opcode_len != 1 || insn->flow != EMU_FLOW_NEXT)
+		return;
+	if (insn->opcode[0] == 0x9c)
+		push(m, c, 0x2u | (c->if_flag ? 0x200u : 0) | (c->tf_flag ? 0x100u : 0));
+	else if (insn->opcode[0] == 0x9d)
+		(void)pop(c);
+}
+
 /* Execute one fetched instruction; true when it ended the context. */
-static bool execute(EmuMachine *m, EmuCpu *c, const EmuInsn *insn, unsigned base)
+static bool execute(EmuMachine *m, EmuCpu *c, const EmuInsn *insn)
 {
 	uint64_t ip = c->ip;
 	uint64_t next = ip + insn->len;
@@ -462,6 +532,7 @@ static bool execute(EmuMachine *m, EmuCpu *c, const EmuInsn *insn, unsigned base
 	c->prev_ip = ip;
 	switch (insn->flow) {
 	case EMU_FLOW_NEXT:
+		stack_effect(m, c, insn);
 		c->ip = next;
 		break;
 	case EMU_FLOW_JMP_REL:
@@ -479,12 +550,12 @@ static bool execute(EmuMachine *m, EmuCpu *c, const EmuInsn *insn, unsigned base
 		break;
 	case EMU_FLOW_CALL_IND:
 		/* The target lives in a register we do not have. */
-		c->ip = next;
+		call_unknown(m, c, next);
 		break;
 	case EMU_FLOW_JMP_IND:	/* a tail call or a jump table: the target is unknown */
 	case EMU_FLOW_RET:
 	case EMU_FLOW_TRAP:	/* ud2, hlt, ...: reachable only through our branch guesses */
-		ended = do_return(c, base);
+		ended = do_return(c);
 		break;
 	case EMU_FLOW_INT3:
 		c->ip = next;
@@ -495,8 +566,12 @@ static bool execute(EmuMachine *m, EmuCpu *c, const EmuInsn *insn, unsigned base
 	default:
 		assert(!"unknown control flow");
 	}
-	if (stepping)
+	if (stepping) {
 		trap_debug(m, c, ended);
+		/* The unknown callee of a stepped call returns now (see call_unknown). */
+		if (!ended && c->ip == EMU_UNKNOWN_CALLEE)
+			ended = do_return(c);
+	}
 	return ended;
 }
 
@@ -515,7 +590,7 @@ static void set_fetch_fp(EmuCpu *c)
 }
 
 /* One decision point: an interrupt, or the next instruction.  True when the context ended. */
-static bool insn_step(EmuMachine *m, EmuCpu *c, unsigned base)
+static bool insn_step(EmuMachine *m, EmuCpu *c)
 {
 	const Native *n;
 	EmuFetch f;
@@ -532,7 +607,7 @@ static bool insn_step(EmuMachine *m, EmuCpu *c, unsigned base)
 	if (n) {
 		c->resuming = false;
 		run_native(m, c, n, c->prev_ip);
-		return do_return(c, base);
+		return do_return(c);
 	}
 	if (emu_text_fetch(m->text, c->ip, &f) != EMU_FETCH_OK)
 		fetch_fail(m, c, &f);
@@ -544,16 +619,18 @@ static bool insn_step(EmuMachine *m, EmuCpu *c, unsigned base)
 	c->resuming = false;
 	SIM_TRACE(m->ctx, SIM_EV_USER, "insn", NULL, (int64_t)c->ip, f.insn.len,
 		  (int64_t)f.bytes[0]);
-	return execute(m, c, &f.insn, base);
+	return execute(m, c, &f.insn);
 }
 
-static void run_context(EmuMachine *m, EmuCpu *c, unsigned base)
+/* Run from c->ip until the `ret` that pops the return address pushed here. */
+static void run_context(EmuMachine *m, EmuCpu *c)
 {
-	assert(base <= EMU_CALL_DEPTH);
-	assert(c->sp == base);
-	while (!insn_step(m, c, base))
+	uint64_t rsp = c->rsp;
+
+	push(m, c, EMU_CALLER_RETURN);
+	while (!insn_step(m, c))
 		;
-	assert(c->sp == base);
+	assert(c->rsp == rsp);
 }
 
 int emu_cpu_call(EmuMachine *m, uint64_t addr)
@@ -574,11 +651,13 @@ int emu_cpu_call(EmuMachine *m, uint64_t addr)
 	c->tf_flag = false;
 	c->resuming = false;
 	c->trap_depth = 0;
-	c->sp = 0;
+	c->stack_top = EMU_STACK_AREA + ((uint64_t)sim_task_id(self) + 1) * EMU_STACK_SIZE;
+	c->rsp = c->stack_top - EMU_STACK_ENTRY;
 	c->back_taken = 0;
 	c->native_site = 0;
-	run_context(m, c, 0);
-	assert(c->sp == 0 && c->irq_depth == 0 && c->trap_depth == 0);
+	run_context(m, c);
+	assert(c->rsp == c->stack_top - EMU_STACK_ENTRY);
+	assert(c->irq_depth == 0 && c->trap_depth == 0);
 	c->task = NULL;
 	return 0;
 }
@@ -676,6 +755,12 @@ bool emu_cpu_in_trap(const EmuCpu *c)
 	return c->trap_depth > 0;
 }
 
+bool emu_cpu_in_native(const EmuCpu *c)
+{
+	assert(c != NULL);
+	return c->task != NULL && c->task == sim_current(c->m->ctx) && c->in_native > 0;
+}
+
 bool emu_cpu_irq_pending(const EmuCpu *c)
 {
 	assert(c != NULL);
@@ -698,7 +783,33 @@ uint64_t emu_cpu_irq_return_ip(const EmuCpu *c)
 unsigned emu_cpu_call_depth(const EmuCpu *c)
 {
 	assert(c != NULL);
-	return c->sp;
+	return depth(c);
+}
+
+uint64_t emu_cpu_rsp(const EmuCpu *c)
+{
+	assert(c != NULL && c->task != NULL);
+	return c->rsp;
+}
+
+uint64_t emu_cpu_stack_base(const EmuCpu *c)
+{
+	assert(c != NULL && c->task != NULL);
+	return stack_base(c);
+}
+
+void *emu_cpu_stack_mem(EmuCpu *c, uint64_t addr, size_t len)
+{
+	assert(c != NULL && c->task != NULL);
+	if (addr < stack_base(c) || addr > c->stack_top || len > c->stack_top - addr)
+		return NULL;
+	return (uint8_t *)c->stack_mem + (addr - stack_base(c));
+}
+
+void emu_cpu_push(EmuCpu *c, uint64_t word)
+{
+	assert(c != NULL && c->in_native > 0 && "only a native pushes");
+	push(c->m, c, word);
 }
 
 uint64_t emu_cpu_native_site(const EmuCpu *c)

@@ -31,10 +31,32 @@
 #include "sim/types.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Return addresses one vCPU keeps; a call beyond this depth is skipped (not followed). */
 #define EMU_CALL_DEPTH 32
+/*
+ * Each task has its own kernel stack of EMU_STACK_SIZE bytes (THREAD_SIZE on x86_64):
+ * task k's is [EMU_STACK_AREA + k * EMU_STACK_SIZE, + EMU_STACK_SIZE), and rsp starts
+ * EMU_STACK_ENTRY bytes below its top (what the entry code keeps above the first frame).
+ * Calls and returns, pushf/popf and the words a trap handler reads or writes
+ * through emu_cpu_stack_mem() live there; pushes of general registers are not modelled
+ * (there are no general registers), so they leave rsp alone.
+ */
+#define EMU_STACK_SIZE 8192u
+#define EMU_STACK_ENTRY 64u
+#define EMU_STACK_AREA 0xffff880000000000ULL
+/*
+ * The return address emu_cpu_call and interrupt entry push: the code that called into
+ * the emulated function.  A `ret` that pops it ends the context.  No text is there.
+ */
+#define EMU_CALLER_RETURN 0xffffffffffe01000ULL
+/*
+ * Where a single-stepped call the vCPU cannot follow (an indirect call, a target outside
+ * the image) goes: the callee, unknown, returns at once after the single-step trap.
+ */
+#define EMU_UNKNOWN_CALLEE 0xffffffffffe00000ULL
 /* Nested interrupted contexts (IRQ delivered while an IRQ handler runs with IF set). */
 #define EMU_IRQ_DEPTH 4
 /* Taken backward branches per top-level call under EMU_BRANCH_CHOICE, by default. */
@@ -149,12 +171,29 @@ void emu_cpu_set_tf(EmuCpu *c, bool on);
 /* Could an interrupt be delivered now?  IF set and no trap hook running. */
 bool emu_cpu_irqs_enabled(const EmuCpu *c);
 bool emu_cpu_in_trap(const EmuCpu *c);
+/* Running a native (C code standing at a text address) of the running task. */
+bool emu_cpu_in_native(const EmuCpu *c);
 bool emu_cpu_irq_pending(const EmuCpu *c);
 /* Interrupt handlers running (nested), and the ip the innermost one returns to. */
 unsigned emu_cpu_irq_depth(const EmuCpu *c);
 uint64_t emu_cpu_irq_return_ip(const EmuCpu *c);
-/* Return addresses on the stack. */
+/* Return addresses and other words on the stack above the outermost return (0: idle). */
 unsigned emu_cpu_call_depth(const EmuCpu *c);
+/* The stack pointer; in a trap hook, the trap frame's (the kernel's regs->sp). */
+uint64_t emu_cpu_rsp(const EmuCpu *c);
+/* The lowest address of the running task's stack (current_thread_info() of x86_64). */
+uint64_t emu_cpu_stack_base(const EmuCpu *c);
+/*
+ * The running task's stack memory at [addr, addr + len), for a trap hook or a native to
+ * read or write (the stack is the task's own: no other vCPU sees it, so these accesses
+ * are no decision points); NULL when the range is not inside the stack.
+ */
+void *emu_cpu_stack_mem(EmuCpu *c, uint64_t addr, size_t len);
+/*
+ * In a native reached as the target of a `ret` or jump: push a word, which the return
+ * that ends the native pops (a trampoline that computes where to return).
+ */
+void emu_cpu_push(EmuCpu *c, uint64_t word);
 /* In a native: the address of the call (or jump) instruction that reached it, 0 if
  * emu_cpu_call or an interrupt started there. */
 uint64_t emu_cpu_native_site(const EmuCpu *c);

@@ -34,6 +34,7 @@ void kp_world_init(KpWorld *w, KpEnv *env, KpProbe **probes, unsigned n)
 void kp_world_fini(KpWorld *w)
 {
 	kp_check_free(w);
+	kp_check_ret_free(w);
 	g_free(w->hits);
 	g_free(w->probes);
 	g_free(w->user);
@@ -500,6 +501,7 @@ void kp_api_call(KpWorld *w, unsigned long addr, unsigned times)
 {
 	for (unsigned i = 0; i < times; i++) {
 		emu_cpu_call(w->env->machine, addr);
+		kp_check_ret_call_end(w->env);
 		/* Back in user space: a scheduling point. */
 		sim_quiescent_point(w->env->ctx);
 	}

@@ -48,6 +48,7 @@ typedef struct KpWorld {
 	bool global_overlap;
 	struct KpCheckState *check;	/* the checker's own state (check.c) */
 	struct KpHitState *hits;	/* the per-pass hit accounting (hits.c) */
+	struct KpRetState *rets;	/* returns and jprobe frames (check_return.c) */
 	uint64_t api_epoch;	/* bumped as every operation starts and ends */
 	KpTransitions transitions;	/* docs/states.md state changes seen in this run */
 	KpStateTrack track;	/* last: kp_world_init leaves its arrays as they are */

@@ -809,6 +809,27 @@ const char *kp_progress_cause(KpWorld *w, const KpSnapEntry *e, char *buf, size_
 	return buf;
 }
 
+/*
+ * R1: at the end every kretprobe instance is on its kretprobe's free list or freed; one
+ * in kretprobe_inst_table is a call that never returned, one on neither list is lost.
+ */
+static void check_rp_instances(KpWorld *w, const KpSnapshot *s, const SimAllocInfo *live,
+			       size_t n_live)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < n_live; i++)
+		n += strstr(live[i].type, "kretprobe_instance") != NULL;
+	if (s->n_rp_in_flight)
+		kp_check_report(w, "R1", "an instance in flight at the end",
+				"%u kretprobe instances are still in kretprobe_inst_table at the "
+				"end", s->n_rp_in_flight);
+	if (n > s->n_rp_free + s->n_rp_in_flight)
+		kp_check_report(w, "R1", "an instance on no list",
+				"%u kretprobe instances are allocated but %u are on free lists "
+				"and %u in flight", n, s->n_rp_free, s->n_rp_in_flight);
+}
+
 static void check_memory(KpWorld *w, const KpSnapshot *s)
 {
 	KpCheckState *cs = state_of(w);
@@ -827,6 +848,7 @@ static void check_memory(KpWorld *w, const KpSnapshot *s)
 	for (unsigned id = 0; id < w->n_probes; id++)
 		kretprobes |= w->user[id].registered &&
 			      w->probes[id]->spec.kind == KP_PROBE_KRETPROBE;
+	check_rp_instances(w, s, live, n_live);
 	for (size_t i = 0; i < n_live; i++) {
 		if (strstr(live[i].type, "optimized_kprobe")) {
 			ops++;

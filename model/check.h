@@ -21,6 +21,22 @@
 void kp_check_report(KpWorld *w, const char *id, const char *cause, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * Returns (check_return.c), called by the ports' glue.  R2: a kretprobe replaced the
+ * return address at stack `slot` (it held `old`, it holds `now`); the trampoline came
+ * through `slot` and resumes at `ret`; an emulated call returned (what was replaced
+ * below it and never came back is reported).  R3: a return handler of p runs.  R4: a
+ * jprobe's entry starts with `len` bytes of argument area at sp (NULL: none), and its
+ * frame resumes with `area`.
+ */
+void kp_check_ret_hijacked(KpEnv *env, uint64_t slot, uint64_t old, uint64_t now);
+void kp_check_ret_resumed(KpEnv *env, uint64_t slot, uint64_t ret);
+void kp_check_ret_call_end(KpEnv *env);
+void kp_check_ret_handler(KpEnv *env, KpProbe *p);
+void kp_check_jprobe_entry(KpEnv *env, uint64_t sp, const void *area, size_t len);
+void kp_check_jprobe_resumed(KpEnv *env, const void *area);
+void kp_check_ret_free(KpWorld *w);
+
 /* Install the per-step, per-write and per-fetch checks for this run. */
 void kp_check_install(KpWorld *w);
 /* Release the checker's state of a run (kp_world_fini does). */

@@ -99,6 +99,18 @@ static const KpInvariant catalogue[] = {
 	  "no hit starting after disable/unregister/disarm-all returned calls a handler", ALL },
 	{ "H4", "checker", "handlers", OUTSIDE,
 	  "an aggregate with a post or break handler child is not optimized", ALL },
+	/* Function returns (kretprobes) and jprobe frames. */
+	{ "R1", "checker", "returns", QUIET,
+	  "every kretprobe instance taken is, by the end, back on its kretprobe's free list "
+	  "or freed: none is in flight, none is lost", ALL },
+	{ "R2", "checker", "returns", STEP,
+	  "every return address a kretprobe replaced reaches the trampoline, which resumes "
+	  "at the real return address", ALL },
+	{ "R3", "checker", "returns", STEP,
+	  "no return handler of a kretprobe runs after its unregistration returned", ALL },
+	{ "R4", "checker", "returns", STEP,
+	  "a jprobe's argument area holds, when its frame resumes, what it held at the hit",
+	  ALL },
 	/* Progress. */
 	{ "P1", "engine", "progress", STEP,
 	  "no set of tasks blocks forever (reported as deadlock, never as P1)", ALL },

@@ -38,6 +38,11 @@ typedef struct {
 	bool pre_faults, post_faults;
 	/* The probed instruction page-faults the first step_faults times it is single-stepped. */
 	unsigned step_faults;
+	/* A kretprobe's return handler, and what it returns (the kernel ignores it). */
+	bool ret;
+	int ret_ret;
+	/* A jprobe's entry overwrites its argument area, as gcc's tail calls may. */
+	bool clobbers_args;
 } KpProbeSpec;
 
 typedef struct KpProbe {
@@ -45,7 +50,7 @@ typedef struct KpProbe {
 	unsigned id;		/* index in the scenario, stable across runs */
 	void *port;		/* the port's object for it */
 	/* Handler calls so far. */
-	uint64_t pre_calls, post_calls, fault_calls, break_calls;
+	uint64_t pre_calls, post_calls, fault_calls, break_calls, ret_calls;
 	unsigned step_faults_left;	/* of spec.step_faults */
 } KpProbe;
 
@@ -80,6 +85,8 @@ struct KpModel {
 	ssize_t (*debugfs_enabled_write)(KpEnv *env, const char *buf, size_t len);
 	/* The module notifier chain (kprobes_module_callback). */
 	int (*module_notify)(KpEnv *env, struct module *mod, unsigned long state);
+	/* The running task is dead: kprobe_flush_task(current), as finish_task_switch() does. */
+	void (*task_exit)(KpEnv *env);
 	/*
 	 * A page fault in kernel mode on the running vCPU, asked of kprobes as
 	 * do_page_fault() does; non-zero when kprobes (a probe's fault handler) took it.
@@ -121,6 +128,9 @@ int kp_user_pre_handler(KpProbe *p);
 void kp_user_post_handler(KpProbe *p);
 int kp_user_fault_handler(KpProbe *p, int trapnr);
 int kp_user_break_handler(KpProbe *p);
+int kp_user_ret_handler(KpProbe *p);
+/* A jprobe's entry starts: it overwrites its argument area if the scenario says so. */
+void kp_user_jprobe_entry(KpProbe *p, void *area, size_t len);
 /*
  * Does the instruction at addr, single-stepped out of line now, page-fault (a probe
  * there has step-faults left)?  Counts the fault.

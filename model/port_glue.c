@@ -104,6 +104,12 @@ static int user_break_handler(struct kprobe *kp, struct pt_regs *regs)
 	return kp_user_break_handler(kprobe_user(kp));
 }
 
+/* A kretprobe's return handler; the kernel ignores what it returns. */
+static int user_ret_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return kp_user_ret_handler(container_of(ri->rp, struct kp_port_probe, rp)->user);
+}
+
 /* A kretprobe's entry handler is the scenario's pre handler (non-zero: skip the hit). */
 static int user_entry_handler(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -174,6 +180,7 @@ static void port_probe_init(KpEnv *env, KpProbe *p)
 		break;
 	case KP_PROBE_KRETPROBE:
 		w->rp.entry_handler = p->spec.pre ? user_entry_handler : NULL;
+		w->rp.handler = p->spec.ret ? user_ret_handler : NULL;
 		w->rp.maxactive = 0;	/* the kernel's default */
 		w->rp.data_size = 0;
 		break;
@@ -516,6 +523,24 @@ static bool snap_object_live(KpEnv *env, struct kp_port_state *st, struct kprobe
 	return sim_alloc_is_live(env->ctx, container_of(p, struct optimized_kprobe, kp));
 }
 
+/* Where the kretprobe instances are: on the run's kretprobes' free lists, or in flight. */
+static void snap_kretprobe_instances(struct kp_port_state *st, KpSnapshot *out)
+{
+	struct hlist_node *node;
+
+	for (unsigned id = 0; id < st->n_probes; id++) {
+		KpProbe *u = st->probes[id].user;
+
+		if (!u || u->spec.kind != KP_PROBE_KRETPROBE)
+			continue;
+		for (node = st->probes[id].rp.free_instances.first; node; node = node->next)
+			out->n_rp_free++;
+	}
+	for (unsigned i = 0; i < KPROBE_TABLE_SIZE; i++)
+		for (node = st->kretprobe_inst_table[i].first; node; node = node->next)
+			out->n_rp_in_flight++;
+}
+
 /* Reads only: no decision points, no kernel calls that need a running task. */
 static void port_snapshot(KpEnv *env, KpSnapshot *out)
 {
@@ -555,6 +580,12 @@ static void port_snapshot(KpEnv *env, KpSnapshot *out)
 		p = st->arch.current_kprobe[i];
 		out->current_kprobe[i] = p ? p->addr : 0;
 	}
+	snap_kretprobe_instances(st, out);
+}
+
+static void port_task_exit(KpEnv *env)
+{
+	kprobe_flush_task(current);
 }
 
 static int port_page_fault(KpEnv *env)
@@ -578,6 +609,7 @@ static int port_page_fault(KpEnv *env)
 	.debugfs_enabled_read = port_debugfs_enabled_read,	\
 	.debugfs_enabled_write = port_debugfs_enabled_write,	\
 	.module_notify = port_module_notify,			\
+	.task_exit = port_task_exit,				\
 	.page_fault = port_page_fault,				\
 	.probe_addr = port_probe_addr,				\
 	.probe_nmissed = port_probe_nmissed,			\

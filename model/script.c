@@ -78,6 +78,9 @@ static long run_op(KpScriptRun *run, const KpOp *op)
 	case KP_OP_FAIL_NTH:
 		sim_fail_nth_set(run->env->ctx, (unsigned)op->arg);
 		return 0;
+	case KP_OP_EXIT:
+		run->env->model->task_exit(run->env);
+		return 0;
 	}
 	assert(!"unknown op");
 	return 0;
@@ -93,7 +96,7 @@ static const char *const op_names[] = {
 	[KP_OP_FREE_INITMEM] = "free-initmem", [KP_OP_CPU_UP] = "cpu up",
 	[KP_OP_CPU_DOWN] = "cpu down",	[KP_OP_CALL] = "call",
 	[KP_OP_IRQ] = "irq",		[KP_OP_SLEEP] = "sleep",
-	[KP_OP_FAIL_NTH] = "fail-nth",
+	[KP_OP_FAIL_NTH] = "fail-nth",	[KP_OP_EXIT] = "exit",
 };
 
 static void script_task(SimCtx *ctx, void *arg)

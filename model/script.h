@@ -34,6 +34,7 @@ typedef enum {
 	KP_OP_IRQ,		/* arg = cpu, text = handler symbol */
 	KP_OP_SLEEP,		/* arg = jiffies */
 	KP_OP_FAIL_NTH,		/* arg = n: the task's n-th allocation from now fails */
+	KP_OP_EXIT,		/* the task dies: kprobe_flush_task(); its last operation */
 } KpOpKind;
 
 /* A batch can name every probe of the script. */

@@ -76,6 +76,8 @@ typedef struct {
 	unsigned optimizer_running;	/* kprobe_optimizer instances inside the function */
 	unsigned n_slots;
 	uint64_t current_kprobe[16];	/* per vCPU: the running probe's address, 0 if none */
+	unsigned n_rp_free;		/* kretprobe instances on their kretprobes' free lists */
+	unsigned n_rp_in_flight;	/* ... and in kretprobe_inst_table */
 	/* The arrays last: a snapshot is taken often, and only their used part is written. */
 	KpSnapSlot slots[KP_SNAP_MAX_SLOTS];
 	KpSnapEntry entries[KP_SNAP_MAX_ENTRIES];	/* hashed (bucket order), then freeing */

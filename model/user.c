@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
 /*
  * H3: a hit that began after disable_kprobe(p) or unregister(p) returned, or after
@@ -59,7 +60,7 @@ static void check_no_call_after_off(KpEnv *env, KpProbe *p, const char *what)
 	}
 }
 
-static void handler_point(KpProbe *p, const char *what)
+static void handler_call(KpProbe *p, const char *what)
 {
 	KpEnv *env = kp_env_current();
 	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_WRITE, 0x10000u + p->id);
@@ -69,7 +70,12 @@ static void handler_point(KpProbe *p, const char *what)
 	emu_cpu_irq_point(env->machine);
 	sim_yield(env->ctx, SIM_Y_HANDLER, &fp);
 	SIM_TRACE(env->ctx, SIM_EV_USER, what, p->spec.name, p->id, 0, 0);
-	check_no_call_after_off(env, p, what);
+}
+
+static void handler_point(KpProbe *p, const char *what)
+{
+	handler_call(p, what);
+	check_no_call_after_off(kp_env_current(), p, what);
 }
 
 /*
@@ -127,6 +133,29 @@ int kp_user_break_handler(KpProbe *p)
 	handler_point(p, "break-handler");
 	p->break_calls++;
 	return p->spec.break_ret;
+}
+
+int kp_user_ret_handler(KpProbe *p)
+{
+	KpEnv *env = kp_env_current();
+
+	assert(p != NULL);
+	/* Not H3: a return belongs to a hit that began at the entry (R3 instead). */
+	handler_call(p, "return-handler");
+	kp_check_ret_handler(env, p);
+	p->ret_calls++;
+	return p->spec.ret_ret;
+}
+
+void kp_user_jprobe_entry(KpProbe *p, void *area, size_t len)
+{
+	assert(p != NULL && area != NULL);
+	if (!p->spec.clobbers_args)
+		return;
+	/* The entry reuses its argument slots (a tail call's arguments, say). */
+	memset(area, 0x5a, len);
+	SIM_TRACE(kp_env_current()->ctx, SIM_EV_USER, "clobber-args", p->spec.name,
+		  (int64_t)len, 0, 0);
 }
 
 bool kp_user_step_fault(unsigned long addr)

@@ -10,6 +10,7 @@
 #include "sim/ctx.h"
 #include "sim/mutex.h"
 #include "sim/schedule.h"
+#include "sim/spinlock.h"
 #include "sim/strategy.h"
 #include "sim/timer.h"
 #include "sim/trace.h"
@@ -63,6 +64,8 @@ struct SimTask {
 	SimMutex *held[SIM_MAX_HELD];
 	/* Hotplug read references held. */
 	int hotplug_refs;
+	/* The spinlock it spins on (sim/spinlock.c): not offered while that is taken. */
+	const struct SimSpinlock *spin_on;
 	/* Fault injection: the fail_nth-th injectable call from now fails (0: none). */
 	unsigned fail_nth;
 	SimCosts costs;

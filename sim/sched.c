@@ -471,6 +471,10 @@ static size_t collect_options(SimCtx *ctx)
 		if (t) {
 			unsigned alts = t->n_alts;
 
+			/* Spinning changes nothing until the owner lets go (sim/spinlock.c). */
+			if (t->spin_on && t->spin_on->owner)
+				continue;
+
 			/* A task parked at a scheduling point may give way to a queued one. */
 			if (t->at_qs)
 				alts = v->rq_head ? 2 : 1;
@@ -583,6 +587,10 @@ static void report_no_options(SimCtx *ctx)
 
 		if (sim_task_waits(t))
 			describe_wait(ctx, t, msg);
+		else if (t->spin_on)
+			g_string_append_printf(msg, "  %s (cpu%u) spins on %s held by %s (cpu%u)\n",
+					       t->name, t->vcpu, t->spin_on->name,
+					       t->spin_on->owner->name, t->spin_on->owner->vcpu);
 	}
 	for (unsigned i = 0; i < ctx->n_tasks && !cycle; i++)
 		cycle = find_mutex_cycle(ctx, sim_ctx_task(ctx, i), msg);

@@ -44,10 +44,12 @@ typedef u8 kprobe_opcode_t;
 
 /*
  * Model code placed in kernel text space, outside every text region: optimized_callback()
- * as a native function the detour buffers call, and the int3 inside jprobe_return()
- * (jprobe_return itself is not emulated code; see arch_kprobes.c).
+ * as a native function the detour buffers call, the int3 inside jprobe_return()
+ * (jprobe_return itself is not emulated code; see arch_kprobes.c), and
+ * kretprobe_trampoline, a native function a hijacked return reaches.
  */
 #define KP_OPTIMIZED_CALLBACK_ADDR	0xffffffff81e00000UL
+#define KP_KRETPROBE_TRAMPOLINE_ADDR	0xffffffff81e00080UL
 #define KP_JPROBE_RETURN_ADDR		0xffffffff81e00040UL
 /* jprobe_return: xchg %rbx,%rsp (3 bytes), int3, then jprobe_return_end */
 #define KP_JPROBE_RETURN_INT3		(KP_JPROBE_RETURN_ADDR + 3)
@@ -93,16 +95,27 @@ struct prev_kprobe {
 };
 
 /*
- * per-cpu kprobe control block.  The kernel's jprobes_stack[MAX_STACK_SIZE] (the
- * argument area setjmp_pre_handler saves and longjmp_break_handler restores) is left
- * out: the emulated CPU has no data stack to copy.
+ * The jprobe argument area: at most MAX_STACK_SIZE bytes above the stack pointer, not
+ * past the top of the task's stack (THREAD_SIZE above current_thread_info()).
  */
+#define MAX_STACK_SIZE 64
+#define THREAD_SIZE EMU_STACK_SIZE
+#define current_thread_info() kp_current_thread_info()
+#define MIN_STACK_SIZE(ADDR)					       \
+	(((MAX_STACK_SIZE) < (((unsigned long)current_thread_info()) + \
+			      THREAD_SIZE - (unsigned long)(ADDR)))    \
+	 ? (MAX_STACK_SIZE)					       \
+	 : (((unsigned long)current_thread_info()) +		       \
+	    THREAD_SIZE - (unsigned long)(ADDR)))
+
+/* per-cpu kprobe control block */
 struct kprobe_ctlblk {
 	unsigned long kprobe_status;
 	unsigned long kprobe_old_flags;
 	unsigned long kprobe_saved_flags;
 	unsigned long jprobe_saved_sp;
 	struct pt_regs jprobe_saved_regs;
+	kprobe_opcode_t jprobes_stack[MAX_STACK_SIZE];
 	struct prev_kprobe prev_kprobe;
 	/* model: the jprobe whose entry setjmp_pre_handler sent this CPU to */
 	struct jprobe *jprobe_entry;
@@ -138,8 +151,6 @@ static struct kretprobe_blackpoint *kp_kretprobe_blacklist(void);
 struct kp_arch_state {
 	struct kprobe *current_kprobe[NR_CPUS];		/* DEFINE_PER_CPU */
 	struct kprobe_ctlblk kprobe_ctlblk[NR_CPUS];	/* DEFINE_PER_CPU */
-	/* model: the stack pointer of the frame each CPU is single-stepping from */
-	unsigned long ss_sp[NR_CPUS];
 	struct kretprobe_blackpoint kretprobe_blackpoints[KRETPROBE_BLACKLIST_SIZE];
 	unsigned n_optprobe_ids;	/* entries ever used: the scans stop there */
 	struct kp_optprobe_id optprobe_ids[KP_ARCH_MAX_OPTPROBES];

@@ -20,15 +20,18 @@
  *    native function.  The first argument the template loads is the op's allocation
  *    number (a host pointer in emulated text would make runs differ); the native reads
  *    it back from the buffer that called it.
- *  - jprobes: the CPU has no data stack and the jprobe's handler is the scenario's C
- *    handler, so the entry runs inside the trap that diverted to it (kp_int3_trap),
- *    and the argument area is not saved.  The protocol is kept: the pre handler
- *    returns 1 leaving the probe running, and jprobe_return()'s int3 reaches
- *    longjmp_break_handler() through kprobe_handler(), which restores the frame and
- *    single-steps.
- *  - Not ported: the kretprobe trampoline (kretprobe_trampoline_holder,
- *    trampoline_handler) and the 32-bit variants; the return side of kretprobes is not
- *    modelled (see kprobes.c).
+ *  - The stack is the task's emulated stack (arch_x86_emu/cpu.h): where the kernel
+ *    dereferences stack_addr(regs) or copies the jprobe argument area, the port goes
+ *    through kp_stack() to the same words.
+ *  - jprobes: the jprobe's handler is the scenario's C handler, so the entry runs inside
+ *    the trap that diverted to it (kp_int3_trap).  The protocol is kept: the pre handler
+ *    saves the frame and the argument area and returns 1 leaving the probe running, and
+ *    jprobe_return()'s int3 reaches longjmp_break_handler() through kprobe_handler(),
+ *    which restores both and single-steps.
+ *  - kretprobe_trampoline is a native function at a fixed address: a return address
+ *    arch_prepare_kretprobe() replaced leads there, it calls trampoline_handler() and
+ *    returns to the address that gives, as the kernel's assembly does.
+ *  - Not ported: the 32-bit variants.
  */
 #include "state.h"
 #include "model/kernel/insn.h"
@@ -148,8 +151,37 @@ static inline int test_bit(unsigned int nr, const u32 *addr)
 
 /* DEFINE_PER_CPU current_kprobe and kprobe_ctlblk: in the state (asm_kprobes.h). */
 
-/* The model's stack pointer stand-in (ptrace.h); the word at it is regs->tos. */
+/*
+ * stack_addr(regs) is the stack address regs->sp (the kernel's is a pointer to it);
+ * model: kp_stack() maps a stack address to the task's stack memory there.
+ */
 #define stack_addr(regs) kernel_stack_pointer(regs)
+
+static EmuCpu *kp_cur_cpu(void)
+{
+	return emu_machine_current_cpu(kp_env_current()->machine);
+}
+
+static void *kp_stack_range(unsigned long addr, size_t len)
+{
+	void *mem = kp_stack_mem(kp_cur_cpu(), addr, len);
+
+	if (!mem)
+		sim_fail(kp_ctx(), SIM_V_USAGE, "model-stack-range", __func__,
+			 "%zu bytes at %#lx are outside the running task's stack", len, addr);
+	return mem;
+}
+
+static unsigned long *kp_stack(unsigned long addr)
+{
+	return kp_stack_range(addr, sizeof(unsigned long));
+}
+
+/* current_thread_info(): the bottom of the running task's stack, as on x86_64. */
+static unsigned long kp_current_thread_info(void)
+{
+	return emu_cpu_stack_base(kp_cur_cpu());
+}
 
 /*
  * Which 0F xx opcodes can be boosted.  Undefined and reserved opcodes, conditional jumps,
@@ -530,18 +562,17 @@ static void restore_btf(void)
 }
 
 /* arch/x86/kernel/kprobes.c: arch_prepare_kretprobe() */
-/*
- * The kernel saves the return address at the top of the stack in the instance and
- * replaces it with kretprobe_trampoline.  The model has no data stack and no
- * trampoline (the return side is not modelled), so only the first half remains, and
- * the word it reads is the frame's stand-in (0: unknown).
- */
-static void __maybe_unused arch_prepare_kretprobe(struct kretprobe_instance *ri,
-						  struct pt_regs *regs)
+static void arch_prepare_kretprobe(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	unsigned long *sara = &regs->tos;	/* stack_addr(regs) */
+	unsigned long *sara = kp_stack(stack_addr(regs));
 
 	ri->ret_addr = *sara;
+
+	/* Replace the return addr with trampoline addr */
+	*sara = KP_KRETPROBE_TRAMPOLINE_ADDR;
+	/* model: the checker follows the hijacked return (R2) */
+	kp_check_ret_hijacked(kp_env_current(), stack_addr(regs), ri->ret_addr,
+			      KP_KRETPROBE_TRAMPOLINE_ADDR);
 }
 
 static int setup_detour_execution(struct kprobe *p, struct pt_regs *regs, int reenter);
@@ -676,6 +707,106 @@ static int kprobe_handler(struct pt_regs *regs)
 	return 0;
 }
 
+/* arch/x86/kernel/kprobes.c: kretprobe_trampoline_holder() */
+/*
+ * kretprobe_trampoline: a hijacked return lands here.  The kernel's assembly saves a
+ * pt_regs (its sp slot first), calls trampoline_handler(), writes the address that
+ * returns into the saved sp slot and returns through it.  Here it is a native function
+ * (registered by arch_init_kprobes()): the frame is the CPU's, and the address
+ * trampoline_handler() gives is pushed for the native's own return to pop.
+ */
+static void *trampoline_handler(struct pt_regs *regs);
+
+static void kretprobe_trampoline_holder(EmuMachine *m, EmuCpu *cpu, void *user)
+{
+	struct pt_regs regs;
+	unsigned long ret;
+
+	kp_regs_from_cpu(&regs, cpu);
+	ret = (unsigned long)trampoline_handler(&regs);
+	/* movq %rax, 152(%rsp); ...; ret */
+	emu_cpu_push(cpu, ret);
+	/* model: the checker follows the hijacked return (R2); the ret that came here
+	 * popped the word below the frame's sp */
+	kp_check_ret_resumed(kp_env_current(), regs.sp - sizeof(unsigned long), ret);
+}
+
+/* arch/x86/kernel/kprobes.c: trampoline_handler() */
+/* Called from kretprobe_trampoline */
+static void *trampoline_handler(struct pt_regs *regs)
+{
+	struct kretprobe_instance *ri = NULL;
+	struct hlist_head *head, empty_rp;
+	struct hlist_node *node, *tmp;
+	unsigned long flags, orig_ret_address = 0;
+	unsigned long trampoline_address = KP_KRETPROBE_TRAMPOLINE_ADDR;
+	unsigned long correct_ret_addr = 0;
+
+	INIT_HLIST_HEAD(&empty_rp);
+	kretprobe_hash_lock(current, &head, &flags);
+	/* fixup registers */
+	regs->cs = __KERNEL_CS;
+	regs->ip = trampoline_address;
+	regs->orig_ax = ~0UL;
+
+	/*
+	 * A task may have several instances in flight (return probes on several functions
+	 * of its call path, or several on one function).  Instances are always added at
+	 * the head, and of several on one function only the first one's ret_addr is the
+	 * real return address: the others hold the trampoline.
+	 */
+	hlist_for_each_entry_safe(ri, node, tmp, struct kretprobe_instance, head, hlist) {
+		if (ri->task != current)
+			/* another task is sharing our hash bucket */
+			continue;
+
+		orig_ret_address = (unsigned long)ri->ret_addr;
+
+		if (orig_ret_address != trampoline_address)
+			/*
+			 * The real return address: the other instances of this task are
+			 * for calls deeper on the call stack.
+			 */
+			break;
+	}
+
+	kretprobe_assert(ri, orig_ret_address, trampoline_address);
+
+	correct_ret_addr = ri->ret_addr;
+	hlist_for_each_entry_safe(ri, node, tmp, struct kretprobe_instance, head, hlist) {
+		if (ri->task != current)
+			/* another task is sharing our hash bucket */
+			continue;
+
+		orig_ret_address = (unsigned long)ri->ret_addr;
+		if (ri->rp && ri->rp->handler) {
+			__get_cpu_var(current_kprobe) = &ri->rp->kp;
+			get_kprobe_ctlblk()->kprobe_status = KPROBE_HIT_ACTIVE;
+			ri->ret_addr = correct_ret_addr;
+			ri->rp->handler(ri, regs);
+			__get_cpu_var(current_kprobe) = NULL;
+		}
+
+		recycle_rp_inst(ri, &empty_rp);
+
+		if (orig_ret_address != trampoline_address)
+			/*
+			 * The real return address: the other instances of this task are
+			 * for calls deeper on the call stack.
+			 */
+			break;
+	}
+
+	kretprobe_hash_unlock(current, &flags);
+
+	hlist_for_each_entry_safe(ri, node, tmp, struct kretprobe_instance, &empty_rp,
+				  hlist) {
+		hlist_del(&ri->hlist);
+		kfree(ri);
+	}
+	return (void *)orig_ret_address;
+}
+
 /* arch/x86/kernel/kprobes.c: resume_execution() */
 /*
  * After single-stepping the copy at ainsn.insn of the instruction at addr, prepare the
@@ -691,7 +822,7 @@ static int kprobe_handler(struct pt_regs *regs)
 static void resume_execution(struct kprobe *p, struct pt_regs *regs,
 			     struct kprobe_ctlblk *kcb)
 {
-	unsigned long *tos = &regs->tos;	/* stack_addr(regs) */
+	unsigned long *tos = kp_stack(stack_addr(regs));
 	unsigned long copy_ip = p->ainsn.insn;
 	unsigned long orig_ip = p->addr;
 	/* room for a run of prefixes up to the end of the buffer, and insn[1] */
@@ -891,18 +1022,22 @@ static int kprobe_exceptions_notify(struct notifier_block *self, unsigned long v
 }
 
 /* arch/x86/kernel/kprobes.c: setjmp_pre_handler() */
-/*
- * The kernel also saves MIN_STACK_SIZE(addr) bytes of the argument area above the stack
- * pointer (the handler may overwrite them, gcc's tail calls do); the emulated CPU has no
- * data stack, so only the registers are saved.
- */
 static int setjmp_pre_handler(struct kprobe *p, struct pt_regs *regs)
 {
 	struct jprobe *jp = container_of(p, struct jprobe, kp);
+	unsigned long addr;
 	struct kprobe_ctlblk *kcb = get_kprobe_ctlblk();
 
 	kcb->jprobe_saved_regs = *regs;
 	kcb->jprobe_saved_sp = stack_addr(regs);
+	addr = (unsigned long)(kcb->jprobe_saved_sp);
+
+	/*
+	 * The callee owns its argument area and may overwrite it (gcc's tail calls do),
+	 * so the bytes above the stack pointer that may hold arguments are saved too.
+	 */
+	memcpy(kcb->jprobes_stack, kp_stack_range(addr, MIN_STACK_SIZE(addr)),
+	       MIN_STACK_SIZE(addr));
 	regs->flags &= ~X86_EFLAGS_IF;
 	trace_hardirqs_off();
 	regs->ip = jp->entry;
@@ -944,7 +1079,10 @@ static int longjmp_break_handler(struct kprobe *p, struct pt_regs *regs)
 			BUG();
 		}
 		*regs = kcb->jprobe_saved_regs;
-		/* (the kernel restores the saved argument area here) */
+		memcpy(kp_stack_range(kcb->jprobe_saved_sp,
+				      MIN_STACK_SIZE(kcb->jprobe_saved_sp)),
+		       kcb->jprobes_stack,
+		       MIN_STACK_SIZE(kcb->jprobe_saved_sp));
 		preempt_enable_no_resched();
 		return 1;
 	}
@@ -1116,6 +1254,11 @@ static void kp_optimized_callback_native(EmuMachine *m, EmuCpu *cpu, void *user)
 	KP_OBSERVE("optimized_callback");
 	op = kp_optprobe_from_site(emu_cpu_native_site(cpu));
 	kp_regs_from_cpu(&regs, cpu);
+	/*
+	 * The kernel's template pushes %rsp first, so the frame's sp is the stack pointer
+	 * at the jump; the model's pushed the flags (one word) before the call.
+	 */
+	regs.sp += sizeof(unsigned long);
 	optimized_callback(op, &regs);
 }
 
@@ -1410,8 +1553,21 @@ static bool kp_int3_trap(struct pt_regs *regs)
 	 */
 	jp = kcb->jprobe_entry;
 	kcb->jprobe_entry = NULL;
-	kp_user_pre_handler(container_of(jp, struct kp_port_probe, jp)->user);
-	return jprobe_return(regs);
+	{
+		unsigned long sp = kcb->jprobe_saved_sp;
+		size_t len = MIN_STACK_SIZE(sp);
+		KpProbe *user = container_of(jp, struct kp_port_probe, jp)->user;
+		bool handled;
+
+		/* model: the checker copies the argument area the entry may overwrite (R4) */
+		kp_check_jprobe_entry(kp_env_current(), sp, kp_stack_range(sp, len), len);
+		kp_user_pre_handler(user);
+		kp_user_jprobe_entry(user, kp_stack_range(sp, len), len);
+		handled = jprobe_return(regs);
+		if (handled)
+			kp_check_jprobe_resumed(kp_env_current(), kp_stack_range(sp, len));
+		return handled;
+	}
 }
 
 static bool kp_int3_hook(EmuMachine *m, EmuCpu *cpu, void *user)
@@ -1432,8 +1588,6 @@ static bool kp_int3_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 	kp_regs_from_cpu(&regs, cpu);
 	if (!kp_int3_trap(&regs))
 		return false;
-	if (regs.flags & X86_EFLAGS_TF)
-		KP_STATE->arch.ss_sp[smp_processor_id()] = regs.sp;
 	kp_regs_to_cpu(&regs, cpu);
 	return true;
 }
@@ -1500,11 +1654,9 @@ static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 		.regs = &regs, .str = "debug", .trapnr = KP_TRAP_DEBUG, .signr = KP_SIGTRAP,
 	};
 	struct kprobe *cur;
-	unsigned long ss_sp;
 
 	KP_OBSERVE("debug");
 	kp_regs_from_cpu(&regs, cpu);
-	ss_sp = KP_STATE->arch.ss_sp[smp_processor_id()];
 	cur = kprobe_running();
 	if (cur && kp_step_fault(cur, &regs)) {
 		kp_regs_to_cpu(&regs, cpu);
@@ -1520,25 +1672,6 @@ static void kp_debug_hook(EmuMachine *m, EmuCpu *cpu, void *user)
 			 "single-step trap at %#lx that kprobes did not take (%s): do_debug() "
 			 "marks the task TIF_SINGLESTEP, a stray SIGTRAP in user space",
 			 regs.ip, cur ? "TF was set before the probe hit" : "no kprobe running");
-	/*
-	 * The vCPU skips indirect calls (the target is in a register it does not have),
-	 * so one single-stepped from a slot leaves ip after the copy, where
-	 * resume_execution() expects the call's target and leaves ip alone.  Continue
-	 * after the original, as the vCPU does with the instruction in place.
-	 */
-	if (regs.ip >= cur->ainsn.insn && regs.ip < cur->ainsn.insn + MAX_INSN_SIZE)
-		regs.ip += cur->addr - cur->ainsn.insn;
-	/*
-	 * resume_execution() rewrites the word at sp after pushf (no data stack here:
-	 * nothing to do) or after a call.  A call single-stepped from a slot whose return
-	 * address the vCPU did push (its stack pointer went down) would need that address
-	 * rewritten, and the vCPU offers no way to do it: stop rather than let the CPU
-	 * return into the slot.
-	 */
-	if (regs.tos != 0 && regs.sp < ss_sp)
-		sim_fail(kp_ctx(), SIM_V_USAGE, "model-slot-call-return", __func__,
-			 "a call single-stepped from a slot pushed a return address the model "
-			 "cannot fix (ip %#lx)", regs.ip);
 	kp_regs_to_cpu(&regs, cpu);
 }
 
@@ -1561,6 +1694,8 @@ static int arch_init_kprobes(void)
 	emu_machine_set_hooks(m, &hooks);
 	emu_machine_add_native(m, KP_OPTIMIZED_CALLBACK_ADDR, "optimized_callback",
 			       kp_optimized_callback_native, NULL);
+	emu_machine_add_native(m, KP_KRETPROBE_TRAMPOLINE_ADDR, "kretprobe_trampoline",
+			       kretprobe_trampoline_holder, NULL);
 	return 0;
 }
 

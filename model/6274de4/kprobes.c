@@ -30,6 +30,12 @@ struct work_struct;
 #define kprobe_lookup_name(name, addr) \
 	addr = kallsyms_lookup_name(name)
 
+/* kernel/kprobes.c: kretprobe_table_lock_ptr() */
+static spinlock_t *kretprobe_table_lock_ptr(unsigned long hash)
+{
+	return &(kretprobe_table_locks[hash].lock);
+}
+
 /* kernel/kprobes.c: kprobe_blacklist[] (the names; the ranges are in the state) */
 static const char *const kprobe_blacklist_names[KPROBE_BLACKLIST_SIZE] = {
 	"preempt_schedule",
@@ -1263,11 +1269,99 @@ static void kprobes_inc_nmissed_count(struct kprobe *p)
 	return;
 }
 
+/* kernel/kprobes.c: recycle_rp_inst() */
 /*
- * The kretprobe return side (recycle_rp_inst, kretprobe_hash_lock/unlock,
- * kretprobe_table_lock/unlock, kprobe_flush_task) is not modelled: no instance ever
- * enters kretprobe_inst_table (see pre_handler_kretprobe()).
+ * Take ri off kretprobe_inst_table: back to its kretprobe's free list, or, when the
+ * kretprobe is being unregistered (cleanup_rp_inst() cleared ri->rp), onto `head` for
+ * the caller to free.
  */
+static void recycle_rp_inst(struct kretprobe_instance *ri,
+			    struct hlist_head *head)
+{
+	struct kretprobe *rp = ri->rp;
+
+	/* off kretprobe_inst_table */
+	hlist_del(&ri->hlist);
+	INIT_HLIST_NODE(&ri->hlist);
+	if (likely(rp)) {
+		spin_lock(&rp->lock);
+		hlist_add_head(&ri->hlist, &rp->free_instances);
+		spin_unlock(&rp->lock);
+	} else
+		/* Unregistering */
+		hlist_add_head(&ri->hlist, head);
+}
+
+/* kernel/kprobes.c: kretprobe_hash_lock() */
+static void kretprobe_hash_lock(struct task_struct *tsk,
+				struct hlist_head **head, unsigned long *flags)
+{
+	unsigned long hash = hash_ptr(tsk, KPROBE_HASH_BITS);
+	spinlock_t *hlist_lock;
+
+	*head = &kretprobe_inst_table[hash];
+	hlist_lock = kretprobe_table_lock_ptr(hash);
+	spin_lock_irqsave(hlist_lock, *flags);
+}
+
+/* kernel/kprobes.c: kretprobe_table_lock() */
+static void kretprobe_table_lock(unsigned long hash, unsigned long *flags)
+{
+	spinlock_t *hlist_lock = kretprobe_table_lock_ptr(hash);
+	spin_lock_irqsave(hlist_lock, *flags);
+}
+
+/* kernel/kprobes.c: kretprobe_hash_unlock() */
+static void kretprobe_hash_unlock(struct task_struct *tsk, unsigned long *flags)
+{
+	unsigned long hash = hash_ptr(tsk, KPROBE_HASH_BITS);
+	spinlock_t *hlist_lock;
+
+	hlist_lock = kretprobe_table_lock_ptr(hash);
+	spin_unlock_irqrestore(hlist_lock, *flags);
+}
+
+/* kernel/kprobes.c: kretprobe_table_unlock() */
+static void kretprobe_table_unlock(unsigned long hash, unsigned long *flags)
+{
+	spinlock_t *hlist_lock = kretprobe_table_lock_ptr(hash);
+	spin_unlock_irqrestore(hlist_lock, *flags);
+}
+
+/* kernel/kprobes.c: kprobe_flush_task() */
+/*
+ * tk is dead (finish_task_switch() calls this): its instances are for calls that will
+ * never return.  Recycle them; those of a kretprobe being unregistered go on empty_rp to
+ * be freed.  As at this commit, empty_rp is initialised only after the walk, so those
+ * are never freed (and the kernel's walk links them onto an uninitialised head).
+ */
+static void kprobe_flush_task(struct task_struct *tk)
+{
+	struct kretprobe_instance *ri;
+	/* model: zeroed, where the kernel's is uninitialised stack (docs/model.md) */
+	struct hlist_head *head, empty_rp = { 0 };
+	struct hlist_node *node, *tmp;
+	unsigned long hash, flags = 0;
+
+	if (unlikely(!kprobes_initialized))
+		/* Early boot: the table locks are not initialised yet. */
+		return;
+
+	hash = hash_ptr(tk, KPROBE_HASH_BITS);
+	head = &kretprobe_inst_table[hash];
+	kretprobe_table_lock(hash, &flags);
+	hlist_for_each_entry_safe(ri, node, tmp, struct kretprobe_instance, head, hlist) {
+		if (ri->task == tk)
+			recycle_rp_inst(ri, &empty_rp);
+	}
+	kretprobe_table_unlock(hash, &flags);
+	INIT_HLIST_HEAD(&empty_rp);
+	hlist_for_each_entry_safe(ri, node, tmp, struct kretprobe_instance, &empty_rp,
+				  hlist) {
+		hlist_del(&ri->hlist);
+		kfree(ri);
+	}
+}
 
 /* kernel/kprobes.c: free_rp_inst() */
 static inline void free_rp_inst(struct kretprobe *rp)
@@ -1286,18 +1380,21 @@ static inline void free_rp_inst(struct kretprobe *rp)
 /* Orphan rp's in-flight instances (the trampoline frees them), then free the pool. */
 static void cleanup_rp_inst(struct kretprobe *rp)
 {
-	unsigned long hash;
+	unsigned long flags, hash;
 	struct kretprobe_instance *ri;
 	struct hlist_node *pos, *next;
 	struct hlist_head *head;
 
+	/* No race here */
 	for (hash = 0; hash < KPROBE_TABLE_SIZE; hash++) {
+		kretprobe_table_lock(hash, &flags);
 		head = &kretprobe_inst_table[hash];
 		hlist_for_each_entry_safe(ri, pos, next, struct kretprobe_instance,
 					  head, hlist) {
 			if (ri->rp == rp)
 				ri->rp = NULL;
 		}
+		kretprobe_table_unlock(hash, &flags);
 	}
 	free_rp_inst(rp);
 }
@@ -1815,33 +1912,42 @@ static void unregister_jprobes(struct jprobe **jps, int num)
 
 /* kernel/kprobes.c: pre_handler_kretprobe() */
 /*
- * The pre handler of every kretprobe.  Model reduction: the return side is not
- * modelled, so there is no arch_prepare_kretprobe() (no return-address hijack) and no
- * kretprobe_inst_table entry; an instance the entry handler accepted goes straight back
- * to rp's free list, as recycle_rp_inst() returns it when the probed function returns.
- * An instance whose entry handler refused it is lost, as in the kernel at this commit.
+ * The pre handler of every kretprobe: take an instance, let the entry handler look at
+ * the call, hijack the return address and file the instance under the task in
+ * kretprobe_inst_table, where trampoline_handler() finds it.  An instance whose entry
+ * handler refused it is returned nowhere, as at this commit.
  */
 static int pre_handler_kretprobe(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kretprobe *rp = container_of(p, struct kretprobe, kp);
+	unsigned long hash, flags = 0;
 	struct kretprobe_instance *ri;
 
-	/* rp->lock: the pool is changed within one step between decision points */
+	/* (the kernel's TODO: swap the return address only after the last pre handler) */
+	hash = hash_ptr(current, KPROBE_HASH_BITS);
+	spin_lock_irqsave(&rp->lock, flags);
 	if (!hlist_empty(&rp->free_instances)) {
 		ri = hlist_entry(rp->free_instances.first,
 				 struct kretprobe_instance, hlist);
 		hlist_del(&ri->hlist);
+		spin_unlock_irqrestore(&rp->lock, flags);
 
 		ri->rp = rp;
+		ri->task = current;
 
 		if (rp->entry_handler && rp->entry_handler(ri, regs))
 			return 0;
 
-		/* the function "returns" at once: recycle the instance */
+		arch_prepare_kretprobe(ri, regs);
+
+		/* (no hlist_move_head) */
 		INIT_HLIST_NODE(&ri->hlist);
-		hlist_add_head(&ri->hlist, &rp->free_instances);
+		kretprobe_table_lock(hash, &flags);
+		hlist_add_head(&ri->hlist, &kretprobe_inst_table[hash]);
+		kretprobe_table_unlock(hash, &flags);
 	} else {
 		rp->nmissed++;
+		spin_unlock_irqrestore(&rp->lock, flags);
 	}
 	return 0;
 }
@@ -1873,6 +1979,7 @@ static int register_kretprobe(struct kretprobe *rp)
 	/* the instance pool; !CONFIG_PREEMPT: one per possible CPU by default */
 	if (rp->maxactive <= 0)
 		rp->maxactive = num_possible_cpus();
+	spin_lock_init(&rp->lock);
 	INIT_HLIST_HEAD(&rp->free_instances);
 	for (i = 0; i < rp->maxactive; i++) {
 		inst = kmalloc(sizeof(struct kretprobe_instance) +
@@ -2106,6 +2213,7 @@ static int init_kprobes(void)
 	for (i = 0; i < KPROBE_TABLE_SIZE; i++) {
 		INIT_HLIST_HEAD(&kprobe_table[i]);
 		INIT_HLIST_HEAD(&kretprobe_inst_table[i]);
+		spin_lock_init(&(kretprobe_table_locks[i].lock));
 	}
 
 	/*

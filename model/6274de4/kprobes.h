@@ -129,9 +129,9 @@ struct jprobe {
 };
 
 /*
- * A function-return probe.  The model keeps what registration and unregistration do
- * with it (the instance pool, the kprobe); the return side is not modelled.  The kernel's
- * rp->lock is not needed: nothing else runs between two decision points.
+ * A function-return probe: `handler` runs when the probed function returns, through
+ * the return address its entry probe replaced.  `maxactive` instances (calls in flight
+ * at once) are allocated at registration; a hit with none free counts in `nmissed`.
  */
 struct kretprobe {
 	struct kprobe kp;
@@ -141,14 +141,29 @@ struct kretprobe {
 	int nmissed;
 	size_t data_size;
 	struct hlist_head free_instances;
+	spinlock_t lock;
 };
 
 struct kretprobe_instance {
 	struct hlist_node hlist;
 	struct kretprobe *rp;
-	unsigned long ret_addr;
+	unsigned long ret_addr;	/* kprobe_opcode_t *: an emulated text address */
+	struct task_struct *task;
 	char data[];
 };
+
+/* kretprobe_assert */
+static inline void kretprobe_assert(struct kretprobe_instance *ri,
+	unsigned long orig_ret_address, unsigned long trampoline_address)
+{
+	if (!orig_ret_address || (orig_ret_address == trampoline_address)) {
+		/* model: ri may be NULL here (no instance of this task); the kernel's
+		 * printk dereferences it, the model does not */
+		printk("kretprobe BUG!: Processing kretprobe %p @ %#lx\n",
+		       ri ? (void *)ri->rp : NULL, ri && ri->rp ? ri->rp->kp.addr : 0);
+		BUG();
+	}
+}
 
 struct kprobe_blackpoint {
 	const char *name;
@@ -174,6 +189,11 @@ static int longjmp_break_handler(struct kprobe *, struct pt_regs *);
 static unsigned long get_insn_slot(void);
 static void free_insn_slot(unsigned long slot, int dirty);
 static void kprobes_inc_nmissed_count(struct kprobe *p);
+static void recycle_rp_inst(struct kretprobe_instance *ri, struct hlist_head *head);
+static void kretprobe_hash_lock(struct task_struct *tsk,
+				struct hlist_head **head, unsigned long *flags);
+static void kretprobe_hash_unlock(struct task_struct *tsk, unsigned long *flags);
+static void kprobe_flush_task(struct task_struct *tk);
 
 /*
  * Internal structure for direct jump optimized probe: every aggregate is one

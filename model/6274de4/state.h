@@ -46,11 +46,14 @@ struct kp_port_probe {
 struct kp_port_state {
 	int kprobes_initialized;
 	struct hlist_head kprobe_table[KPROBE_TABLE_SIZE];
-	/* kretprobe_table_locks[] are spinlocks: nothing else runs between decision points */
 	struct hlist_head kretprobe_inst_table[KPROBE_TABLE_SIZE];
 
 	/* NOTE: change this value only with kprobe_mutex held */
 	bool kprobes_all_disarmed;
+
+	struct {
+		spinlock_t lock;	/* ____cacheline_aligned_in_smp */
+	} kretprobe_table_locks[KPROBE_TABLE_SIZE];
 
 	/* protects kprobe_table and the optimizer's staging lists */
 	struct mutex kprobe_mutex;
@@ -93,6 +96,7 @@ struct kp_port_state {
 #define kprobes_initialized (KP_STATE->kprobes_initialized)
 #define kprobe_table (KP_STATE->kprobe_table)
 #define kretprobe_inst_table (KP_STATE->kretprobe_inst_table)
+#define kretprobe_table_locks (KP_STATE->kretprobe_table_locks)
 #define kprobes_all_disarmed (KP_STATE->kprobes_all_disarmed)
 #define kprobe_mutex (KP_STATE->kprobe_mutex)
 #define kprobe_instance (KP_STATE->kprobe_instance)

@@ -21,6 +21,7 @@
 #include "sim/hotplug.h"
 #include "sim/mutex.h"
 #include "sim/rcu.h"
+#include "sim/spinlock.h"
 #include "sim/violation.h"
 #include "sim/workqueue.h"
 
@@ -155,6 +156,60 @@ void preempt_enable_no_resched(void);
 #define NOTIFY_OK 0x0001
 #define NOTIFY_STOP_MASK 0x8000
 #define NOTIFY_STOP (NOTIFY_OK | NOTIFY_STOP_MASK)
+
+/* ---- spinlocks, interrupts, the current task ---- */
+
+/*
+ * spinlock_t on the engine's spinlock (sim/spinlock.h): a decision point at acquire and
+ * release, spinning keeps the vCPU.  The footprint resource of a lock is its offset in
+ * the port's state (every spinlock kprobes has lives there), so it is the same lock in
+ * every run whatever the schedule.
+ */
+typedef struct {
+	SimSpinlock sim;
+} spinlock_t;
+
+#define KP_RES_SPINLOCK 0x100000000ULL
+void kp_spin_lock_init(spinlock_t *lock, const char *name);
+#define spin_lock_init(lock) kp_spin_lock_init((lock), #lock)
+void spin_lock(spinlock_t *lock);
+void spin_unlock(spinlock_t *lock);
+/*
+ * local_irq_save()/restore() on the running vCPU: only code standing for text (a native:
+ * the kretprobe trampoline, optimized_callback) runs with interrupts possibly on; a trap
+ * hook already has them off and task context outside emulated code takes none.
+ */
+unsigned long kp_local_irq_save(void);
+void kp_local_irq_restore(unsigned long flags);
+#define spin_lock_irqsave(lock, flags)                  \
+	do {                                            \
+		(flags) = kp_local_irq_save();          \
+		spin_lock(lock);                        \
+	} while (0)
+#define spin_unlock_irqrestore(lock, flags)             \
+	do {                                            \
+		spin_unlock(lock);                      \
+		kp_local_irq_restore(flags);            \
+	} while (0)
+
+/*
+ * The task a kretprobe instance belongs to.  Never dereferenced: `current` is the
+ * address of the running task's thread_info (the bottom of its kernel stack,
+ * arch_x86_emu/cpu.h), an emulated address as every other, so hash_ptr(current) is the
+ * same on every machine.
+ */
+struct task_struct;
+struct task_struct *kp_current(void);
+#define current kp_current()
+
+/*
+ * model: what the port tells the checker about the returns it redirects and the jprobe
+ * frames it restores (model/check_return.c, docs/invariants.md R2, R4).
+ */
+void kp_check_ret_hijacked(KpEnv *env, uint64_t slot, uint64_t old, uint64_t now);
+void kp_check_ret_resumed(KpEnv *env, uint64_t slot, uint64_t ret);
+void kp_check_jprobe_entry(KpEnv *env, uint64_t sp, const void *area, size_t len);
+void kp_check_jprobe_resumed(KpEnv *env, const void *area);
 
 /* ---- workqueue and completion (kernel/workqueue.c, kernel/sched.c) ---- */
 

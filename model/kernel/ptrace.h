@@ -2,16 +2,13 @@
 /*
  * struct pt_regs (arch/x86/include/asm/ptrace.h, x86_64) and its mapping onto a vCPU.
  *
- * The emulated CPU has only ip, IF, TF and a stack of return addresses, so a trap frame
- * built from it carries ip, flags (IF, TF and the always-one bit 1) and a stand-in for
- * the stack pointer; the general registers are there for the kernel code that names
- * them and stay 0.  The stack pointer is derived from the depth of the vCPU's return
- * stack, so it moves by 8 with every call and return as a real one would: code that
- * compares stack pointers (the jprobe return check) sees the same relations.
- *
- * There is no data stack.  `tos` stands for the word at sp, which kprobes rewrites
- * after single-stepping pushf or a call; it is loaded as 0 and the trap glue decides
- * what a change to it means (see arch_kprobes.c).  Version independent.
+ * The emulated CPU has ip, IF, TF and a stack (arch_x86_emu/cpu.h), so a trap frame
+ * built from it carries ip, flags (IF, TF and the always-one bit 1) and the stack
+ * pointer; the general registers are there for the kernel code that names them and
+ * stay 0.  The words at sp (the return address at a function's entry, the flags a
+ * single-stepped pushf pushed, the jprobe argument area) are the task's stack memory,
+ * which kp_stack() maps for the ported code to read and write through.  Version
+ * independent.
  */
 #ifndef KPSIM_MODEL_KERNEL_PTRACE_H
 #define KPSIM_MODEL_KERNEL_PTRACE_H
@@ -27,9 +24,6 @@
 
 /* arch/x86/include/asm/segment.h (x86_64) */
 #define __KERNEL_CS		0x10
-
-/* Where the stand-in stack pointer starts (an empty return stack); any kernel address. */
-#define KP_REGS_STACK_TOP	0xffff880000100000UL
 
 struct pt_regs {
 	unsigned long r15;
@@ -53,8 +47,6 @@ struct pt_regs {
 	unsigned long flags;
 	unsigned long sp;
 	unsigned long ss;
-	/* model: the word at sp (no data stack is emulated; see above) */
-	unsigned long tos;
 };
 
 /* Kernel mode is the only mode the vCPUs run in. */
@@ -69,12 +61,6 @@ static inline unsigned long kernel_stack_pointer(struct pt_regs *regs)
 	return regs->sp;
 }
 
-/* The stand-in stack pointer for a return stack `depth` entries deep. */
-static inline unsigned long kp_regs_sp_at_depth(unsigned depth)
-{
-	return KP_REGS_STACK_TOP - 8UL * depth;
-}
-
 /* A trap frame (or a detour's saved frame) from the vCPU's current context. */
 static inline void kp_regs_from_cpu(struct pt_regs *regs, const EmuCpu *cpu)
 {
@@ -86,7 +72,7 @@ static inline void kp_regs_from_cpu(struct pt_regs *regs, const EmuCpu *cpu)
 		regs->flags |= X86_EFLAGS_IF;
 	if (emu_cpu_tf(cpu))
 		regs->flags |= X86_EFLAGS_TF;
-	regs->sp = kp_regs_sp_at_depth(emu_cpu_call_depth(cpu));
+	regs->sp = emu_cpu_rsp(cpu);
 	regs->orig_ax = ~0UL;
 }
 
@@ -96,6 +82,15 @@ static inline void kp_regs_to_cpu(const struct pt_regs *regs, EmuCpu *cpu)
 	emu_cpu_set_ip(cpu, regs->ip);
 	emu_cpu_set_if(cpu, (regs->flags & X86_EFLAGS_IF) != 0);
 	emu_cpu_set_tf(cpu, (regs->flags & X86_EFLAGS_TF) != 0);
+}
+
+/*
+ * The running task's stack memory at addr, len bytes, where the kernel dereferences a
+ * stack address (stack_addr(regs), the jprobe argument area); NULL outside the stack.
+ */
+static inline void *kp_stack_mem(EmuCpu *cpu, unsigned long addr, size_t len)
+{
+	return emu_cpu_stack_mem(cpu, addr, len);
 }
 
 #endif

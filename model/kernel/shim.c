@@ -168,6 +168,52 @@ int smp_processor_id(void)
 	return (int)sim_task_vcpu(t);
 }
 
+/* ---- spinlocks, interrupts, the current task ---- */
+
+void kp_spin_lock_init(spinlock_t *lock, const char *name)
+{
+	KpEnv *env = kp_env_current();
+	uintptr_t off = (uintptr_t)lock - (uintptr_t)env->port;
+
+	assert(env->port != NULL && (uintptr_t)lock >= (uintptr_t)env->port);
+	sim_spin_init(&lock->sim, name, KP_RES_SPINLOCK + off);
+}
+
+void spin_lock(spinlock_t *lock)
+{
+	sim_spin_lock(kp_ctx(), &lock->sim);
+}
+
+void spin_unlock(spinlock_t *lock)
+{
+	sim_spin_unlock(kp_ctx(), &lock->sim);
+}
+
+unsigned long kp_local_irq_save(void)
+{
+	EmuCpu *c = emu_machine_current_cpu(kp_env_current()->machine);
+
+	if (!emu_cpu_in_native(c) || emu_cpu_in_trap(c) || !emu_cpu_if(c))
+		return 0;
+	emu_cpu_set_if(c, false);
+	return 1;
+}
+
+void kp_local_irq_restore(unsigned long flags)
+{
+	if (flags)
+		emu_cpu_set_if(emu_machine_current_cpu(kp_env_current()->machine), true);
+}
+
+struct task_struct *kp_current(void)
+{
+	SimTask *t = sim_current(kp_ctx());
+
+	assert(t != NULL);
+	return (struct task_struct *)(uintptr_t)(EMU_STACK_AREA +
+						 (uint64_t)sim_task_id(t) * EMU_STACK_SIZE);
+}
+
 int num_possible_cpus(void)
 {
 	return (int)sim_n_vcpus(kp_ctx());

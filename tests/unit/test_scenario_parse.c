@@ -461,6 +461,7 @@ static void test_expect_fields(void **state)
 		{ "post-hits", "!=", KP_FIELD_POST_HITS, KP_CMP_NE },
 		{ "fault-hits", "<", KP_FIELD_FAULT_HITS, KP_CMP_LT },
 		{ "break-hits", "<=", KP_FIELD_BREAK_HITS, KP_CMP_LE },
+		{ "return-hits", "==", KP_FIELD_RETURN_HITS, KP_CMP_EQ },
 		{ "nmissed", ">", KP_FIELD_NMISSED, KP_CMP_GT },
 		{ "flags", ">=", KP_FIELD_FLAGS, KP_CMP_GE },
 	};

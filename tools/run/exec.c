@@ -93,6 +93,7 @@ static uint64_t probe_field(const KpScriptRun *run, const KpExpectation *e)
 	case KP_FIELD_POST_HITS: return p->post_calls;
 	case KP_FIELD_FAULT_HITS: return p->fault_calls;
 	case KP_FIELD_BREAK_HITS: return p->break_calls;
+	case KP_FIELD_RETURN_HITS: return p->ret_calls;
 	case KP_FIELD_NMISSED: return m->probe_nmissed(p);
 	case KP_FIELD_FLAGS: return m->probe_flags(p);
 	}
@@ -672,6 +673,7 @@ uint64_t kp_exec_state_hash(KpExec *x, bool pass, const char *key)
 		hash_u64(&h, p->post_calls);
 		hash_u64(&h, p->fault_calls);
 		hash_u64(&h, p->break_calls);
+		hash_u64(&h, p->ret_calls);
 	}
 	for (unsigned t = 0; t < run->script->n_tasks; t++)
 		for (unsigned o = 0; o < run->script->tasks[t].n_ops; o++)

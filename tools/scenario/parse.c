@@ -829,6 +829,9 @@ enum {
 	PO_PRE_FAULTS,
 	PO_POST_FAULTS,
 	PO_STEP_FAULTS,
+	PO_RET,
+	PO_RET_RETURNS,
+	PO_CLOBBERS_ARGS,
 	PO_COUNT,
 };
 
@@ -851,6 +854,9 @@ static const struct {
 	[PO_PRE_FAULTS] = { "pre-faults", false, false, true },
 	[PO_POST_FAULTS] = { "post-faults", false, false, false },
 	[PO_STEP_FAULTS] = { "step-faults", true, false, false },
+	[PO_RET] = { "ret", false, false, true },
+	[PO_RET_RETURNS] = { "ret-returns", true, false, true },
+	[PO_CLOBBERS_ARGS] = { "clobbers-args", false, true, false },
 };
 
 /* The options as given: the column of each (0: absent) and the values. */
@@ -898,6 +904,7 @@ static bool check_probe_options(Parser *p, const ProbeOptions *o, KpProbeKind ki
 		{ PO_FAULT_RETURNS, PO_FAULT },
 		{ PO_BREAK_RETURNS, PO_BREAK },
 		{ PO_POST_FAULTS, PO_POST },
+		{ PO_RET_RETURNS, PO_RET },
 	};
 
 	for (int i = 0; i < PO_COUNT; i++) {
@@ -908,6 +915,13 @@ static bool check_probe_options(Parser *p, const ProbeOptions *o, KpProbeKind ki
 				    probe_options[i].name);
 		if (kind == KP_PROBE_KRETPROBE && !probe_options[i].kretprobe)
 			return fail(p, o->col[i], "'%s' does not apply to a kretprobe",
+				    probe_options[i].name);
+		/* The return handler is a kretprobe's; the argument area a jprobe's. */
+		if ((i == PO_RET || i == PO_RET_RETURNS) && kind != KP_PROBE_KRETPROBE)
+			return fail(p, o->col[i], "'%s' applies to a kretprobe only",
+				    probe_options[i].name);
+		if (i == PO_CLOBBERS_ARGS && kind != KP_PROBE_JPROBE)
+			return fail(p, o->col[i], "'%s' applies to a jprobe only",
 				    probe_options[i].name);
 	}
 	if (o->col[PO_PRE_RETURNS] && o->col[PO_NO_PRE])
@@ -967,6 +981,9 @@ static bool st_probe(Parser *p, const Tok *kw)
 		.pre_faults = o.col[PO_PRE_FAULTS] != 0,
 		.post_faults = o.col[PO_POST_FAULTS] != 0,
 		.step_faults = (unsigned)o.value[PO_STEP_FAULTS],
+		.ret = o.col[PO_RET] != 0,
+		.ret_ret = (int)o.value[PO_RET_RETURNS],
+		.clobbers_args = o.col[PO_CLOBBERS_ARGS] != 0,
 	};
 	return true;
 }
@@ -1248,6 +1265,12 @@ static bool op_fail_nth(Parser *p, const Tok *kw, KpOp *op)
 	return true;
 }
 
+static bool op_exit(Parser *p, const Tok *kw, KpOp *op)
+{
+	op->kind = KP_OP_EXIT;
+	return true;
+}
+
 typedef bool (*OpFn)(Parser *p, const Tok *kw, KpOp *op);
 
 static const struct {
@@ -1260,7 +1283,7 @@ static const struct {
 	{ "module", op_module },	{ "free-initmem", op_free_initmem },
 	{ "cpu", op_cpu },		{ "call", op_call },
 	{ "irq", op_irq },		{ "sleep", op_sleep },
-	{ "fail-nth", op_fail_nth },
+	{ "fail-nth", op_fail_nth },	{ "exit", op_exit },
 };
 
 static OpFn find_operation(const char *kw)
@@ -1288,6 +1311,9 @@ static bool parse_op(Parser *p)
 	if (ops->len == KP_SCENARIO_MAX_OPS)
 		return fail(p, kw->col, "task '%s' has more than %d operations",
 			    sc->tasks[p->task].name, KP_SCENARIO_MAX_OPS);
+	/* A dead task runs nothing more. */
+	if (ops->len && g_array_index(ops, KpOp, ops->len - 1).kind == KP_OP_EXIT)
+		return fail(p, kw->col, "task '%s' has exited", sc->tasks[p->task].name);
 	g_array_set_size(p->op_probes, 0);
 	if (!fn(p, kw, &op))
 		return false;
@@ -1395,6 +1421,7 @@ static bool cond_flag(Parser *p, KpExpectation *e)
 static const char *const field_names[] = {
 	[KP_FIELD_HITS] = "hits",		[KP_FIELD_POST_HITS] = "post-hits",
 	[KP_FIELD_FAULT_HITS] = "fault-hits",	[KP_FIELD_BREAK_HITS] = "break-hits",
+	[KP_FIELD_RETURN_HITS] = "return-hits",
 	[KP_FIELD_NMISSED] = "nmissed",		[KP_FIELD_FLAGS] = "flags",
 };
 

@@ -14,6 +14,7 @@ static const char *const cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
 static const char *const field_names[] = {
 	[KP_FIELD_HITS] = "hits",		[KP_FIELD_POST_HITS] = "post-hits",
 	[KP_FIELD_FAULT_HITS] = "fault-hits",	[KP_FIELD_BREAK_HITS] = "break-hits",
+	[KP_FIELD_RETURN_HITS] = "return-hits",
 	[KP_FIELD_NMISSED] = "nmissed",		[KP_FIELD_FLAGS] = "flags",
 };
 
@@ -78,6 +79,12 @@ static void print_probe(GString *out, const KpProbeSpec *p)
 		g_string_append(out, " disabled");
 	if (p->pre_faults)
 		g_string_append(out, " pre-faults");
+	if (p->ret)
+		g_string_append(out, " ret");
+	if (p->ret_ret)
+		g_string_append_printf(out, " ret-returns %d", p->ret_ret);
+	if (p->clobbers_args)
+		g_string_append(out, " clobbers-args");
 	if (p->post_faults)
 		g_string_append(out, " post-faults");
 	if (p->step_faults)
@@ -144,6 +151,9 @@ void kp_scenario_print_operation(const KpScenario *sc, const KpOp *op, GString *
 		break;
 	case KP_OP_FAIL_NTH:
 		g_string_append_printf(out, "fail-nth %ld", op->arg);
+		break;
+	case KP_OP_EXIT:
+		g_string_append(out, "exit");
 		break;
 	}
 }

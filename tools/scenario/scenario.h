@@ -85,6 +85,7 @@ typedef enum {
 	KP_FIELD_POST_HITS,
 	KP_FIELD_FAULT_HITS,
 	KP_FIELD_BREAK_HITS,
+	KP_FIELD_RETURN_HITS,	/* a kretprobe's return handler calls */
 	KP_FIELD_NMISSED,
 	KP_FIELD_FLAGS,
 } KpProbeField;
