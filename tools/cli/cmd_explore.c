@@ -78,6 +78,7 @@ typedef struct {
 	gint depth;		/* 0: not given */
 	gint jobs;
 	gboolean estimate;
+	const KpShard *shard;	/* count 1: not sharded */
 } Options;
 
 /*
@@ -174,10 +175,33 @@ static bool configure(const KpScenario *sc, const Options *o, KpExploreConfig *c
 		     same ? x->depth : KP_EXPLORE_DEFAULT_DEPTH;
 	cfg->time = o->time;
 	cfg->jobs = (unsigned)o->jobs;
+	cfg->shard = o->shard->index;
+	cfg->n_shards = o->shard->count;
+	/*
+	 * Iterating, each shard would stop at the first bound its own share fails in, and
+	 * the shards together would not be one search: a bound must be given.
+	 */
+	if (cfg->iterate && cfg->n_shards > 1) {
+		fprintf(stderr, "kpsim explore: --shard with dfs needs --preemptions K (one "
+				"bounded search; iterating, each shard would stop at a bound of "
+				"its own)\n");
+		return false;
+	}
 	return true;
 }
 
-static void print_header(const KpScenario *sc, const KpExploreConfig *cfg)
+/* ", shard K/N (where auto found it)", when sharded. */
+static void print_shard(const KpExploreConfig *cfg, const KpShard *shard)
+{
+	if (cfg->n_shards <= 1 && !shard->source)
+		return;
+	printf(", shard %u/%u", cfg->shard, cfg->n_shards);
+	if (shard->source)
+		printf(" (%s)", shard->source);
+}
+
+static void print_header(const KpScenario *sc, const KpExploreConfig *cfg,
+			 const KpShard *shard)
 {
 	printf("explore %s: model %s, strategy %s", sc->path, sc->model_name,
 	       strategy_names[cfg->strategy]);
@@ -208,7 +232,9 @@ static void print_header(const KpScenario *sc, const KpExploreConfig *cfg)
 	}
 	if (cfg->time > 0)
 		printf(", time %gs", cfg->time);
-	printf(", jobs %u\n", cfg->jobs);
+	printf(", jobs %u", cfg->jobs);
+	print_shard(cfg, shard);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -287,6 +313,17 @@ static void print_summary(const KpScenario *sc, const KpExploreConfig *cfg,
 {
 	unsigned n_allowed = 0, n_failed;
 
+	if (cfg->n_shards > 1) {
+		if (cfg->strategy == KP_STRATEGY_DFS)
+			printf("shard %u/%u: the subtrees k with k mod %u = %u of the split tree; "
+			       "the counts below are this shard's\n", cfg->shard, cfg->n_shards,
+			       cfg->n_shards, cfg->shard);
+		else
+			printf("shard %u/%u: the runs i with i mod %u = %u of %" PRIu64
+			       "; the counts below are this shard's\n", cfg->shard, cfg->n_shards,
+			       cfg->n_shards, cfg->shard, cfg->runs);
+	}
+
 	for (unsigned i = 0; i < r->failures->len; i++)
 		n_allowed += ((KpExploreFailure *)r->failures->pdata[i])->allowed;
 	n_failed = r->failures->len - n_allowed;
@@ -339,14 +376,41 @@ static const char explore_help[] =
 	"bounds below again, and the counts add up all bounds.  --preemptions K is one\n"
 	"search with at most K preemptions per execution.\n"
 	"\n"
+	"--shard K/N explores one part of N, so that N machines together explore what\n"
+	"one would: random and pct the runs i < --runs with i mod N = K; dfs (with\n"
+	"--preemptions) the subtrees k with k mod N = K of the tree split between\n"
+	"workers, which the shard's --jobs share out.  --shard auto takes K and N from\n"
+	"the job scheduler (see kpsim fuzz --help).  The union of the shards' final\n"
+	"states (--states FILE) and failure groups is the unsharded run's.\n"
+	"\n"
 	"Exit status: 0 every execution passed, 1 a failure, 2 bad input,\n"
 	"3 internal error, 4 the budget ended before a dfs exploration was complete.\n";
+
+/* --states FILE: the distinct final states, one 16-digit hex hash a line, ascending. */
+static bool write_states(const char *path, const KpExploreResult *r)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	g_autoptr(GError) err = NULL;
+
+	for (unsigned i = 0; i < r->final_states->len; i++)
+		g_string_append_printf(s, "%016" PRIx64 "\n",
+				       g_array_index(r->final_states, uint64_t, i));
+	if (!kp_write_file(path, s->str, &err)) {
+		fprintf(stderr, "kpsim explore: %s\n", err->message);
+		return false;
+	}
+	return true;
+}
 
 int kp_cmd_explore(int argc, char **argv)
 {
 	g_autoptr(GError) err = NULL;
-	Options o = { .preemptions = -1, .runs = -1, .seed = -1, .depth = 0, .jobs = 1 };
+	g_auto(KpShard) shard = { .count = 1 };
+	Options o = { .preemptions = -1, .runs = -1, .seed = -1, .depth = 0, .jobs = 1,
+		      .shard = &shard };
 	OptionText t = { 0 };
+	g_autofree char *shard_text = NULL;
+	g_autofree char *states_path = NULL;
 	g_autofree char *model_name = NULL;
 	const struct KpModel *model = NULL;
 	g_auto(KpCliAllow) allow = { 0 };
@@ -372,6 +436,11 @@ int kp_cmd_explore(int argc, char **argv)
 		  "explore on this port instead of the header's (see kpsim models)", "NAME" },
 		{ "estimate", 'e', 0, G_OPTION_ARG_NONE, &o.estimate,
 		  "dfs: first estimate the executions and the time (Knuth's estimator)", NULL },
+		{ "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
+		  "explore part K of N (auto: from the job scheduler; dfs needs --preemptions)",
+		  "K/N|auto" },
+		{ "states", 0, 0, G_OPTION_ARG_FILENAME, &states_path,
+		  "write the distinct final states' hashes to FILE, one a line", "FILE" },
 		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
@@ -397,6 +466,14 @@ int kp_cmd_explore(int argc, char **argv)
 	}
 	ok = parse_numbers(&t, &o);
 	option_text_clear(&t);
+	if (ok && shard_text) {
+		g_auto(GStrv) env = g_get_environ();
+		g_autoptr(GError) serr = NULL;
+
+		ok = kp_shard_parse(shard_text, env, &shard, &serr);
+		if (!ok)
+			fprintf(stderr, "kpsim explore: %s\n", serr->message);
+	}
 	if (!ok) {
 		g_free(o.strategy);
 		return KP_EXIT_USAGE;
@@ -424,7 +501,7 @@ int kp_cmd_explore(int argc, char **argv)
 	g_free(o.strategy);
 	if (cfg.strategy == KP_STRATEGY_PCT)
 		cfg.pct_steps = MAX(kp_explore_first_steps(sc), 1);
-	print_header(sc, &cfg);
+	print_header(sc, &cfg, &shard);
 	if (o.estimate) {
 		if (cfg.strategy == KP_STRATEGY_DFS) {
 			ps.estimate = kp_explore_estimate(sc, cfg.preemptions, cfg.seed,
@@ -434,14 +511,14 @@ int kp_cmd_explore(int argc, char **argv)
 			       ps.estimate, ESTIMATE_PROBES, ps.estimate * ps.sec_per_exec,
 			       ps.sec_per_exec * 1e3);
 		} else {
-			ps.estimate = (double)cfg.runs;
-			printf("estimate: %" PRIu64 " executions\n", cfg.runs);
+			ps.estimate = (double)cfg.runs / cfg.n_shards;
+			printf("estimate: %.0f executions\n", ps.estimate);
 		}
 		fflush(stdout);
 	}
 	/* Random and pct know their total; the ETA follows from the rate. */
 	if (cfg.strategy != KP_STRATEGY_DFS)
-		ps.estimate = (double)cfg.runs;
+		ps.estimate = (double)cfg.runs / cfg.n_shards;
 	/* A progress line only for a person watching. */
 	if (isatty(STDERR_FILENO)) {
 		cfg.progress = show_progress;
@@ -461,6 +538,10 @@ int kp_cmd_explore(int argc, char **argv)
 		fprintf(stderr, "kpsim explore: internal error: %s\n", r.internal_error);
 		kp_explore_result_clear(&r);
 		return KP_EXIT_INTERNAL;
+	}
+	if (states_path && !write_states(states_path, &r)) {
+		kp_explore_result_clear(&r);
+		return KP_EXIT_USAGE;
 	}
 	/* Iterating, the bound the budget ended in. */
 	if (cfg.strategy == KP_STRATEGY_DFS && r.budget_ended && cfg.iterate)

@@ -15,8 +15,57 @@ static const char fuzz_help[] =
 	"Each run draws a scenario from (seed, run index) and explores it with K\n"
 	"schedules.  Failures are grouped by signature (violation id and reporting site);\n"
 	"the first of each is minimized and written to DIR as SIGNATURE.kps.  Rerunning\n"
-	"with the same DIR resumes the campaign.  Give --runs or --time.  Exit status:\n"
-	"0 no failure, 1 failures found, 2 bad usage or unusable DIR, 3 internal error.\n";
+	"with the same DIR resumes the campaign.  Give --runs or --time.\n"
+	"\n"
+	"--shard K/N does only the run indices i < --runs with i mod N = K, so that N\n"
+	"machines together do the runs of one campaign; each writes a DIR of its own,\n"
+	"and `kpsim fuzz merge OUT DIR...` merges them.  --shard auto takes K and N from\n"
+	"a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT), a Kubernetes Indexed Job\n"
+	"(JOB_COMPLETION_INDEX, and KPSIM_SHARD_COUNT set in the manifest) or GNU\n"
+	"parallel (PARALLEL_SEQ, and KPSIM_SHARD_COUNT set to the number of jobs).\n"
+	"\n"
+	"Exit status: 0 no failure, 1 failures found, 2 bad usage or unusable DIR,\n"
+	"3 internal error.\n";
+
+static const char merge_help[] =
+	"Merges the findings directories DIR... into OUT (created if need be; findings\n"
+	"already in OUT are merged too): one file per signature, the smallest reproducer\n"
+	"of all (fewest operations, then tasks, probes, vCPUs, expectations, then the\n"
+	"shortest text).  A signature OUT holds keeps its file name; a new one gets the\n"
+	"name kpsim fuzz gives it.  The campaigns' state lines are merged as well: once\n"
+	"shards 0..N-1 of a campaign are all merged, OUT's state resumes the whole\n"
+	"campaign (kpsim fuzz --out OUT without --shard).  Files are written one at a time,\n"
+	"atomically, the state last: a merge that was stopped and is run again gives\n"
+	"the same OUT.  Exit status: 0 merged, 2 bad usage, a DIR that cannot be read,\n"
+	"an OUT in use by a campaign or that cannot be written.\n";
+
+/* `kpsim fuzz merge OUT DIR...` */
+static int cmd_merge(int argc, char **argv)
+{
+	KpFuzzMergeResult r;
+
+	if (!kp_cli_parse("fuzz merge", "OUT DIR... - merge findings directories into OUT",
+			  merge_help, NULL, &argc, &argv))
+		return KP_EXIT_USAGE;
+	if (argc < 3) {
+		fprintf(stderr, "kpsim fuzz merge: give the output directory and at least one "
+				"findings directory\n");
+		return KP_EXIT_USAGE;
+	}
+	kp_fuzz_merge(argv[1], (const char *const *)argv + 2, (unsigned)argc - 2, stdout, &r);
+	if (r.error) {
+		fprintf(stderr, "kpsim fuzz merge: %s\n", r.error);
+		kp_fuzz_merge_result_clear(&r);
+		return KP_EXIT_USAGE;
+	}
+	printf("signatures: %u (%u new, %u replaced by a smaller reproducer, %u kept)\n",
+	       r.signatures, r.added, r.replaced, r.kept);
+	if (r.skipped)
+		printf("skipped: %u files without a signature\n", r.skipped);
+	printf("campaigns in %s/fuzz-state: %u\n", argv[1], r.campaigns);
+	kp_fuzz_merge_result_clear(&r);
+	return KP_EXIT_PASS;
+}
 
 int kp_cmd_fuzz(int argc, char **argv)
 {
@@ -28,6 +77,9 @@ int kp_cmd_fuzz(int argc, char **argv)
 	gdouble time = 0;
 	gint jobs = 1, schedules = 20;
 	gint64 show = -1;
+	g_autofree char *shard_text = NULL;
+	g_auto(KpShard) shard = { .count = 1 };
+	g_autoptr(GError) err = NULL;
 	g_auto(KpCliAllow) allow = { 0 };
 	GOptionEntry entries[] = {
 		{ "model", 'm', 0, G_OPTION_ARG_STRING, &model,
@@ -45,6 +97,9 @@ int kp_cmd_fuzz(int argc, char **argv)
 		  "random (default) or pct", "S" },
 		{ "show", 0, 0, G_OPTION_ARG_INT64, &show,
 		  "print the scenario of run I (and its drawn parameters) and exit", "I" },
+		{ "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
+		  "do only the run indices i with i mod N = K (auto: from the job scheduler)",
+		  "K/N|auto" },
 		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
@@ -52,9 +107,11 @@ int kp_cmd_fuzz(int argc, char **argv)
 	KpFuzzResult r;
 	int rc;
 
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return cmd_merge(argc - 1, argv + 1);
 	command = g_strjoinv(" ", argv);
 	if (!kp_cli_parse("fuzz", "- fuzz the model with generated "
-			  "scenarios",
+			  "scenarios (kpsim fuzz merge OUT DIR...: merge findings)",
 			  fuzz_help, entries, &argc, &argv) ||
 	    !kp_cli_allow_resolve("fuzz", &allow))
 		return KP_EXIT_USAGE;
@@ -84,6 +141,14 @@ int kp_cmd_fuzz(int argc, char **argv)
 	}
 	if (!kp_cli_model("fuzz", model, &(const KpModel *){ NULL }))
 		return KP_EXIT_USAGE;
+	if (shard_text) {
+		g_auto(GStrv) env = g_get_environ();
+
+		if (!kp_shard_parse(shard_text, env, &shard, &err)) {
+			fprintf(stderr, "kpsim fuzz: %s\n", err->message);
+			return KP_EXIT_USAGE;
+		}
+	}
 	cfg.model = model ? model : "6274de4";
 	cfg.seed = (uint64_t)seed;
 	cfg.runs = runs > 0 ? (uint64_t)runs : 0;
@@ -93,6 +158,8 @@ int kp_cmd_fuzz(int argc, char **argv)
 	cfg.schedules = (unsigned)schedules;
 	cfg.strategy = strategy && !strcmp(strategy, "pct") ? KP_STRATEGY_PCT : KP_STRATEGY_RANDOM;
 	cfg.command = command;
+	cfg.shard = shard.index;
+	cfg.n_shards = shard.count;
 	cfg.allow = (const char *const *)allow.ids->pdata;
 	cfg.n_allow = allow.ids->len;
 	cfg.progress = isatty(STDERR_FILENO);
@@ -101,6 +168,10 @@ int kp_cmd_fuzz(int argc, char **argv)
 		printf("runs %" PRIu64, cfg.runs);
 	else
 		printf("time %gs", cfg.time);
+	if (shard.count > 1 || shard.source)
+		printf(", shard %u/%u%s%s%s", shard.index, shard.count,
+		       shard.source ? " (" : "", shard.source ? shard.source : "",
+		       shard.source ? ")" : "");
 	printf(", %u %s schedules per run, jobs %u%s%s\n", cfg.schedules,
 	       cfg.strategy == KP_STRATEGY_PCT ? "pct" : "random", cfg.jobs,
 	       out_dir ? ", out " : "", out_dir ? out_dir : "");
@@ -112,8 +183,13 @@ int kp_cmd_fuzz(int argc, char **argv)
 		kp_fuzz_result_clear(&r);
 		return rc;
 	}
-	printf("runs: %" PRIu64 " (run indices %" PRIu64 "..%" PRIu64 " done)\n", r.runs,
-	       r.first_run, r.next_run);
+	if (cfg.n_shards > 1)
+		printf("runs: %" PRIu64 " (shard %u/%u: the run indices i with i mod %u = %u of %"
+		       PRIu64 "..%" PRIu64 " done)\n", r.runs, cfg.shard, cfg.n_shards,
+		       cfg.n_shards, cfg.shard, r.first_run, r.next_run);
+	else
+		printf("runs: %" PRIu64 " (run indices %" PRIu64 "..%" PRIu64 " done)\n", r.runs,
+		       r.first_run, r.next_run);
 	printf("executions: %" PRIu64 "\nfailing runs: %" PRIu64 "\ndiscarded runs (model limits):"
 	       " %" PRIu64 "\nsignatures: %u\n", r.executions, r.failures, r.discarded,
 	       r.signatures->len);

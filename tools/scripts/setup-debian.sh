@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="meson ninja-build gcc pkg-config libglib2.0-dev libcmocka-dev binutils
-      patch python3 python3-pytest gcovr lcov clang libclang-rt-14-dev"
+      patch python3 python3-pytest gcovr lcov clang libclang-rt-14-dev parallel"
 
 missing=""
 for p in $pkgs; do

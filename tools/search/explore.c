@@ -8,6 +8,9 @@
  * numbers the subtrees below the top of the tree in the same order and takes the next
  * one nobody has taken whenever it is free, and a subtree is searched the same way
  * whoever searches it.  So what is found does not depend on how the work was spread.
+ * A shard (KpExploreConfig.shard of n_shards) is one more level of the same split, fixed
+ * in advance: its runs are those i with i mod n_shards == shard, its subtrees those k
+ * with k mod n_shards == shard, and its workers share them out as above.
  *
  * The host clock is read here, between runs, for the progress line and the --time
  * budget; never inside a run.
@@ -190,7 +193,7 @@ static void agg_failure(Agg *a, const char *key, bool allowed, uint64_t order, u
 typedef struct {
 	const KpScenario *sc;
 	const KpExploreConfig *cfg;
-	unsigned worker, n_workers;
+	unsigned worker, n_workers;	/* among this shard's workers */
 	double start, deadline;		/* deadline 0: none */
 	Agg *agg;
 	/* Forked: the pipe to the parent; in this process: the progress callback. */
@@ -280,6 +283,25 @@ static bool run_one(Worker *w, KpExec *x, SimStrategy *s, SimEnd *end)
 	return true;
 }
 
+static unsigned n_shards(const KpExploreConfig *cfg)
+{
+	return cfg->n_shards ? cfg->n_shards : 1;
+}
+
+/*
+ * The worker's place among every shard's workers: slot shard + worker * n_shards of
+ * n_shards * n_workers.  Run i (subtree k, statically split) is slot i mod the count's.
+ */
+static unsigned slot_of(const Worker *w)
+{
+	return w->cfg->shard + w->worker * n_shards(w->cfg);
+}
+
+static unsigned n_slots(const Worker *w)
+{
+	return w->n_workers * n_shards(w->cfg);
+}
+
 static void work_sampling(Worker *w, KpExec *x)
 {
 	const KpExploreConfig *cfg = w->cfg;
@@ -290,7 +312,7 @@ static void work_sampling(Worker *w, KpExec *x)
 	SimStrategy *s = cfg->strategy == KP_STRATEGY_PCT ? sim_strategy_pct_new(&pc, cfg->seed)
 							 : sim_strategy_random_new(cfg->seed);
 
-	for (uint64_t i = w->worker; i < cfg->runs; i += w->n_workers) {
+	for (uint64_t i = slot_of(w); i < cfg->runs; i += n_slots(w)) {
 		SimEnd end;
 
 		if (!tick(w))
@@ -310,12 +332,16 @@ static void work_sampling(Worker *w, KpExec *x)
  * The strategy asks about subtrees 0, 1, 2, ... in turn (every worker numbers them the
  * same way).  A worker holds one at a time, the next that no worker has taken: the
  * subtrees it passes while it holds a later one were taken by others, and once it passes
- * the one it holds it takes the next free one, which is never behind it.
+ * the one it holds it takes the next free one, which is never behind it.  In a shard,
+ * only its subtrees are handed out, numbered k / n_shards among themselves.
  */
-static bool claim_subtree(void *user, uint64_t k)
+static bool claim_subtree(void *user, uint64_t sub)
 {
 	Worker *w = user;
+	uint64_t k = sub / n_shards(w->cfg);
 
+	if (sub % n_shards(w->cfg) != w->cfg->shard)
+		return false;
 	if (!w->holds || k > w->subtree) {
 		w->subtree = atomic_fetch_add(w->next_subtree, 1);
 		w->holds = true;
@@ -329,8 +355,8 @@ static void work_dfs(Worker *w, KpExec *x)
 	const KpExploreConfig *cfg = w->cfg;
 	SimDfsConfig dc = {
 		.preemptions = cfg->preemptions, .reduce = cfg->reduce,
-		.split_level = w->n_workers > 1 ? DFS_SPLIT_LEVEL : 0,
-		.worker = w->worker, .n_workers = w->n_workers,
+		.split_level = n_slots(w) > 1 ? DFS_SPLIT_LEVEL : 0,
+		.worker = slot_of(w), .n_workers = n_slots(w),
 		.traces = cfg->reduce || cfg->count_traces,
 		.claim = w->next_subtree ? claim_subtree : NULL, .claim_user = w,
 	};
@@ -338,7 +364,7 @@ static void work_dfs(Worker *w, KpExec *x)
 	uint64_t share = 0;
 
 	if (cfg->runs)
-		share = cfg->runs / w->n_workers + (w->worker < cfg->runs % w->n_workers);
+		share = cfg->runs / n_slots(w) + (slot_of(w) < cfg->runs % n_slots(w));
 	for (;;) {
 		SimEnd end;
 
@@ -350,7 +376,7 @@ static void work_dfs(Worker *w, KpExec *x)
 			break;
 		switch (sim_strategy_dfs_last(s)) {
 		case SIM_DFS_RUN_COUNTS:
-			record(w, x, w->agg->executions * w->n_workers + w->worker);
+			record(w, x, w->agg->executions * n_slots(w) + slot_of(w));
 			if (dc.traces)
 				agg_trace(w->agg, sim_strategy_dfs_trace(s), w->fd >= 0);
 			break;
@@ -704,6 +730,13 @@ static void run_forked(const KpScenario *sc, const KpExploreConfig *cfg, Agg *a)
 
 /* ---- entry points ---- */
 
+static gint cmp_u64(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static gint by_key(gconstpointer a, gconstpointer b)
 {
 	const KpExploreFailure *x = *(KpExploreFailure *const *)a;
@@ -846,6 +879,10 @@ void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResul
 	gpointer v;
 
 	assert(cfg->jobs >= 1);
+	assert(cfg->shard < n_shards(cfg));
+	/* Each shard would stop at a bound of its own: kpsim explore refuses it. */
+	assert(!(cfg->strategy == KP_STRATEGY_DFS && cfg->iterate && cfg->preemptions < 0 &&
+		 n_shards(cfg) > 1));
 	assert(cfg->strategy != KP_STRATEGY_PCT || cfg->depth >= 1);
 	memset(res, 0, sizeof(*res));
 	res->bound = cfg->strategy == KP_STRATEGY_DFS ? cfg->preemptions : -1;
@@ -876,6 +913,11 @@ void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResul
 	res->failing = a.failing;
 	res->pruned = a.pruned;
 	res->states = g_hash_table_size(a.states);
+	res->final_states = g_array_sized_new(FALSE, FALSE, sizeof(uint64_t), (guint)res->states);
+	g_hash_table_iter_init(&it, a.states);
+	while (g_hash_table_iter_next(&it, &v, NULL))
+		g_array_append_val(res->final_states, *(const uint64_t *)v);
+	g_array_sort(res->final_states, cmp_u64);
 	res->traces = a.traces.len;
 	res->traces_counted = cfg->strategy == KP_STRATEGY_DFS &&
 			      (cfg->reduce || cfg->count_traces);
@@ -910,6 +952,8 @@ void kp_explore_result_clear(KpExploreResult *res)
 {
 	if (res->failures)
 		g_ptr_array_free(res->failures, TRUE);
+	if (res->final_states)
+		g_array_free(res->final_states, TRUE);
 	g_free(res->input_error);
 	g_free(res->internal_error);
 	memset(res, 0, sizeof(*res));

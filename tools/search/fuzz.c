@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The campaign driver.  Run indices are done in chunks of CHUNK_RUNS; in a chunk, run i
- * belongs to worker i mod N, a forked process that generates and explores its runs and
- * sends back, per run, its counts and its failures.  The parent merges a chunk (the first
- * run of each signature wins, whichever worker found it, so the findings do not depend on
- * N), prints its failing runs in run order, minimizes and writes each new signature, and
- * only then records in the state file that the chunk is done.
+ * The campaign driver.  Run indices are done in chunks of CHUNK_RUNS of the campaign's
+ * runs; in a chunk, run i belongs to worker i mod N, a forked process that generates and
+ * explores its runs and sends back, per run, its counts and its failures.  The parent
+ * merges a chunk (the first run of each signature wins, whichever worker found it, so the
+ * findings do not depend on N), prints its failing runs in run order, minimizes and
+ * writes each new signature, and only then records in the state file that the chunk is
+ * done.  Shard K of S does only the run indices i with i mod S == K: its m-th run is
+ * K + m*S, and worker w of its N does those with m mod N == w.  A run index is drawn and
+ * explored from (seed, index) alone, so a run is the same execution in every shard.
  *
  * The host clock is read between runs only (the --time budget and the progress line).
  */
@@ -25,7 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Runs per chunk: small enough that a stop loses little, large enough to pay the forks. */
+/*
+ * Runs per chunk (a shard's own runs): small enough that a stop loses little, large
+ * enough to pay the forks.
+ */
 #define CHUNK_RUNS 64
 
 static double now_s(void)
@@ -86,8 +92,8 @@ static void send_fields(int fd, const char *const *fields, unsigned n)
 
 typedef struct {
 	const KpFuzzConfig *cfg;
-	uint64_t start, hi;	/* its runs: start, start + N, ... below hi */
-	unsigned worker, n_workers;
+	uint64_t start, hi;	/* its runs: start, start + stride, ... below hi */
+	uint64_t stride;	/* shards x jobs */
 	double deadline;	/* 0: none */
 	int fd;
 } Worker;
@@ -156,7 +162,7 @@ static void worker_main(const Worker *w)
 	uint64_t i = w->start;
 	char next[32];
 
-	for (; i < w->hi; i += w->n_workers) {
+	for (; i < w->hi; i += w->stride) {
 		if (w->deadline && now_s() >= w->deadline)
 			break;
 		explore_run(w, i, sent);
@@ -170,6 +176,26 @@ static void worker_main(const Worker *w)
 }
 
 /* ---- the parent ---- */
+
+static unsigned n_shards(const KpFuzzConfig *cfg)
+{
+	return cfg->n_shards ? cfg->n_shards : 1;
+}
+
+/* A worker's runs are `stride` indices apart: every shard's run between two of its own. */
+static uint64_t worker_stride(const KpFuzzConfig *cfg)
+{
+	return (uint64_t)n_shards(cfg) * cfg->jobs;
+}
+
+/* Worker w's first run index at or after lo: the first i >= lo, i = K + w*S mod S*N. */
+static uint64_t worker_first(const KpFuzzConfig *cfg, unsigned w, uint64_t lo)
+{
+	uint64_t stride = worker_stride(cfg);
+	uint64_t r = cfg->shard + (uint64_t)w * n_shards(cfg);
+
+	return lo + (r + stride - lo % stride) % stride;
+}
 
 typedef struct {
 	uint64_t index;
@@ -302,8 +328,8 @@ static bool spawn(Campaign *c, Slot *slots, unsigned w, uint64_t start, uint64_t
 		return false;
 	s->pid = fork();
 	if (s->pid == 0) {
-		Worker wk = { .cfg = c->cfg, .start = start, .hi = hi, .worker = w,
-			      .n_workers = n, .deadline = deadline, .fd = p[1] };
+		Worker wk = { .cfg = c->cfg, .start = start, .hi = hi,
+			      .stride = worker_stride(c->cfg), .deadline = deadline, .fd = p[1] };
 
 		close(p[0]);
 		for (unsigned j = 0; j < n; j++)
@@ -338,7 +364,7 @@ static bool spawn(Campaign *c, Slot *slots, unsigned w, uint64_t start, uint64_t
 static bool reap(Campaign *c, Slot *slots, unsigned w, uint64_t hi, double deadline)
 {
 	Slot *s = &slots[w];
-	unsigned n = c->cfg->jobs;
+	uint64_t stride = worker_stride(c->cfg);
 	int status = 0;
 	uint64_t crashed;
 
@@ -352,7 +378,7 @@ static bool reap(Campaign *c, Slot *slots, unsigned w, uint64_t hi, double deadl
 			c->res->error = g_strdup_printf("fuzz worker %u ended abnormally", w);
 		return false;
 	}
-	crashed = s->last >= 0 ? (uint64_t)s->last + n : s->start;
+	crashed = s->last >= 0 ? (uint64_t)s->last + stride : s->start;
 	if (crashed >= hi)
 		return false;
 	{
@@ -363,9 +389,9 @@ static bool reap(Campaign *c, Slot *slots, unsigned w, uint64_t hi, double deadl
 	c->res->runs++;
 	c->res->failures++;
 	g_array_append_val(c->failed_runs, crashed);
-	if (crashed + n >= hi)
+	if (crashed + stride >= hi)
 		return false;
-	if (!spawn(c, slots, w, crashed + n, hi, deadline)) {
+	if (!spawn(c, slots, w, crashed + stride, hi, deadline)) {
 		if (!c->res->error)
 			c->res->error = g_strdup("cannot start a fuzz worker");
 		return false;
@@ -406,8 +432,7 @@ static uint64_t run_chunk(Campaign *c, uint64_t lo, uint64_t hi, double deadline
 		slots[w].in.fd = -1;
 	}
 	for (unsigned w = 0; w < n; w++) {
-		/* Slot w's first run: the first index of the chunk that is w mod n. */
-		uint64_t first = lo + (w + n - lo % n) % n;
+		uint64_t first = worker_first(c->cfg, w, lo);
 
 		if (!spawn(c, slots, w, first, hi, deadline)) {
 			ch.next = lo;
@@ -432,11 +457,19 @@ static uint64_t run_chunk(Campaign *c, uint64_t lo, uint64_t hi, double deadline
 	return ch.next;
 }
 
-/* The state file's key of this campaign configuration. */
+/*
+ * The state file's key of this campaign configuration.  A shard's next index is not the
+ * whole campaign's (the other shards' runs below it may not be done): it has a line of
+ * its own, which kpsim fuzz merge turns into the campaign's once every shard is there.
+ */
 static char *state_key(const KpFuzzConfig *cfg)
 {
-	return g_strdup_printf("model %s strategy %s schedules %u seed %" PRIu64, cfg->model,
-			       strategy_name(cfg->strategy), cfg->schedules, cfg->seed);
+	g_autofree char *shard = n_shards(cfg) > 1 ?
+		g_strdup_printf(" shard %u/%u", cfg->shard, cfg->n_shards) : g_strdup("");
+
+	return g_strdup_printf("model %s strategy %s schedules %u seed %" PRIu64 "%s",
+			       cfg->model, strategy_name(cfg->strategy), cfg->schedules, cfg->seed,
+			       shard);
 }
 
 /* ---- one new signature ---- */
@@ -685,6 +718,7 @@ void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 
 	/* A campaign's state line names random or pct; dfs is kpsim explore's. */
 	assert(cfg->strategy == KP_STRATEGY_RANDOM || cfg->strategy == KP_STRATEGY_PCT);
+	assert(cfg->jobs >= 1 && cfg->shard < n_shards(cfg));
 	memset(res, 0, sizeof(*res));
 	res->signatures = g_ptr_array_new_with_free_func(g_free);
 	res->new_files = g_ptr_array_new_with_free_func(g_free);
@@ -723,7 +757,7 @@ void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res)
 	if (cfg->time > 0)
 		deadline = c.start + cfg->time;
 	while (!res->error && (!cfg->runs || next < cfg->runs)) {
-		uint64_t hi = next + CHUNK_RUNS, done;
+		uint64_t hi = next + (uint64_t)CHUNK_RUNS * n_shards(cfg), done;
 		g_autoptr(GError) err = NULL;
 
 		if (cfg->runs && hi > cfg->runs)

@@ -19,17 +19,23 @@
 
 #define SIGNATURE_LINE "# Signature: "
 
-bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uint64_t *next,
-			GError **error)
+void kp_fuzz_state_line_free(gpointer p)
+{
+	KpFuzzStateLine *l = p;
+
+	g_free(l->line);
+	g_free(l->key);
+	g_free(l);
+}
+
+bool kp_fuzz_state_parse(const char *dir, GPtrArray *lines, GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, KP_FUZZ_STATE_FILE, NULL);
 	g_autofree char *text = NULL;
 	g_autoptr(GError) err = NULL;
-	g_auto(GStrv) lines = NULL;
-	size_t kl = strlen(key);
+	g_auto(GStrv) split = NULL;
 	GStatBuf st;
 
-	*next = 0;
 	/*
 	 * Only a regular file holds a state: a device (a symlink to /dev/null, /dev/full) is
 	 * written as it is but never read, which for /dev/zero would not end.
@@ -42,9 +48,10 @@ bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uin
 			    err->message);
 		return false;
 	}
-	lines = g_strsplit(text, "\n", -1);
-	for (char **l = lines; *l; l++) {
+	split = g_strsplit(text, "\n", -1);
+	for (char **l = split; *l; l++) {
 		const char *at = strstr(*l, " next ");
+		KpFuzzStateLine *sl;
 		guint64 n;
 
 		if (!**l || (*l)[0] == '#')
@@ -53,7 +60,7 @@ bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uin
 		 * A line that is not "KEY next N" would otherwise resume a campaign at a wrong
 		 * index ("next -5" reads as 2^64 - 5: the campaign would silently be over) or be
 		 * dropped at the next write: refused, for its owner to repair.  Every key ends in
-		 * "seed N", so the last " next " is the one before the index.
+		 * "seed N" or "shard K/N", so the last " next " is the one before the index.
 		 */
 		for (const char *a = at; a; a = strstr(a + 1, " next "))
 			at = a;
@@ -62,30 +69,59 @@ bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uin
 						NULL)) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
 				    "%s:%u: not a campaign line \"KEY next N\" with N a run "
-				    "index 0..%" PRIu64 ": %s", path, (unsigned)(l - lines + 1),
+				    "index 0..%" PRIu64 ": %s", path, (unsigned)(l - split + 1),
 				    (uint64_t)G_MAXUINT64, *l);
-			g_ptr_array_set_size(others, 0);
+			g_ptr_array_set_size(lines, 0);
 			return false;
 		}
-		/* "seed 1" must not take the line of "seed 10": the key ends at " next ". */
-		if ((size_t)(at - *l) == kl && !strncmp(*l, key, kl))
-			*next = n;
-		else
-			g_ptr_array_add(others, g_strdup(*l));
+		sl = g_new0(KpFuzzStateLine, 1);
+		sl->line = g_strdup(*l);
+		sl->key = g_strndup(*l, (gsize)(at - *l));
+		sl->next = n;
+		g_ptr_array_add(lines, sl);
 	}
 	return true;
+}
+
+bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uint64_t *next,
+			GError **error)
+{
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(kp_fuzz_state_line_free);
+
+	*next = 0;
+	if (!kp_fuzz_state_parse(dir, lines, error))
+		return false;
+	for (unsigned i = 0; i < lines->len; i++) {
+		const KpFuzzStateLine *l = lines->pdata[i];
+
+		/* "seed 1" must not take the line of "seed 10": the key ends at " next ". */
+		if (!strcmp(l->key, key))
+			*next = l->next;
+		else
+			g_ptr_array_add(others, g_strdup(l->line));
+	}
+	return true;
+}
+
+bool kp_fuzz_state_write_lines(const char *dir, GPtrArray *lines, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, KP_FUZZ_STATE_FILE, NULL);
+	g_autoptr(GString) s = g_string_new("# kpsim fuzz: the next run index of each campaign\n");
+
+	for (unsigned i = 0; i < lines->len; i++)
+		g_string_append_printf(s, "%s\n", (char *)lines->pdata[i]);
+	return kp_write_file(path, s->str, error);
 }
 
 bool kp_fuzz_state_write(const char *dir, const char *key, GPtrArray *others, uint64_t next,
 			 GError **error)
 {
-	g_autofree char *path = g_build_filename(dir, KP_FUZZ_STATE_FILE, NULL);
-	g_autoptr(GString) s = g_string_new("# kpsim fuzz: the next run index of each campaign\n");
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 
 	for (unsigned i = 0; i < others->len; i++)
-		g_string_append_printf(s, "%s\n", (char *)others->pdata[i]);
-	g_string_append_printf(s, "%s next %" PRIu64 "\n", key, next);
-	return kp_write_file(path, s->str, error);
+		g_ptr_array_add(lines, g_strdup(others->pdata[i]));
+	g_ptr_array_add(lines, g_strdup_printf("%s next %" PRIu64, key, next));
+	return kp_fuzz_state_write_lines(dir, lines, error);
 }
 
 /*
@@ -154,6 +190,27 @@ static char *replayed_signature(const char *path, const char *text, const char *
 	return out;
 }
 
+char *kp_fuzz_finding_signature(const char *path, const char *text)
+{
+	const char *sig = strstr(text, SIGNATURE_LINE), *end;
+	char *key;
+
+	if (!sig)
+		return NULL;
+	sig += strlen(SIGNATURE_LINE);
+	end = strchr(sig, '\n');
+	key = g_strndup(sig, end ? (size_t)(end - sig) : strlen(sig));
+	if (is_line_signature(key) || is_causeless_signature(key)) {
+		char *now = replayed_signature(path, text, key);
+
+		if (now) {
+			g_free(key);
+			key = now;
+		}
+	}
+	return key;
+}
+
 void kp_fuzz_dir_findings(const char *dir, GHashTable *signatures, GHashTable *files)
 {
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
@@ -164,7 +221,6 @@ void kp_fuzz_dir_findings(const char *dir, GHashTable *signatures, GHashTable *f
 	while ((name = g_dir_read_name(d))) {
 		g_autofree char *path = NULL;
 		g_autofree char *text = NULL;
-		const char *sig, *end;
 		size_t len;
 		char *key;
 
@@ -176,20 +232,9 @@ void kp_fuzz_dir_findings(const char *dir, GHashTable *signatures, GHashTable *f
 		/* Bounded, regular files only: a finding may be a link to /dev/zero. */
 		if (!kp_scenario_read(path, &text, &len, NULL))
 			continue;
-		sig = strstr(text, SIGNATURE_LINE);
-		if (!sig)
+		key = kp_fuzz_finding_signature(path, text);
+		if (!key)
 			continue;
-		sig += strlen(SIGNATURE_LINE);
-		end = strchr(sig, '\n');
-		key = g_strndup(sig, end ? (size_t)(end - sig) : strlen(sig));
-		if (is_line_signature(key) || is_causeless_signature(key)) {
-			char *now = replayed_signature(path, text, key);
-
-			if (now) {
-				g_free(key);
-				key = now;
-			}
-		}
 		if (g_hash_table_contains(signatures, key))
 			g_free(key);
 		else

@@ -65,6 +65,30 @@ bool kp_fuzz_state_read(const char *dir, const char *key, GPtrArray *others, uin
 /* Record `next` for `key`, keeping `others`; written atomically. */
 bool kp_fuzz_state_write(const char *dir, const char *key, GPtrArray *others, uint64_t next,
 			 GError **error);
+
+/* One line of a state file. */
+typedef struct {
+	char *line;		/* as written */
+	char *key;		/* what comes before " next " */
+	uint64_t next;
+} KpFuzzStateLine;
+
+void kp_fuzz_state_line_free(gpointer p);
+/*
+ * Every line of dir's state file (KpFuzzStateLine *, in file order) appended to `lines`;
+ * none when there is no state file.  False, as kp_fuzz_state_read, for a line that is
+ * not "KEY next N" or a file that cannot be read.
+ */
+bool kp_fuzz_state_parse(const char *dir, GPtrArray *lines, GError **error);
+/* Write the state file: its header comment, then `lines` (char *); atomically. */
+bool kp_fuzz_state_write_lines(const char *dir, GPtrArray *lines, GError **error);
+
+/*
+ * The signature of a finding file (path, its text): its "# Signature:" line, or for a
+ * line written before signatures named a cause or dropped source lines, the signature
+ * its embedded schedule fails with today (docs/fuzzing.md).  NULL without such a line.
+ */
+char *kp_fuzz_finding_signature(const char *path, const char *text);
 /*
  * The findings already in `dir`: each .kps file's name into `files` (a set), and its
  * signature -> file name into `signatures` (keys and values newly allocated).

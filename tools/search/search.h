@@ -10,7 +10,9 @@
  * - minimizing: a failing scenario made smaller while it fails the same way;
  * - fuzzing: generated scenarios explored with a few schedules each, failures grouped by
  *   signature, the first of each minimized and written to a findings directory that a
- *   later campaign resumes (docs/fuzzing.md).
+ *   later campaign resumes (docs/fuzzing.md);
+ * - sharding: a campaign or an exploration split between machines (shard K of N), and
+ *   the merge of their findings directories (docs/scaling.md).
  */
 #ifndef KPSIM_TOOLS_SEARCH_SEARCH_H
 #define KPSIM_TOOLS_SEARCH_SEARCH_H
@@ -70,6 +72,15 @@ typedef struct {
 	unsigned depth;		/* pct */
 	uint64_t pct_steps;	/* pct: k, the run length change points fall in */
 	unsigned jobs;		/* worker processes; 1: this process */
+	/*
+	 * Shard `shard` of `n_shards` (0 or 1: not sharded).  random and pct: the runs i with
+	 * i mod n_shards == shard, and `runs` counts the runs of all shards.  dfs: the
+	 * subtrees k of the split tree with k mod n_shards == shard (SimDfsConfig's static
+	 * split; the shard's jobs share them out), and a `runs` budget is shared out between
+	 * the shards.  One bounded search only: iterating is refused by the command, since
+	 * each shard would stop at a bound of its own.
+	 */
+	unsigned shard, n_shards;
 	/* Called about once a second while exploring (never inside a run). */
 	void (*progress)(const KpExploreProgress *p, void *user);
 	void *progress_user;
@@ -93,6 +104,7 @@ typedef struct {
 	uint64_t failing;	/* executions with a failure that is not allowed */
 	uint64_t pruned;
 	uint64_t states;
+	GArray *final_states;	/* uint64_t: the distinct final states' hashes, ascending */
 	/*
 	 * dfs: distinct traces (happens-before classes of the engine's dependence) among
 	 * the executions; a reduction runs at least one execution of each.
@@ -254,6 +266,12 @@ typedef struct {
 	KpStrategyKind strategy;	/* random or pct */
 	const char *command;	/* the command line, for the findings' headers */
 	bool progress;		/* a progress line on stderr */
+	/*
+	 * Shard `shard` of `n_shards` (0 or 1: not sharded): only the run indices i with
+	 * i mod n_shards == shard, below `runs` as without shards.  Its state line is a
+	 * configuration of its own (KEY ending in "shard K/N").
+	 */
+	unsigned shard, n_shards;
 	/* --allow: ids added to every generated scenario's `allow` list (catalogue ids). */
 	const char *const *allow;
 	unsigned n_allow;
@@ -275,6 +293,63 @@ typedef struct {
 /* Run the campaign; reports failing runs and findings on `out` as they are merged. */
 void kp_fuzz(const KpFuzzConfig *cfg, FILE *out, KpFuzzResult *res);
 void kp_fuzz_result_clear(KpFuzzResult *res);
+
+/* ---- shards ---- */
+
+/* The largest N of --shard K/N. */
+#define KP_SHARD_MAX 1000000u
+
+typedef struct {
+	unsigned index;		/* K, 0 .. count - 1 */
+	unsigned count;		/* N >= 1 */
+	/* Where --shard auto found it ("SLURM_ARRAY_TASK_ID=3, ..."); NULL for K/N. */
+	char *source;
+} KpShard;
+
+/*
+ * --shard's value: "K/N" (0 <= K < N <= KP_SHARD_MAX, decimal), or "auto": the shard a
+ * job scheduler gave the process, read from `env` (g_get_environ()'s form):
+ *  - Slurm job arrays: K = (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) /
+ *    SLURM_ARRAY_TASK_STEP (1 when unset), N = SLURM_ARRAY_TASK_COUNT; the array's ids
+ *    must be the whole range MIN..SLURM_ARRAY_TASK_MAX;
+ *  - Kubernetes Indexed Jobs: K = JOB_COMPLETION_INDEX, N = KPSIM_SHARD_COUNT (which the
+ *    manifest sets to the Job's completions: Kubernetes does not export them);
+ *  - GNU parallel: K = PARALLEL_SEQ - 1 (the job's sequence number {#}),
+ *    N = KPSIM_SHARD_COUNT (the number of jobs, which parallel does not export).
+ * Exactly one of the three must be there.  False with *error set (naming the variables
+ * and their values) otherwise.  Clear *out with kp_shard_clear.
+ */
+bool kp_shard_parse(const char *text, char **env, KpShard *out, GError **error);
+void kp_shard_clear(KpShard *s);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(KpShard, kp_shard_clear)
+
+/* ---- merging findings directories ---- */
+
+typedef struct {
+	unsigned signatures;	/* in OUT afterwards */
+	unsigned added;		/* signatures OUT did not have */
+	unsigned replaced;	/* OUT's file replaced by a smaller reproducer */
+	unsigned kept;		/* OUT's file already the smallest */
+	unsigned skipped;	/* .kps files without a "# Signature:" line, not merged */
+	unsigned campaigns;	/* state lines in OUT afterwards */
+	char *error;		/* an unusable directory or state file */
+} KpFuzzMergeResult;
+
+/*
+ * Merge the findings directories dirs[0..n) into `out` (created if need be; it may hold
+ * findings already): for each signature the smallest reproducer of all of them (fewest
+ * operations, then tasks, probes, vCPUs, expectations, then the shortest text without
+ * comments, then the text's bytes) in OUT's file of that signature, or a new file named
+ * as kpsim fuzz names it.  The state lines are merged too: each campaign's largest
+ * next index, and for shards 0..N-1 of one campaign all present, the whole campaign's
+ * (the smallest of theirs), so that kpsim fuzz resumes the unsharded campaign on OUT.
+ * Every file is written atomically, signatures in sorted order, the state file last:
+ * a merge stopped anywhere and run again gives the same OUT.  Holds OUT's lock
+ * throughout.  Reports each signature on `report`.
+ */
+void kp_fuzz_merge(const char *out, const char *const *dirs, unsigned n, FILE *report,
+		   KpFuzzMergeResult *res);
+void kp_fuzz_merge_result_clear(KpFuzzMergeResult *res);
 
 /* ---- result files ---- */
 
