@@ -139,17 +139,22 @@ bool sim_is_preemption(const SimOption *opts, size_t n, size_t i, int prev)
 }
 
 /*
- * Steps whose effect reaches past their footprint: the first step of a task and an
- * operation boundary (declared empty, but they run script code), a quiescent point (it
- * may let another task onto the vCPU), grace periods, stop_machine and hotplug (they
- * change which vCPUs may run), a data choice, and a worker starting or ending a work
- * function (the function's first stretch runs in that step).
+ * Steps whose effect reaches past their footprint: a task's first step (the task starts
+ * running: its vCPU is no longer quiescent, which grace periods read), a quiescent point
+ * (it may let another task onto the vCPU), grace periods, stop_machine and hotplug (they
+ * change which vCPUs may run), a data choice, a worker starting or ending a work
+ * function (the function's first stretch runs in that step), and an operation boundary
+ * that declares no footprint (script code, and a kernel call up to its first decision
+ * point, with the checker's bookkeeping of the call).  An operation boundary that
+ * declares a footprint (the script's local operations, model/script.c) is taken at its
+ * word.
  */
-static bool reason_always_dependent(unsigned reason)
+static bool reaches_past(const SimOption *o)
 {
-	switch (reason) {
-	case SIM_Y_START:
+	switch (o->reason) {
 	case SIM_Y_OP:
+		return o->fp->n == 0;
+	case SIM_Y_START:
 	case SIM_Y_QS:
 	case SIM_Y_RCU_SYNC:
 	case SIM_Y_STOP_MACHINE:
@@ -182,7 +187,7 @@ static bool both_wake(unsigned a, unsigned b)
  */
 static bool tick_independent(const SimOption *s)
 {
-	if (s->kind == SIM_OPT_TICK || reason_always_dependent(s->reason) ||
+	if (s->kind == SIM_OPT_TICK || reaches_past(s) ||
 	    s->reason == SIM_Y_UNLOCK || s->reason == SIM_Y_COMPLETE)
 		return false;
 	for (unsigned i = 0; i < s->fp->n; i++) {
@@ -204,7 +209,7 @@ bool sim_opts_independent(const SimOption *a, const SimOption *b)
 		return tick_independent(a);
 	if (a->vcpu == b->vcpu)
 		return false;
-	if (reason_always_dependent(a->reason) || reason_always_dependent(b->reason))
+	if (reaches_past(a) || reaches_past(b))
 		return false;
 	if (both_wake(a->reason, b->reason))
 		return false;

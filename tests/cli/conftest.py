@@ -16,7 +16,7 @@ def kpsim_path():
 
 @pytest.fixture
 def kpsim(kpsim_path):
-    def run(*args, check=None, timeout=120):
+    def run(*args, check=None, timeout=300):
         proc = subprocess.run([kpsim_path, *args], capture_output=True, text=True,
                               timeout=timeout)
         if check is not None:

@@ -261,7 +261,7 @@ def test_iterative_bounding_stops_at_the_failing_bound(kpsim, tmp_path):
 
 
 def test_iterative_bounding_budget_ends_inside_bound_2(kpsim, tmp_path):
-    # Bounds 0 and 1 of PASSING take 2 and 58 executions, bound 2 560.
+    # Bounds 0 and 1 of PASSING take 2 and 58 executions, bound 2 212.
     path = write(tmp_path, "ok.kps", PASSING.replace("explore dfs preemptions 1", "explore dfs"))
     s = summary(kpsim("explore", path, "--runs", "150", check=4).stdout)
     assert s["bounds"] == [("0", "no failure with up to 0 preemptions (2 executions)"),
@@ -321,7 +321,7 @@ def test_traces_merge_over_jobs(kpsim):
     args = ("explore", path, "--strategy", "dfs", "--preemptions", "1", "--no-reduce")
     one = summary(kpsim(*args, "--count-traces", "--jobs", "1").stdout)
     two = summary(kpsim(*args, "--count-traces", "--jobs", "2").stdout)
-    assert one["distinct traces"] == two["distinct traces"] == 886
+    assert one["distinct traces"] == two["distinct traces"] == 875
     # Without --count-traces the unreduced search does not count them, and says so.
     out = kpsim(*args).stdout
     assert re.search(r"^distinct traces: not counted without the reduction "
