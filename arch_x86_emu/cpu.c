@@ -503,6 +503,15 @@ static void call_rel(EmuMachine *m, EmuCpu *c, uint64_t site, uint64_t next, uin
 	if (depth(c) < EMU_CALL_DEPTH && callable(m, target)) {
 		push(m, c, next);
 		c->ip = target;
+	} else if (c->tf_flag) {
+		/*
+		 * A single-stepped relative call traps at its target before fetching there:
+		 * kprobes steps the call's copy in a slot, whose target is the slot address
+		 * plus rel32, and resume_execution() moves ip back by the copy's offset, to
+		 * the real callee.  The unknown callee would be moved to a wild address.
+		 */
+		push(m, c, next);
+		c->ip = target;
 	} else {
 		call_unknown(m, c, next);
 	}

@@ -462,6 +462,8 @@ static void step_hook(SimCtx *ctx, void *user)
 	KpCheckState *cs = state_of(w);
 	const KpSnapshot *s;
 
+	if (!ended(w))
+		kp_hits_step(w);
 	if (ended(w) || (cs->checked_valid && cs->checked_gen == w->env->gen))
 		return;
 	/* Inside the locks with no op being freed, a snapshot has nothing to give. */

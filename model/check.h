@@ -21,6 +21,9 @@
 void kp_check_report(KpWorld *w, const char *id, const char *cause, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Replaced returns followed per CPU: deeper nesting is reported (R2). */
+#define KP_CHECK_RET_MAX 64
+
 /*
  * Returns (check_return.c), called by the ports' glue.  R2: a kretprobe replaced the
  * return address at stack `slot` (it held `old`, it holds `now`); the trampoline came
@@ -45,6 +48,8 @@ void kp_check_free(KpWorld *w);
 void kp_hits_install(KpWorld *w);
 /* H1 at a pre handler call (hits.c). */
 void kp_hits_check_handler(KpWorld *w, KpProbe *p);
+/* Before each decision: date each kretprobe's disabled-child state, for H1 (hits.c). */
+void kp_hits_step(KpWorld *w);
 /* A handler fault that kprobes took (and counted as missed) on the running vCPU. */
 void kp_hits_note_fault(KpWorld *w);
 /* Run every "outside the locks" check now (asserts nobody holds the locks). */

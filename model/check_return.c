@@ -20,7 +20,7 @@
 #include <string.h>
 
 /* Hijacked returns in flight on one vCPU (nested calls, interrupts). */
-#define RET_MAX 64
+#define RET_MAX KP_CHECK_RET_MAX
 #define AREA_MAX 64
 
 typedef struct {

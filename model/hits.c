@@ -48,6 +48,11 @@ typedef struct {
 
 typedef struct KpHitState {
 	Pass pass[SIM_MAX_VCPUS][MAX_DEPTH];
+	/*
+	 * H1 for kretprobes: the step from which each kretprobe has been seen a disabled
+	 * (or GONE) child without a break, 0 while it is not one (kp_hits_step()).
+	 */
+	uint64_t off_child_since[KP_MAX_PROBES];
 } KpHitState;
 
 static bool user_active(KpWorld *w, unsigned id)
@@ -184,11 +189,21 @@ static void fetch_hook(EmuMachine *m, EmuCpu *cpu, uint64_t ip, void *user)
 }
 
 /*
- * H1, as far as it is not H2: a pre handler never runs for a disabled child (the
- * aggregate walks skip them; only an independent probe's handler is called whatever its
- * flags, since kprobe_handler() calls it directly; docs/states.md), and a hit that began
- * while a kprobe was already running on the vCPU calls no handler at all (it is counted
- * as missed).  Called at each pre handler call, in the step that decided to make it.
+ * H1, as far as it is not H2: the aggregate walks (aggr_pre_handler(),
+ * opt_pre_handler()) call no pre handler of a child that is disabled when they check it
+ * (only an independent probe's handler is called whatever its flags, since
+ * kprobe_handler() calls it directly; docs/states.md), and a hit that began while a
+ * kprobe was already running on the vCPU calls no handler at all (it is counted as
+ * missed).  Called at each pre handler call.
+ *
+ * A kprobe's pre handler is called in the step in which the walk checked the child's
+ * flags, so the flags now are the flags the walk saw.  A kretprobe's entry handler is
+ * not: the walk calls pre_handler_kretprobe(), which takes and releases rp->lock (two
+ * decision points) before it calls the entry handler, and nothing in the kernel keeps
+ * disable_kprobe() or an unregistration from setting DISABLED in between
+ * (scenarios/kretprobes/entry-handler-after-disable.kps).  The walk checked at some
+ * step since the hit began, so for a kretprobe H1 is reported only when the child has
+ * been disabled without a break since before the hit began: every check since saw it.
  */
 void kp_hits_check_handler(KpWorld *w, KpProbe *p)
 {
@@ -199,9 +214,19 @@ void kp_hits_check_handler(KpWorld *w, KpProbe *p)
 
 	if (!w->hits || !cpu || !emu_cpu_running(cpu))
 		return;
-	if ((m->probe_flags(p) & (KP_SNAP_DISABLED | KP_SNAP_GONE)) && m->probe_is_child(p))
-		sim_report(w->env->ctx, SIM_V_INVARIANT, false, "H1", __func__,
-			   "the pre handler of %s runs while it is a disabled child", p->spec.name);
+	if ((m->probe_flags(p) & (KP_SNAP_DISABLED | KP_SNAP_GONE)) && m->probe_is_child(p)) {
+		if (p->spec.kind != KP_PROBE_KRETPROBE)
+			sim_report(w->env->ctx, SIM_V_INVARIANT, false, "H1", __func__,
+				   "the pre handler of %s runs while it is a disabled child",
+				   p->spec.name);
+		else if (p->id < w->n_probes && w->hits->off_child_since[p->id] &&
+			 w->hits->off_child_since[p->id] <= emu_cpu_last_text_step(cpu))
+			sim_report(w->env->ctx, SIM_V_INVARIANT, false, "H1", __func__,
+				   "the entry handler of %s runs for a hit that began at step %llu, "
+				   "while it has been a disabled child since step %llu",
+				   p->spec.name, (unsigned long long)emu_cpu_last_text_step(cpu),
+				   (unsigned long long)w->hits->off_child_since[p->id]);
+	}
 	depth = emu_cpu_irq_depth(cpu);
 	if (depth >= MAX_DEPTH)
 		return;
@@ -210,6 +235,34 @@ void kp_hits_check_handler(KpWorld *w, KpProbe *p)
 		sim_report(w->env->ctx, SIM_V_INVARIANT, false, "H1", __func__,
 			   "the pre handler of %s runs for a hit that began while a kprobe was "
 			   "already running on cpu%u", p->spec.name, emu_cpu_index(cpu));
+}
+
+/*
+ * Before each decision (check.c's step hook): date each kretprobe's disabled-child
+ * state.  A store made in step k is seen here before decision k + 1, so a child first
+ * seen disabled at step s was disabled by code that ran before step s, and a hit that
+ * began at step s or later saw it disabled at every check.
+ */
+void kp_hits_step(KpWorld *w)
+{
+	const KpModel *m = w->env->model;
+	KpHitState *h = w->hits;
+
+	if (!h)
+		return;
+	for (unsigned id = 0; id < w->n_probes; id++) {
+		KpProbe *p = w->probes[id];
+		bool off;
+
+		if (p->spec.kind != KP_PROBE_KRETPROBE)
+			continue;
+		off = (m->probe_flags(p) & (KP_SNAP_DISABLED | KP_SNAP_GONE)) &&
+		      m->probe_is_child(p);
+		if (!off)
+			h->off_child_since[id] = 0;
+		else if (!h->off_child_since[id])
+			h->off_child_since[id] = sim_step(w->env->ctx);
+	}
 }
 
 void kp_hits_note_fault(KpWorld *w)

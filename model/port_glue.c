@@ -366,8 +366,15 @@ static unsigned long port_probe_addr(const KpProbe *p)
 	return probe_kp(p)->addr;
 }
 
+/*
+ * A kretprobe misses in two places: kp.nmissed (a hit kprobes could not handle, as for
+ * any kprobe) and rp->nmissed (pre_handler_kretprobe() found no free instance, maxactive
+ * exhausted).  Each is one pass without an entry handler call (H2), so both count.
+ */
 static unsigned long port_probe_nmissed(const KpProbe *p)
 {
+	if (p->spec.kind == KP_PROBE_KRETPROBE)
+		return probe_kp(p)->nmissed + (unsigned long)probe_obj(p)->rp.nmissed;
 	return probe_kp(p)->nmissed;
 }
 

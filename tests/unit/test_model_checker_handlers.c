@@ -105,11 +105,49 @@ static void script_a(Ck *k, CkFn body)
 	ck_fn(k, t, body);
 }
 
+/*
+ * H1 for a kretprobe's entry handler, which pre_handler_kretprobe() calls after taking
+ * rp->lock, steps after the aggregate's walk checked the child: r (a kretprobe) is a
+ * child at f_small+0 beside the kprobe a, disabled, and then a hit on f_medium begins.
+ * Its entry handler called now (the native) would be one the walk had to skip: r has
+ * been disabled since before the hit began.  The control calls a's handler, enabled.
+ */
+static void h1_kretprobe_native(EmuMachine *m, EmuCpu *cpu, void *user)
+{
+	Ck *k = user;
+
+	(void)m;
+	(void)cpu;
+	kp_hits_check_handler(&k->w, &k->probes[k->corrupt ? 1 : 0]);
+}
+
+static void body_h1_kretprobe(Ck *k)
+{
+	kp_api_call(&k->w, mh_sym_addr("f_medium", 0), 2);
+	h1_call_native(k, h1_kretprobe_native);
+}
+
+static void script_kretprobe_disabled(Ck *k, CkFn body)
+{
+	unsigned a = ck_probe(k, "a", "f_small", A_OFF, false);
+	unsigned r = ck_probe(k, "r", "f_small", A_OFF, false);
+	unsigned t = ck_task(k, "t0", 0);
+
+	k->specs[r].kind = KP_PROBE_KRETPROBE;
+	ck_probe_op(k, t, CK_REGISTER, a, 0);
+	ck_probe_op(k, t, CK_REGISTER, r, 0);
+	ck_probe_op(k, t, CK_DISABLE, r, 0);
+	ck_sleep(k, t, 10);
+	ck_fn(k, t, body);
+}
+
 static const CkTaskCase handler_cases[] = {
 	{ "test_h1_disabled_child", script_a_disabled, body_h1_disabled, NULL,
 	  "H1", "the pre handler of a runs while it is a disabled child" },
 	{ "test_h1_nested_hit_calls_handler", script_a, body_h1_nested, NULL,
 	  "H1", "began while a kprobe was already running on cpu0" },
+	{ "test_h1_kretprobe_disabled_before_hit", script_kretprobe_disabled, body_h1_kretprobe,
+	  NULL, "H1", "the entry handler of r runs for a hit that began at step" },
 };
 
 int main(void)

@@ -88,6 +88,31 @@ static void body_r2_wrong_address(Ck *k)
 	kp_check_ret_call_end(k->env);
 }
 
+/* The trampoline reached through a stack slot whose return nobody replaced. */
+static void body_r2_nothing_replaced(Ck *k)
+{
+	if (!k->corrupt)
+		kp_check_ret_hijacked(k->env, SLOT, REAL, TRAMPOLINE);
+	kp_check_ret_resumed(k->env, SLOT, REAL);
+	kp_check_ret_call_end(k->env);
+}
+
+/*
+ * Nested calls, each with its return replaced, deeper calls at lower stack slots, and
+ * each coming back through the trampoline, deepest first: the checker follows as many
+ * as a kernel stack holds, and says so when there are more.
+ */
+static void body_r2_too_deep(Ck *k)
+{
+	unsigned n = k->corrupt ? KP_CHECK_RET_MAX + 1 : KP_CHECK_RET_MAX;
+
+	for (unsigned i = 0; i < n; i++)
+		kp_check_ret_hijacked(k->env, SLOT - 16 * i, REAL + i, TRAMPOLINE);
+	for (unsigned i = MIN(n, KP_CHECK_RET_MAX); i-- > 0;)
+		kp_check_ret_resumed(k->env, SLOT - 16 * i, REAL + i);
+	kp_check_ret_call_end(k->env);
+}
+
 static void script_unregistered_kretprobe(Ck *k, CkFn body)
 {
 	unsigned r = ck_kretprobe(k, "r", "f_small", true, 0);
@@ -118,6 +143,18 @@ static void body_r4_area(Ck *k)
 	kp_check_jprobe_resumed(k->env, later);
 }
 
+/* The jprobe frame comes back without its argument area (or with it, restored). */
+static void body_r4_area_gone(Ck *k)
+{
+	uint8_t area[32];
+
+	memset(area, 0x22, sizeof(area));
+	/* A resume with no jprobe entry before it is not the checker's business. */
+	kp_check_jprobe_resumed(k->env, area);
+	kp_check_jprobe_entry(k->env, SLOT, area, sizeof(area));
+	kp_check_jprobe_resumed(k->env, k->corrupt ? NULL : area);
+}
+
 static const CkTaskCase task_cases[] = {
 	{ "test_r2_return_never_reaches_trampoline", script_one_task, body_r2_never_back, NULL,
 	  "R2", "never reached the trampoline (the call returned)" },
@@ -127,6 +164,12 @@ static const CkTaskCase task_cases[] = {
 	  body_r3_handler_after_unregister, NULL,
 	  "R3", "the return handler of r runs after its unregistration returned" },
 	{ "test_r4_argument_area_not_restored", script_one_task, body_r4_area, NULL,
+	  "R4", "argument area not as they were at the hit" },
+	{ "test_r2_resumes_where_nothing_was_replaced", script_one_task,
+	  body_r2_nothing_replaced, NULL, "R2", "where no return address was replaced" },
+	{ "test_r2_more_returns_than_a_stack_holds", script_one_task, body_r2_too_deep, NULL,
+	  "R2", "hijacked returns in flight on one CPU" },
+	{ "test_r4_argument_area_gone", script_one_task, body_r4_area_gone, NULL,
 	  "R4", "argument area not as they were at the hit" },
 };
 

@@ -119,6 +119,13 @@ static Point pick_point(const EmuImage *img, SimRng *r, const Point *placed, uns
 
 typedef struct {
 	SimRng rng;
+	/*
+	 * Draws added after the first recorded campaigns come from a stream of their own,
+	 * seeded from (seed, run) too, so that `rng` makes exactly the draws it always made:
+	 * a run without a kretprobe is the text it always was, and one with a kretprobe only
+	 * gains the return handler's tokens on that probe's line.
+	 */
+	SimRng extra;
 	const KpFuzzCase *c;
 	GString *out;
 	char kind[MAX_PROBES];	/* 'k' kprobe, 'j' jprobe, 'r' kretprobe */
@@ -150,6 +157,9 @@ static void gen_probe(Gen *g, unsigned i, const Point *p)
 		g_string_append(g->out, " kretprobe");
 		if (chance(r, 30))
 			g_string_append(g->out, chance(r, 50) ? " no-pre" : " pre-returns 1");
+		/* A return handler 70% of the time, returning 1 (ignored) in a third of those. */
+		if (chance(&g->extra, 70))
+			g_string_append(g->out, chance(&g->extra, 33) ? " ret ret-returns 1" : " ret");
 	} else {
 		/*
 		 * No `pre-returns 1` here: a kprobe pre handler that returns 1 says it changed
@@ -336,6 +346,7 @@ void kp_fuzz_generate(uint64_t seed, uint64_t index, const char *model, KpFuzzCa
 	/* The run's generator depends on (seed, index) only. */
 	mix = sim_splitmix64(&mix) ^ index;
 	sim_rng_seed(&g.rng, sim_splitmix64(&mix));
+	sim_rng_seed(&g.extra, sim_splitmix64(&mix));
 	draw_params(&g, out);
 	g.out = g_string_new(NULL);
 	g_string_append_printf(g.out, "model %s\ncpus %u\n", model, out->cpus);
