@@ -1052,6 +1052,51 @@ int emu_text_poke_smp(EmuText *t, uint64_t addr, const void *bytes, size_t len)
 	return sim_stop_machine(t->ctx, poke_smp_stopped, &p);
 }
 
+typedef struct {
+	EmuText *t;
+	const EmuTextPoke *pokes;
+	size_t n;
+} SmpPokeBatch;
+
+/* The batch's writes in order, with every vCPU captured (stop_machine_text_poke()). */
+static int poke_smp_batch_stopped(SimCtx *ctx, void *data)
+{
+	SmpPokeBatch *b = data;
+
+	(void)ctx;
+	assert(sim_machine_stopped(ctx));
+	assert(b->t->ctx == ctx);
+	for (size_t i = 0; i < b->n; i++) {
+		const EmuTextPoke *p = &b->pokes[i];
+
+		apply_write(b->t, poke_target(b->t, "text_poke_smp_batch", p->addr, p->len),
+			    p->addr, p->bytes, p->len, EMU_WRITE_POKE_SMP);
+	}
+	return 0;
+}
+
+int emu_text_poke_smp_batch(EmuText *t, const EmuTextPoke *pokes, size_t n)
+{
+	SmpPokeBatch b = { t, pokes, n };
+
+	assert(t != NULL && (pokes != NULL || n == 0));
+	assert(sim_current(t->ctx) != NULL && "text_poke_smp_batch is called from a task");
+	for (size_t i = 0; i < n; i++) {
+		assert(pokes[i].bytes != NULL);
+		assert(pokes[i].len >= 1 && pokes[i].len <= EMU_TEXT_POKE_MAX);
+		if (!sim_hotplug_read_held(t->ctx)) {
+			char where[96];
+
+			emu_text_describe(t, pokes[i].addr, where, sizeof(where));
+			sim_report(t->ctx, SIM_V_USAGE, false, "text-poke-smp-no-hotplug",
+				   __func__, "text_poke_smp_batch at %s without a hotplug read "
+				   "reference", where);
+		}
+		check_text_mutex(t, "text_poke_smp_batch", pokes[i].addr);
+	}
+	return sim_stop_machine(t->ctx, poke_smp_batch_stopped, &b);
+}
+
 /* ---- slot pages ----------------------------------------------------------------------------------- */
 
 uint64_t emu_text_alloc_page(EmuText *t, EmuTextKind kind)

@@ -262,6 +262,21 @@ int emu_text_poke(EmuText *t, uint64_t addr, const void *bytes, size_t len);
  * stop_machine.  Returns 0.
  */
 int emu_text_poke_smp(EmuText *t, uint64_t addr, const void *bytes, size_t len);
+/* One write of a batch: the kernel's struct text_poke_param (asm/alternative.h). */
+typedef struct {
+	uint64_t addr;
+	const void *bytes;
+	size_t len;
+} EmuTextPoke;
+/*
+ * text_poke_smp_batch() (since 7deb18dcf047; __stop_machine() since d91309f69b7b, as in
+ * v2.6.38): the n writes of pokes, in order, inside one sim_stop_machine().  Each write
+ * is checked as text_poke_smp() checks it (a hotplug read reference, text_mutex, live
+ * text: the same violations, reported for the write's address) and recorded as an
+ * EMU_WRITE_POKE_SMP write; the whole batch is one stop_machine.  n may be 0 (the
+ * machine is still stopped once, as the kernel would).  Returns 0.
+ */
+int emu_text_poke_smp_batch(EmuText *t, const EmuTextPoke *pokes, size_t n);
 
 /*
  * Slot pages.  alloc_page returns a fresh 4096-byte page of kind EMU_TEXT_SLOT_INSN or

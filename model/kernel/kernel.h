@@ -289,5 +289,12 @@ void kp_slot_set_live(unsigned long addr, size_t len, bool live);
 /* arch/x86/kernel/alternative.c */
 void *text_poke(unsigned long addr, const void *opcode, size_t len);
 void *text_poke_smp(unsigned long addr, const void *opcode, size_t len);
+/* Since 7deb18dcf047: several writes under one stop_machine (addresses are the model's). */
+struct text_poke_param {
+	unsigned long addr;
+	const void *opcode;
+	size_t len;
+};
+void text_poke_smp_batch(struct text_poke_param *params, int n);
 
 #endif

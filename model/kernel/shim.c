@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* ---- assertions ---- */
@@ -465,4 +466,18 @@ void *text_poke_smp(unsigned long addr, const void *opcode, size_t len)
 {
 	emu_text_poke_smp(kp_env_current()->text, addr, opcode, len);
 	return (void *)(uintptr_t)addr;
+}
+
+/* The kernel's parameter block is the segment's, field for field: handed over as it is. */
+_Static_assert(sizeof(struct text_poke_param) == sizeof(EmuTextPoke) &&
+	       offsetof(struct text_poke_param, addr) == offsetof(EmuTextPoke, addr) &&
+	       sizeof(((struct text_poke_param *)0)->addr) == sizeof(((EmuTextPoke *)0)->addr) &&
+	       offsetof(struct text_poke_param, opcode) == offsetof(EmuTextPoke, bytes) &&
+	       offsetof(struct text_poke_param, len) == offsetof(EmuTextPoke, len),
+	       "struct text_poke_param and EmuTextPoke differ");
+
+void text_poke_smp_batch(struct text_poke_param *params, int n)
+{
+	assert(n >= 0);
+	emu_text_poke_smp_batch(kp_env_current()->text, (const EmuTextPoke *)params, (size_t)n);
 }

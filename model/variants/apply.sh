@@ -50,8 +50,8 @@ h_date=$(field Date)
 	die "$patch_file:1: the header's Name is '$h_name', the file says '$name'"
 [ "$h_base" = "$base" ] ||
 	die "$patch_file:1: the header's Base is '$h_base', model/variants/meson.build says '$base'"
-printf '%s' "$h_commit" | grep -Eq '^([0-9a-f]{40}|none)$' ||
-	die "$patch_file:1: Commit must be a full 40-digit commit id, or none for a fix written here"
+printf '%s' "$h_commit" | grep -Eq '^([0-9a-f]{12,40}|none)$' ||
+	die "$patch_file:1: Commit must be a commit id of 12 to 40 hex digits, or none for a fix written here"
 [ -n "$h_title" ] || die "$patch_file:1: no Title"
 printf '%s' "$h_date" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' ||
 	die "$patch_file:1: Date must be the author date as YYYY-MM-DD"

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Measure what 6274de4 ("kprobes: Support delayed unoptimizing") changed, on the
 scenarios of scenarios/compare/, with `kpsim compare`, and write docs/seed-effect.md
-(to stdout) and its plot (an SVG file).
+(to stdout) and its plot (an SVG file).  The batched rows measure the variants of the
+rest of the seed's series (model/variants/) on the same scenarios.
 
-Usage: python3 tools/scripts/seed-effect.py KPSIM [SVG]
-  KPSIM  the kpsim binary (build/tools/kpsim)
-  SVG    where to write the plot (default docs/seed-effect.svg)
+Usage: python3 tools/scripts/seed-effect.py [--model NAME]... KPSIM [SVG]
+  --model NAME  a variant to measure in the batched rows, in order (default:
+                batch-optimize, then batch-unoptimize)
+  KPSIM         the kpsim binary (build/tools/kpsim)
+  SVG           where to write the plot (default docs/seed-effect.svg)
 """
 import json
 import math
@@ -22,8 +25,12 @@ OPERATIONS = (
     ("debugfs", "write 0 to debugfs `enabled`"),
 )
 MODELS = ("6274de4^", "6274de4")
+# The seed's series after it, as variants: the batched rows (--model replaces them).
+BATCHED = ("batch-optimize", "batch-unoptimize")
+# arch/x86/kernel/kprobes.c from cd7ebe2298ff on: the most jumps one batch writes.
+MAX_OPTIMIZE_PROBES = 256
 SCENARIOS = "scenarios/compare"
-COMMAND = "python3 tools/scripts/seed-effect.py build/tools/kpsim > docs/seed-effect.md"
+COMMAND = "python3 tools/scripts/seed-effect.py{models} build/tools/kpsim > docs/seed-effect.md"
 
 
 def measure(kpsim):
@@ -39,6 +46,34 @@ def measure(kpsim):
             runs = json.loads(proc.stdout)["runs"]
             out[(op, n)] = {r["model"]: r for r in runs}
     return out
+
+
+def measure_batched(kpsim, models):
+    """{(op, n): {model: run}} for the seed and each variant, from `kpsim compare`."""
+    out = {}
+    for op, _ in OPERATIONS:
+        for n in SIZES:
+            path = os.path.join(SCENARIOS, f"{op}-{n}.kps")
+            runs = {}
+            for m in models:
+                proc = subprocess.run(
+                    [kpsim, "compare", "--format", "json", "--model", MODELS[1],
+                     "--model", m, path],
+                    check=True, capture_output=True, text=True)
+                for r in json.loads(proc.stdout)["runs"]:
+                    runs[r["model"]] = r
+            out[(op, n)] = runs
+    return out
+
+
+def ending(run):
+    """How a run ended, in a word or two."""
+    v = run["verdict"]
+    if v == "pass":
+        return "pass"
+    if "violation deadlock" in v:
+        return "**deadlock**"
+    return v.split(":")[0]
 
 
 def measured_op(run, op):
@@ -71,6 +106,76 @@ def table(data):
                 f"{a['stop_machines']} / {b['stop_machines']} | "
                 f"{a['grace_periods']} / {b['grace_periods']} |")
     return "\n".join(lines)
+
+
+def batched_table(data, models):
+    names = " / ".join(("seed",) + tuple(models))
+    lines = [
+        f"| operation | N | caller stop_machine ({names}) | optimizer stop_machine "
+        f"({names}) | total stop_machine ({names}) | run ends ({names}) |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    order = (MODELS[1],) + tuple(models)
+    for op, what in OPERATIONS:
+        for n in SIZES:
+            runs = data[(op, n)]
+            caller = " / ".join(str(measured_op(runs[m], op)["stop_machines"]) for m in order)
+            kern = " / ".join(str(runs[m]["kernel"]["stop_machines"]) for m in order)
+            total = " / ".join(str(runs[m]["stop_machines"]) for m in order)
+            ends = " / ".join(ending(runs[m]) for m in order)
+            lines.append(f"| {what} | {n} | {caller} | {kern} | {total} | {ends} |")
+    return "\n".join(lines)
+
+
+def batched_findings(data, models):
+    """What the batched rows say, checked against them."""
+    out = []
+    last = models[-1]
+    below = max(n for n in SIZES if n <= MAX_OPTIMIZE_PROBES)
+    above = [n for n in SIZES if n > MAX_OPTIMIZE_PROBES]
+    for op, what in OPERATIONS:
+        runs = data[(op, below)]
+        seed, b = runs[MODELS[1]], runs[last]
+        cs, cb = measured_op(seed, op), measured_op(b, op)
+        line = (f"- **{what}**, N = {below}: the caller makes {cs['stop_machines']} "
+                f"stop_machine call(s) with the seed and {cb['stop_machines']} with {last}; "
+                f"the whole run makes {seed['stop_machines']} with the seed and "
+                f"{b['stop_machines']} with {last}")
+        if b["stop_machines"] < seed["stop_machines"] and cb["stop_machines"] <= cs["stop_machines"]:
+            line += (f": one stop_machine installs the {below} jumps and one removes them, "
+                     f"where the seed stops the machine once per jump"
+                     if b["stop_machines"] == 2 else ": fewer in all")
+        line += "."
+        out.append(line)
+    if len(models) > 1:
+        first = models[0]
+        runs = data[(OPERATIONS[0][0], below)]
+        kf = runs[first]["kernel"]["stop_machines"]
+        if kf == below + 1:
+            out.append(f"- {first} alone batches only the installation: at N = {below} its "
+                       f"optimizer makes {kf} stop_machine calls, one for the {below} jumps "
+                       f"and one per removed jump, as the seed's.")
+    for n in above:
+        dead = [what for op, what in OPERATIONS
+                if all(ending(data[(op, n)][m]) == "**deadlock**" for m in models)]
+        line = (f"- N = {n}: a batch holds at most {MAX_OPTIMIZE_PROBES} jumps "
+                f"(MAX_OPTIMIZE_PROBES), so the optimizer's first run installs "
+                f"{MAX_OPTIMIZE_PROBES} of the {n} and kicks itself for the rest "
+                f"OPTIMIZE_DELAY (5) jiffies later; "
+                f"the operation, 6 jiffies after the registration, comes between the two "
+                f"runs.  It finds {MAX_OPTIMIZE_PROBES} probes optimized and the others still "
+                f"queued, which it only dequeues: the batched rows at N = {n} remove "
+                f"{MAX_OPTIMIZE_PROBES} jumps, not {n}")
+        if dead:
+            line += (f".  {' and '.join(w[0].upper() + w[1:] for w in dead)} deadlocks: "
+                     f"a run that leaves probes queued does not complete optimizer_comp, "
+                     f"so the handler, which holds kprobe_mutex, waits for a run that needs "
+                     f"kprobe_mutex (scenarios/findings/sysctl-off-deadlocks-batch-leftover.kps; "
+                     f"the seed deadlocks so only before its first run, docs/findings.md "
+                     f"cause 2)")
+        line += "."
+        out.append(line)
+    return "\n".join(out)
 
 
 def plot(data, path):
@@ -184,15 +289,25 @@ def findings(data):
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    models = []
+    while args and args[0] == "--model":
+        if len(args) < 2:
+            sys.exit(__doc__)
+        models.append(args[1])
+        args = args[2:]
+    if not args or args[0].startswith("-"):
         sys.exit(__doc__)
-    kpsim = sys.argv[1]
-    svg = sys.argv[2] if len(sys.argv) > 2 else "docs/seed-effect.svg"
+    kpsim = args[0]
+    svg = args[1] if len(args) > 1 else "docs/seed-effect.svg"
+    command = COMMAND.format(models="".join(f" --model {m}" for m in models))
+    models = tuple(models) or BATCHED
     data = measure(kpsim)
+    batched = measure_batched(kpsim, models)
     plot(data, svg)
     print(f"""# What the seed changed, measured
 
-Generated by `{COMMAND}`, which also writes
+Generated by `{command}`, which also writes
 `docs/seed-effect.svg`; the test suite checks that this file is what that command prints
 today.
 
@@ -218,6 +333,24 @@ debugfs writes while a jump is still in place (A5, A7).
 What the numbers say:
 
 {findings(data)}
+
+## Batched: the rest of the series
+
+The seed's changelog also says that it will "unoptimize several probes at once by using
+text_poke_smp_batch()".  At the seed itself the optimizer still removes the jumps one
+`text_poke_smp()`, so one stop_machine, at a time (the totals above): the batching came
+one and two commits later in the same series, "kprobes: Use text_poke_smp_batch for optimizing" (cd7ebe2298ff, variant
+`batch-optimize`) and "... for unoptimizing" (f984ba4eb575, variant `batch-unoptimize`),
+over `text_poke_smp_batch()` (7deb18dcf047), which writes up to
+{MAX_OPTIMIZE_PROBES} jumps under one stop_machine.  (The last variant of the series,
+`this-cpu-ops`, v2.6.38's code, measures as `batch-unoptimize`.)  The same scenarios,
+each run once on the seed and on each variant with `kpsim compare`:
+
+{batched_table(batched, models)}
+
+What the batched rows say:
+
+{batched_findings(batched, models)}
 """)
 
 
