@@ -19,8 +19,6 @@
 #define DEFAULT_A "6274de4^"
 #define DEFAULT_B "6274de4"
 
-typedef enum { FMT_TEXT, FMT_JSON, FMT_MARKDOWN } Format;
-
 typedef struct {
 	const KpModel *model[2];
 	KpExecReport rep[2];
@@ -405,7 +403,7 @@ int kp_cmd_compare(int argc, char **argv)
 	};
 	g_autoptr(KpScenario) sc = NULL;
 	const char *names[2] = { DEFAULT_A, DEFAULT_B };
-	Format fmt = FMT_TEXT;
+	KpCliFormat fmt = KP_FMT_TEXT;
 	Compare c = { 0 };
 	int rc = KP_EXIT_PASS;
 
@@ -424,17 +422,8 @@ int kp_cmd_compare(int argc, char **argv)
 		names[0] = models[0];
 		names[1] = models[1];
 	}
-	if (!format || !strcmp(format, "text"))
-		fmt = FMT_TEXT;
-	else if (!strcmp(format, "json"))
-		fmt = FMT_JSON;
-	else if (!strcmp(format, "markdown"))
-		fmt = FMT_MARKDOWN;
-	else {
-		fprintf(stderr, "kpsim compare: unknown format '%s' (text, json, markdown)\n",
-			format);
+	if (!kp_cli_format("compare", format, &fmt))
 		return KP_EXIT_USAGE;
-	}
 	for (int m = 0; m < 2; m++) {
 		if (!kp_cli_model("compare", names[m], &c.model[m]))
 			return KP_EXIT_USAGE;
@@ -457,9 +446,9 @@ int kp_cmd_compare(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (fmt == FMT_JSON)
+	if (fmt == KP_FMT_JSON)
 		print_json(&c, sc->path, stdout);
-	else if (fmt == FMT_MARKDOWN)
+	else if (fmt == KP_FMT_MARKDOWN)
 		print_markdown(&c, sc->path, stdout);
 	else
 		print_text(&c, sc->path, stdout);

@@ -20,8 +20,6 @@
 
 #define MAX_MODELS 16
 
-typedef enum { FMT_TEXT, FMT_JSON, FMT_MARKDOWN } Format;
-
 /* One scenario on one model. */
 typedef struct {
 	const char *path;
@@ -333,7 +331,7 @@ int kp_cmd_verdicts(int argc, char **argv)
 		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
-	Format fmt = FMT_TEXT;
+	KpCliFormat fmt = KP_FMT_TEXT;
 	Table t = { 0 };
 	unsigned n_differ = 0, n_na = 0;
 	bool internal = false, input_error = false;
@@ -344,15 +342,7 @@ int kp_cmd_verdicts(int argc, char **argv)
 		kp_cli_allow_clear(&allow);
 		return KP_EXIT_USAGE;
 	}
-	if (!format || !strcmp(format, "text"))
-		fmt = FMT_TEXT;
-	else if (!strcmp(format, "json"))
-		fmt = FMT_JSON;
-	else if (!strcmp(format, "markdown"))
-		fmt = FMT_MARKDOWN;
-	else {
-		fprintf(stderr, "kpsim verdicts: unknown format '%s' (text, json, markdown)\n",
-			format);
+	if (!kp_cli_format("verdicts", format, &fmt)) {
 		kp_cli_allow_clear(&allow);
 		return KP_EXIT_USAGE;
 	}
@@ -418,9 +408,9 @@ int kp_cmd_verdicts(int argc, char **argv)
 				    c->res.verdict == KP_VERDICT_INTERNAL;
 		}
 	}
-	if (fmt == FMT_JSON)
+	if (fmt == KP_FMT_JSON)
 		print_json(&t, n_differ, n_na, stdout);
-	else if (fmt == FMT_MARKDOWN)
+	else if (fmt == KP_FMT_MARKDOWN)
 		print_markdown(&t, n_differ, n_na, stdout);
 	else
 		print_text(&t, n_differ, n_na, stdout);

@@ -40,6 +40,10 @@ bool kp_cli_parse(const char *cmd, const char *params, const char *description,
 bool kp_cli_collect_scenarios(const char *path, GPtrArray *out);
 /* False, with `kpsim CMD: unexpected argument`, when arguments are left after the options. */
 bool kp_cli_no_arguments(const char *cmd, int argc, char **argv);
+/* --format of the commands that print a report three ways (compare, verdicts). */
+typedef enum { KP_FMT_TEXT, KP_FMT_JSON, KP_FMT_MARKDOWN } KpCliFormat;
+/* Set *fmt from `name` (NULL: text); false, with the error printed, for another name. */
+bool kp_cli_format(const char *cmd, const char *name, KpCliFormat *fmt);
 /*
  * Set *model to the port `name` names (kp_model_find); NULL leaves *model.  False, with
  * the error printed, for a name no port has.

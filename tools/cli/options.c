@@ -37,6 +37,22 @@ bool kp_cli_no_arguments(const char *cmd, int argc, char **argv)
 	return true;
 }
 
+bool kp_cli_format(const char *cmd, const char *name, KpCliFormat *fmt)
+{
+	if (!name || !strcmp(name, "text"))
+		*fmt = KP_FMT_TEXT;
+	else if (!strcmp(name, "json"))
+		*fmt = KP_FMT_JSON;
+	else if (!strcmp(name, "markdown"))
+		*fmt = KP_FMT_MARKDOWN;
+	else {
+		fprintf(stderr, "kpsim %s: unknown format '%s' (text, json, markdown)\n", cmd,
+			name);
+		return false;
+	}
+	return true;
+}
+
 bool kp_cli_model(const char *cmd, const char *name, const KpModel **model)
 {
 	const KpModel *m;
