@@ -90,7 +90,7 @@ def test_every_failure_group_is_reported(kpsim, tmp_path):
     groups = re.findall(r"^    violation (\S+) \((\S+)\) \[([^]]+)\]: 1 execution$",
                         proc.stderr, re.M)
     assert [g[0] for g in groups] == BEHIND_A5
-    assert groups[0][2] == "debugfs write" and groups[2][2] == "optimizing_work"
+    assert groups[0][2] == "debugfs write: the address holds a jump" and groups[2][2] == "optimizing_work"
     assert proc.stderr.count(f"      replay: kpsim replay {path} --schedule S1:") == 4
 
 

@@ -371,7 +371,7 @@ def one_more_operation(text):
 
 def test_merge_keeps_the_smallest_reproducer(kpsim, shard_dirs, tmp_path):
     src = signatures(shard_dirs[1])
-    sig = "violation A5 (checker) [debugfs write]"
+    sig = "violation A5 (checker) [debugfs write: the address holds a jump]"
     small = open(os.path.join(shard_dirs[1], src[sig])).read()
     big = one_more_operation(small)
     for name in ("a", "b", "out"):

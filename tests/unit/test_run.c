@@ -81,7 +81,7 @@ static void test_checker_violation_keyed_by_id_site_and_cause(void **state)
 	run_first(A5_TEXT, &o);
 	assert_int_equal(o.end, SIM_END_DONE);
 	assert_false(o.pass);
-	assert_string_equal(o.key, "violation A5 (checker) [debugfs write]");
+	assert_string_equal(o.key, "violation A5 (checker) [debugfs write: the address holds a jump]");
 	assert_true(g_str_has_prefix(o.msg, "violation A5: "));
 	assert_non_null(strstr(o.msg, "f_loop+0x1b"));
 	outcome_clear(&o);
@@ -96,7 +96,7 @@ static void test_no_violation_line_keeps_violation_key(void **state)
 	(void)state;
 	run_first(text, &o);
 	assert_false(o.pass);
-	assert_string_equal(o.key, "violation A5 (checker) [debugfs write]");
+	assert_string_equal(o.key, "violation A5 (checker) [debugfs write: the address holds a jump]");
 	assert_true(g_str_has_prefix(o.msg, "violation A5: "));
 	outcome_clear(&o);
 }
@@ -112,7 +112,7 @@ static void test_run_goes_on_past_a_violation(void **state)
 	(void)state;
 	run_first(A5_TEXT, &o);
 	assert_int_equal(o.end, SIM_END_DONE);
-	assert_string_equal(o.keys, "violation A5 (checker) [debugfs write]\n"
+	assert_string_equal(o.keys, "violation A5 (checker) [debugfs write: the address holds a jump]\n"
 				    "violation T2 (checker) [optimizing_work]\n"
 				    "violation T4 (checker) [optimizing_work]\n");
 	outcome_clear(&o);
@@ -129,7 +129,7 @@ static void test_allowed_violation_is_reported_not_failing(void **state)
 	run_first(text, &o);
 	assert_false(o.pass);
 	assert_string_equal(o.key, "violation T2 (checker) [optimizing_work]");
-	assert_string_equal(o.keys, "allowed violation A5 (checker) [debugfs write]\n"
+	assert_string_equal(o.keys, "allowed violation A5 (checker) [debugfs write: the address holds a jump]\n"
 				    "violation T2 (checker) [optimizing_work]\n"
 				    "violation T4 (checker) [optimizing_work]\n");
 	outcome_clear(&o);
@@ -141,7 +141,7 @@ static void test_allowed_violation_is_reported_not_failing(void **state)
 	run_once(sc, sim_strategy_first_new(), &o);
 	assert_true(o.pass);
 	assert_string_equal(o.key, "");
-	assert_string_equal(o.keys, "allowed violation A5 (checker) [debugfs write]\n"
+	assert_string_equal(o.keys, "allowed violation A5 (checker) [debugfs write: the address holds a jump]\n"
 				    "allowed violation T2 (checker) [optimizing_work]\n"
 				    "allowed violation T4 (checker) [optimizing_work]\n");
 	outcome_clear(&o);
@@ -318,7 +318,7 @@ static void test_fatal_violation_fails_despite_held_conditions(void **state)
 	(void)state;
 	run_first(text, &o);
 	assert_false(o.pass);
-	assert_string_equal(o.key, "violation A5 (checker) [debugfs write]");
+	assert_string_equal(o.key, "violation A5 (checker) [debugfs write: the address holds a jump]");
 	assert_true(g_str_has_prefix(o.msg, "violation A5: "));
 	outcome_clear(&o);
 }

@@ -171,7 +171,7 @@ static void test_dfs_reduction_keeps_failure_keys(void **state)
 	keys_off = keys_of(&n);
 	assert_string_equal(keys_on, keys_off);
 	/* A5 and A7, and the int3 the optimizer then leaves behind them (T2, T4). */
-	assert_string_equal(keys_on, "violation A5 (checker) [debugfs write]\n"
+	assert_string_equal(keys_on, "violation A5 (checker) [debugfs write: the address holds a jump]\n"
 				     "violation A7 (checker) [sysctl write]\n"
 				     "violation T2 (checker) [optimizing_work]\n"
 				     "violation T4 (checker) [optimizing_work]\n"

@@ -228,7 +228,7 @@ static void test_campaign_is_deterministic(void **state)
 	assert_int_equal(a.failures, 1);
 	assert_int_equal(a.discarded, 0);
 	sigs = joined(a.signatures);
-	assert_string_equal(sigs, "violation A5 (checker) [debugfs write]\n"
+	assert_string_equal(sigs, "violation A5 (checker) [debugfs write: the address holds a jump]\n"
 				  "violation T2 (checker) [optimizing_work]\n"
 				  "violation T4 (checker) [optimizing_work]\n"
 				  DEADLOCK_KEY "\n");
@@ -239,7 +239,7 @@ static void test_campaign_is_deterministic(void **state)
 	assert_same_campaign(&a, &b);
 	assert_string_equal(out_a, out_b);
 	assert_true(g_str_has_prefix(out_a, "failing run: seed 1 run 22: cpus=3 probes=1 "));
-	assert_non_null(strstr(out_a, "\n  new signature violation A5 (checker) [debugfs write]\n"));
+	assert_non_null(strstr(out_a, "\n  new signature violation A5 (checker) [debugfs write: the address holds a jump]\n"));
 	kp_fuzz_result_clear(&a);
 	kp_fuzz_result_clear(&b);
 }
@@ -591,7 +591,7 @@ static void test_crashing_run_is_a_finding(void **state)
 		g_free(sigs);
 		sigs = joined(res.signatures);
 		assert_string_equal(sigs, "crash (signal 6)\n"
-					  "violation A5 (checker) [debugfs write]\n"
+					  "violation A5 (checker) [debugfs write: the address holds a jump]\n"
 					  "violation T2 (checker) [optimizing_work]\n"
 					  "violation T4 (checker) [optimizing_work]\n"
 					  DEADLOCK_KEY "\n");

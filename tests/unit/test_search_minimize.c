@@ -143,7 +143,7 @@ static void test_find_failure_in_first_execution(void **state)
 	(void)state;
 	assert_true(kp_minimize_find_failure(sc, &key, &schedule, &error));
 	assert_null(error);
-	assert_string_equal(key, "violation A5 (checker) [debugfs write]");
+	assert_string_equal(key, "violation A5 (checker) [debugfs write: the address holds a jump]");
 	assert_true(g_str_has_prefix(schedule, "S1:"));
 	again = key_of(sc, schedule, NULL);
 	assert_string_equal(again, key);
@@ -200,7 +200,7 @@ static void test_find_failure_follows_schedule_and_explore_line(void **state)
 
 		if (!first || f->order < first->order)
 			first = f;
-		if (!strcmp(f->key, "violation A5 (checker) [debugfs write]"))
+		if (!strcmp(f->key, "violation A5 (checker) [debugfs write: the address holds a jump]"))
 			a5 = f;
 	}
 	assert_non_null(first);
@@ -218,7 +218,7 @@ static void test_find_failure_follows_schedule_and_explore_line(void **state)
 		g_autofree char *key = NULL, *schedule = NULL, *error = NULL;
 
 		assert_true(kp_minimize_find_failure(sc, &key, &schedule, &error));
-		assert_string_equal(key, "violation A5 (checker) [debugfs write]");
+		assert_string_equal(key, "violation A5 (checker) [debugfs write: the address holds a jump]");
 		assert_string_equal(schedule, a5->schedule);
 	}
 	kp_explore_result_clear(&r);
@@ -236,7 +236,7 @@ static void test_minimize_shrinks_padded_failure_keeping_its_key(void **state)
 	(void)state;
 	assert_int_equal(res->status, KP_MINIMIZE_OK);
 	assert_null(res->error);
-	assert_string_equal(res->key, "violation A5 (checker) [debugfs write]");
+	assert_string_equal(res->key, "violation A5 (checker) [debugfs write: the address holds a jump]");
 	assert_int_equal(res->before.ops, 9);
 	assert_int_equal(res->before.tasks, 3);
 	assert_true(size_sum(res->after) < size_sum(res->before));
