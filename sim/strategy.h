@@ -61,6 +61,18 @@ void sim_strategy_random_reseed(SimStrategy *s, uint64_t seed);
  */
 SimStrategy *sim_strategy_replay_new(const char *schedule, size_t *error_pos);
 
+/*
+ * Driven by a coverage-guided fuzzer's bytes: the first decisions follow `prefix` (a
+ * recorded schedule, schedule.h; NULL: none) for as long as each of its choices is among
+ * the options; from the first that is not, or past its end, the bytes decide: at a
+ * decision with n > 1 options the next byte modulo n, with one option no byte; past the
+ * last byte, the first option.  After max_steps decisions the run is stopped
+ * (SIM_END_STOPPED).  `bytes` must outlive the strategy; each run starts again from the
+ * first choice and byte.  NULL when `prefix` does not parse.
+ */
+SimStrategy *sim_strategy_bytes_new(const uint8_t *bytes, size_t n, const char *prefix,
+				    uint64_t max_steps);
+
 void sim_strategy_free(SimStrategy *s);
 
 /* ---- dfs ---- */

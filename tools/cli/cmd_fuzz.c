@@ -24,6 +24,13 @@ static const char fuzz_help[] =
 	"(JOB_COMPLETION_INDEX, and KPSIM_SHARD_COUNT set in the manifest) or GNU\n"
 	"parallel (PARALLEL_SEQ, and KPSIM_SHARD_COUNT set to the number of jobs).\n"
 	"\n"
+	"--decode INPUT turns an input of the coverage-guided engines (kpsim-fuzz, built\n"
+	"with -Dfuzzing=libfuzzer or -Dfuzzing=afl: docs/fuzzing.md) into the scenario it\n"
+	"runs with its schedule line, written to --out FILE (default: standard output),\n"
+	"which kpsim replay, run and minimize accept.  --model is the port a binary input\n"
+	"is generated for, --allow and --allow-file the ids its run allowed.  Exit status\n"
+	"1 when the execution fails (its signature on standard error), 0 when not.\n"
+	"\n"
 	"Exit status: 0 no failure, 1 failures found, 2 bad usage or unusable DIR,\n"
 	"3 internal error.\n";
 
@@ -38,6 +45,46 @@ static const char merge_help[] =
 	"atomically, the state last: a merge that was stopped and is run again gives\n"
 	"the same OUT.  Exit status: 0 merged, 2 bad usage, a DIR that cannot be read,\n"
 	"an OUT in use by a campaign or that cannot be written.\n";
+
+/* `kpsim fuzz --decode INPUT [--out FILE]` */
+static int cmd_decode(const char *input, const char *out, const char *model,
+		      const KpCliAllow *allow)
+{
+	g_autofree char *data = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *origin = NULL;
+	g_autoptr(GError) err = NULL;
+	KpFuzzInputConfig cfg = { .model = model,
+				  .allow = (const char *const *)allow->ids->pdata,
+				  .n_allow = allow->ids->len };
+	KpFuzzInputResult r;
+	size_t len;
+	int rc;
+
+	if (!g_file_get_contents(input, &data, &len, &err)) {
+		fprintf(stderr, "kpsim fuzz: %s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	kp_fuzz_input_run((const uint8_t *)data, len, &cfg, &r);
+	if (r.status == KP_FUZZ_INPUT_INVALID) {
+		fprintf(stderr, "kpsim fuzz: %s: not a scenario: %s\n", input, r.message);
+		kp_fuzz_input_clear(&r);
+		return KP_EXIT_USAGE;
+	}
+	origin = g_strdup_printf("Decoded by kpsim fuzz --decode from %s.", input);
+	text = kp_fuzz_input_kps(&r, &cfg, origin);
+	rc = r.status == KP_FUZZ_INPUT_FAIL ? KP_EXIT_FAIL : KP_EXIT_PASS;
+	if (r.status == KP_FUZZ_INPUT_FAIL)
+		fprintf(stderr, "signature: %s\n", r.key);
+	kp_fuzz_input_clear(&r);
+	if (!out) {
+		fputs(text, stdout);
+	} else if (!kp_write_file(out, text, &err)) {
+		fprintf(stderr, "kpsim fuzz: %s\n", err->message);
+		return KP_EXIT_USAGE;
+	}
+	return rc;
+}
 
 /* `kpsim fuzz merge OUT DIR...` */
 static int cmd_merge(int argc, char **argv)
@@ -78,6 +125,7 @@ int kp_cmd_fuzz(int argc, char **argv)
 	gint jobs = 1, schedules = 20;
 	gint64 show = -1;
 	g_autofree char *shard_text = NULL;
+	g_autofree char *decode = NULL;
 	g_auto(KpShard) shard = { .count = 1 };
 	g_autoptr(GError) err = NULL;
 	g_auto(KpCliAllow) allow = { 0 };
@@ -90,7 +138,8 @@ int kp_cmd_fuzz(int argc, char **argv)
 		{ "time", 't', 0, G_OPTION_ARG_DOUBLE, &time, "stop after T seconds", "T" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "N worker processes", "N" },
 		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
-		  "write findings and the campaign state to DIR (default: write nothing)", "DIR" },
+		  "write findings and the campaign state to DIR (default: write nothing); "
+		  "with --decode, the file", "DIR" },
 		{ "schedules", 'k', 0, G_OPTION_ARG_INT, &schedules,
 		  "executions explored per scenario (default 20)", "K" },
 		{ "strategy", 0, 0, G_OPTION_ARG_STRING, &strategy,
@@ -100,6 +149,9 @@ int kp_cmd_fuzz(int argc, char **argv)
 		{ "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
 		  "do only the run indices i with i mod N = K (auto: from the job scheduler)",
 		  "K/N|auto" },
+		{ "decode", 0, 0, G_OPTION_ARG_FILENAME, &decode,
+		  "write the scenario and schedule of a kpsim-fuzz input (to --out FILE) and exit",
+		  "INPUT" },
 		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
@@ -117,6 +169,11 @@ int kp_cmd_fuzz(int argc, char **argv)
 		return KP_EXIT_USAGE;
 	if (!kp_cli_no_arguments("fuzz", argc, argv))
 		return KP_EXIT_USAGE;
+	if (decode) {
+		if (!kp_cli_model("fuzz", model, &(const KpModel *){ NULL }))
+			return KP_EXIT_USAGE;
+		return cmd_decode(decode, out_dir, model, &allow);
+	}
 	if (show >= 0 && seed >= 0) {
 		KpFuzzCase c;
 

@@ -4,7 +4,8 @@
 set -eu
 
 pkgs="meson ninja-build gcc pkg-config libglib2.0-dev libcmocka-dev binutils
-      patch python3 python3-pytest gcovr lcov clang libclang-rt-14-dev parallel"
+      patch python3 python3-pytest gcovr lcov clang libclang-rt-14-dev parallel
+      libfuzzer-14-dev afl++"
 
 missing=""
 for p in $pkgs; do

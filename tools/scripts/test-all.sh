@@ -84,7 +84,7 @@ if ninja -C build-fuzz tests/fuzz/fuzz_scenario >/dev/null; then
 	cp tests/data/scenarios-bad/*.kps build-fuzz/corpus/
 	find scenarios -name '*.kps' -exec cp {} build-fuzz/corpus/ \;
 	if build-fuzz/tests/fuzz/fuzz_scenario -max_total_time=30 -print_final_stats=1 \
-		-dict=tests/fuzz/scenario.dict build-fuzz/corpus >build-fuzz/fuzz.log 2>&1; then
+		-dict=tools/fuzzing/kpsim.dict build-fuzz/corpus >build-fuzz/fuzz.log 2>&1; then
 		echo "fuzz: $(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/fuzz.log |
 			sed 's/.*: //') inputs in 30 s, no crash"
 	else

@@ -45,12 +45,43 @@ typedef struct {
 	unsigned offset;
 } Point;
 
-static unsigned below(SimRng *r, unsigned n)
+/*
+ * Where the generator's draws come from: a SimRng (the swarm: run i of seed S), or the
+ * bytes of a coverage-guided fuzzer's input (tools/fuzzing), read in order.  A draw
+ * below(n) takes one byte for n <= 256 and two (little-endian) above, its value modulo
+ * n; past the end of the bytes every draw is 0.  So one byte changed changes one choice,
+ * and the scenario after it only as far as that choice reaches.  With a SimRng the
+ * generator makes exactly the calls it made before bytes were possible, in the same
+ * order, so every recorded campaign draws the same scenarios.
+ */
+typedef struct {
+	const uint8_t *p;
+	size_t n, pos;
+} ByteStream;
+
+typedef struct {
+	SimRng *rng;		/* the swarm's stream, or NULL */
+	ByteStream *bytes;	/* else the input's */
+} Draws;
+
+static unsigned byte_at(ByteStream *b)
 {
-	return (unsigned)sim_rng_below(r, n);
+	return b->pos < b->n ? b->p[b->pos++] : 0;
 }
 
-static bool chance(SimRng *r, unsigned percent)
+static unsigned below(Draws *r, unsigned n)
+{
+	unsigned v;
+
+	if (r->rng)
+		return (unsigned)sim_rng_below(r->rng, n);
+	v = byte_at(r->bytes);
+	if (n > 256)
+		v |= byte_at(r->bytes) << 8;
+	return v % n;
+}
+
+static bool chance(Draws *r, unsigned percent)
 {
 	return below(r, 100) < percent;
 }
@@ -76,7 +107,7 @@ static unsigned boundaries(const EmuImage *img, const EmuSymbol *sym, unsigned *
 }
 
 /* A random function of the given region kinds (core text, or module core text). */
-static const EmuSymbol *pick_function(const EmuImage *img, SimRng *r, bool module)
+static const EmuSymbol *pick_function(const EmuImage *img, Draws *r, bool module)
 {
 	const EmuSymbol *cand[256];
 	unsigned n = 0;
@@ -91,7 +122,7 @@ static const EmuSymbol *pick_function(const EmuImage *img, SimRng *r, bool modul
 	return cand[below(r, n)];
 }
 
-static Point pick_point(const EmuImage *img, SimRng *r, const Point *placed, unsigned n_placed)
+static Point pick_point(const EmuImage *img, Draws *r, const Point *placed, unsigned n_placed)
 {
 	unsigned b[512];
 	unsigned mode = below(r, 100), n;
@@ -118,14 +149,15 @@ static Point pick_point(const EmuImage *img, SimRng *r, const Point *placed, uns
 }
 
 typedef struct {
-	SimRng rng;
+	Draws rng;
 	/*
 	 * Draws added after the first recorded campaigns come from a stream of their own,
 	 * seeded from (seed, run) too, so that `rng` makes exactly the draws it always made:
 	 * a run without a kretprobe is the text it always was, and one with a kretprobe only
-	 * gains the return handler's tokens on that probe's line.
+	 * gains the return handler's tokens on that probe's line.  (From an input's bytes,
+	 * both read the one byte stream, in the order the draws are made.)
 	 */
-	SimRng extra;
+	Draws extra;
 	const KpFuzzCase *c;
 	GString *out;
 	char kind[MAX_PROBES];	/* 'k' kprobe, 'j' jprobe, 'r' kretprobe */
@@ -145,7 +177,7 @@ typedef struct {
 
 static void gen_probe(Gen *g, unsigned i, const Point *p)
 {
-	SimRng *r = &g->rng;
+	Draws *r = &g->rng;
 	unsigned k = below(r, 100);
 
 	g_string_append_printf(g->out, "probe p%u at %s+%u", i, p->symbol, p->offset);
@@ -224,7 +256,7 @@ static int owned_probe(Gen *g, unsigned task)
 
 static void gen_op(Gen *g, unsigned task)
 {
-	SimRng *r = &g->rng;
+	Draws *r = &g->rng;
 	const KpFuzzCase *c = g->c;
 	KpFuzzOp op = pick_op(g);
 	int owned = owned_probe(g, task);
@@ -298,7 +330,7 @@ static void gen_op(Gen *g, unsigned task)
 /* The swarm parameters: which features this run has, and how much of each. */
 static void draw_params(Gen *g, KpFuzzCase *c)
 {
-	SimRng *r = &g->rng;
+	Draws *r = &g->rng;
 
 	c->cpus = 1 + below(r, 4);
 	c->probes = 1 + below(r, MAX_PROBES);
@@ -333,49 +365,70 @@ static char *describe(const KpFuzzCase *c)
 	return g_string_free(s, FALSE);
 }
 
-void kp_fuzz_generate(uint64_t seed, uint64_t index, const char *model, KpFuzzCase *out)
+/* The scenario from g's draws; `origin` names them if the text does not parse. */
+static void generate(Gen *g, const char *model, KpFuzzCase *out, const char *origin)
 {
 	const EmuImage *img = emu_default_image();
-	Gen g = { .c = out };
 	Point placed[MAX_PROBES];
-	uint64_t mix = seed;
 	g_autoptr(GError) err = NULL;
 	KpScenario *sc;
+
+	draw_params(g, out);
+	g->out = g_string_new(NULL);
+	g_string_append_printf(g->out, "model %s\ncpus %u\n", model, out->cpus);
+	if (out->optimize_delay != 5)
+		g_string_append_printf(g->out, "optimize-delay %u\n", out->optimize_delay);
+	for (unsigned i = 0; i < out->probes; i++) {
+		placed[i] = pick_point(img, &g->rng, placed, i);
+		gen_probe(g, i, &placed[i]);
+		g->owner[i] = below(&g->rng, out->tasks);
+	}
+	g->hotplug_task = below(&g->rng, out->tasks);
+	g->module_task = below(&g->rng, out->tasks);
+	for (unsigned t = 0; t < out->tasks; t++) {
+		unsigned n = 1 + below(&g->rng, MAX_OPS_PER_TASK);
+
+		g_string_append_printf(g->out, "task t%u on cpu%u:\n", t, t % out->cpus);
+		for (unsigned i = 0; i < n; i++)
+			gen_op(g, t);
+	}
+	out->params = describe(out);
+	out->text = g_string_free(g->out, FALSE);
+	sc = kp_scenario_parse("generated", out->text, strlen(out->text), &err);
+	if (!sc) {
+		fprintf(stderr, "kpsim fuzz: generated an invalid scenario (%s): %s\n%s", origin,
+			err->message, out->text);
+		abort();
+	}
+	kp_scenario_free(sc);
+}
+
+void kp_fuzz_generate(uint64_t seed, uint64_t index, const char *model, KpFuzzCase *out)
+{
+	SimRng rng, extra;
+	Gen g = { .rng = { .rng = &rng }, .extra = { .rng = &extra }, .c = out };
+	uint64_t mix = seed;
+	g_autofree char *origin = NULL;
 
 	memset(out, 0, sizeof(*out));
 	/* The run's generator depends on (seed, index) only. */
 	mix = sim_splitmix64(&mix) ^ index;
-	sim_rng_seed(&g.rng, sim_splitmix64(&mix));
-	sim_rng_seed(&g.extra, sim_splitmix64(&mix));
-	draw_params(&g, out);
-	g.out = g_string_new(NULL);
-	g_string_append_printf(g.out, "model %s\ncpus %u\n", model, out->cpus);
-	if (out->optimize_delay != 5)
-		g_string_append_printf(g.out, "optimize-delay %u\n", out->optimize_delay);
-	for (unsigned i = 0; i < out->probes; i++) {
-		placed[i] = pick_point(img, &g.rng, placed, i);
-		gen_probe(&g, i, &placed[i]);
-		g.owner[i] = below(&g.rng, out->tasks);
-	}
-	g.hotplug_task = below(&g.rng, out->tasks);
-	g.module_task = below(&g.rng, out->tasks);
-	for (unsigned t = 0; t < out->tasks; t++) {
-		unsigned n = 1 + below(&g.rng, MAX_OPS_PER_TASK);
+	sim_rng_seed(&rng, sim_splitmix64(&mix));
+	sim_rng_seed(&extra, sim_splitmix64(&mix));
+	origin = g_strdup_printf("seed %" G_GUINT64_FORMAT ", run %" G_GUINT64_FORMAT, seed,
+				 index);
+	generate(&g, model, out, origin);
+}
 
-		g_string_append_printf(g.out, "task t%u on cpu%u:\n", t, t % out->cpus);
-		for (unsigned i = 0; i < n; i++)
-			gen_op(&g, t);
-	}
-	out->params = describe(out);
-	out->text = g_string_free(g.out, FALSE);
-	sc = kp_scenario_parse("generated", out->text, strlen(out->text), &err);
-	if (!sc) {
-		fprintf(stderr, "kpsim fuzz: generated an invalid scenario (seed %" G_GUINT64_FORMAT
-			", run %" G_GUINT64_FORMAT "): %s\n%s", seed, index, err->message,
-			out->text);
-		abort();
-	}
-	kp_scenario_free(sc);
+size_t kp_fuzz_generate_bytes(const uint8_t *bytes, size_t n, const char *model,
+			      KpFuzzCase *out)
+{
+	ByteStream b = { .p = bytes, .n = n };
+	Gen g = { .rng = { .bytes = &b }, .extra = { .bytes = &b }, .c = out };
+
+	memset(out, 0, sizeof(*out));
+	generate(&g, model, out, "from input bytes");
+	return MIN(b.pos, n);
 }
 
 void kp_fuzz_case_clear(KpFuzzCase *c)

@@ -251,7 +251,76 @@ typedef struct {
  * and aborts the process when it does not: that is a bug in the generator).
  */
 void kp_fuzz_generate(uint64_t seed, uint64_t index, const char *model, KpFuzzCase *out);
+/*
+ * The same generator drawing from `bytes` instead (a coverage-guided fuzzer's input): a
+ * draw below(n) takes one byte (two for n > 256), modulo n, and 0 past the end.  Returns
+ * the bytes used.
+ */
+size_t kp_fuzz_generate_bytes(const uint8_t *bytes, size_t n, const char *model,
+			      KpFuzzCase *out);
 void kp_fuzz_case_clear(KpFuzzCase *c);
+
+/* ---- the coverage-guided engines' inputs (docs/fuzzing.md) ---- */
+
+/*
+ * An input of libFuzzer or AFL++ (tools/fuzzing/kpsim-fuzz) is one of two forms:
+ *  - text: scenario text (its first byte printable ASCII or white space), then
+ *    optionally a NUL byte and schedule bytes.  The scenario's own `schedule` line, if
+ *    any, is followed while it fits; the schedule bytes take over after it;
+ *  - binary (any other first byte, 0xb1 by convention): a little-endian u16 L, then L
+ *    bytes the scenario generator draws from (kp_fuzz_generate_bytes), then the schedule
+ *    bytes.
+ * Schedule bytes: at each decision with n > 1 options, the next byte modulo n; past the
+ * last byte, the first option.  A decision with one option takes no byte.  An execution
+ * stops, unjudged, after KP_FUZZ_INPUT_MAX_STEPS decisions.
+ */
+#define KP_FUZZ_INPUT_BINARY 0xb1
+#define KP_FUZZ_INPUT_MAX_STEPS 200000u
+
+typedef struct {
+	const char *model;		/* the binary form's port; NULL: 6274de4 */
+	const char *const *allow;	/* ids every input's scenario allows */
+	unsigned n_allow;
+} KpFuzzInputConfig;
+
+typedef enum {
+	KP_FUZZ_INPUT_PASS,	/* the execution ended without a failure that is not allowed */
+	KP_FUZZ_INPUT_FAIL,	/* a violation that is not allowed: key, message */
+	KP_FUZZ_INPUT_DISCARD,	/* a model limit, an API misuse (text form), stopped */
+	KP_FUZZ_INPUT_INVALID,	/* the text does not parse or does not fit the image */
+} KpFuzzInputStatus;
+
+typedef struct {
+	KpFuzzInputStatus status;
+	bool text_form;
+	char *params;		/* binary form: the drawn parameters */
+	size_t scenario_bytes, schedule_bytes;	/* what the input holds of each */
+	KpScenario *sc;		/* the scenario run (NULL when invalid) */
+	KpExec *exec;		/* its execution (NULL when invalid) */
+	SimEnd end;
+	char *schedule;		/* the execution's schedule (S1:...) */
+	char *key;		/* FAIL: the signature */
+	char *message;		/* FAIL: its message; INVALID: why */
+} KpFuzzInputResult;
+
+/* Decode `data` and run its one execution.  Clear with kp_fuzz_input_clear. */
+void kp_fuzz_input_run(const uint8_t *data, size_t n, const KpFuzzInputConfig *cfg,
+		       KpFuzzInputResult *res);
+/*
+ * The execution as a scenario file kpsim replay, run and minimize accept: comment lines
+ * saying where it came from (`origin`) and its signature, the scenario with an `allow`
+ * line for the configuration's ids and for those the execution reported before its
+ * signature, and its `schedule` line.  NULL for an invalid input.
+ */
+char *kp_fuzz_input_kps(const KpFuzzInputResult *res, const KpFuzzInputConfig *cfg,
+			const char *origin);
+void kp_fuzz_input_clear(KpFuzzInputResult *res);
+/*
+ * An allow file's ids (`#` comments, ids separated by blanks or commas), appended to
+ * `ids` as the catalogue's static strings.  False with *error for an unreadable file or
+ * an unknown id.
+ */
+bool kp_fuzz_read_allow_file(const char *path, GPtrArray *ids, char **error);
 
 /* ---- a fuzzing campaign ---- */
 
