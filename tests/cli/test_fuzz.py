@@ -130,3 +130,51 @@ def test_show_prints_the_generated_scenario(kpsim, tmp_path):
     path = tmp_path / "r17.kps"
     path.write_text(a)
     assert kpsim("run", str(path)).returncode in (0, 1)
+
+
+def hotplug_and_module_tasks(text):
+    """{"cpu": tasks with a cpu operation, "module": tasks with a module operation}."""
+    out = {"cpu": set(), "module": set()}
+    task = None
+    for line in text.splitlines():
+        m = re.match(r"task (\S+) on ", line)
+        if m:
+            task = m.group(1)
+        m = re.match(r"    (cpu|module) ", line)
+        if m:
+            out[m.group(1)].add(task)
+    return out
+
+
+def test_generator_2_spreads_hotplug_and_modules(kpsim):
+    shown = {}
+    for version in ("1", "2"):
+        shown[version] = [kpsim("fuzz", "--generator", version, "--seed", "5", "--show", str(i),
+                                check=0).stdout for i in range(60)]
+    spread = {"cpu": 0, "module": 0}
+    for one, two in zip(shown["1"], shown["2"]):
+        # The same draws: the parameters line is the same in both versions.
+        assert one.splitlines()[0] == two.splitlines()[0]
+        for kind, tasks in hotplug_and_module_tasks(one).items():
+            assert len(tasks) <= 1, one
+        for kind, tasks in hotplug_and_module_tasks(two).items():
+            spread[kind] += len(tasks) > 1
+    assert spread["cpu"] and spread["module"], spread
+    # Version 1 is the default.
+    assert kpsim("fuzz", "--seed", "5", "--show", "7", check=0).stdout == shown["1"][7]
+    assert kpsim("fuzz", "--generator", "3", "--runs", "1").returncode == 2
+    assert kpsim("fuzz", "--generator", "0", "--runs", "1").returncode == 2
+
+
+def test_generator_2_campaign_has_its_own_state(kpsim, tmp_path):
+    out = tmp_path / "f"
+    one = kpsim("fuzz", "--seed", "1", "--runs", "40", "--out", str(out))
+    two = kpsim("fuzz", "--generator", "2", "--seed", "1", "--runs", "40", "--out", str(out))
+    assert one.returncode in (0, 1) and two.returncode in (0, 1)
+    assert ", generator 2," in two.stdout
+    state = (out / "fuzz-state").read_text()
+    assert "model 6274de4 strategy random schedules 20 seed 1 next 40\n" in state
+    assert "model 6274de4 strategy random schedules 20 seed 1 generator 2 next 40\n" in state
+    # Resuming version 2 starts where it stopped, not from version 1's line.
+    again = kpsim("fuzz", "--generator", "2", "--seed", "1", "--runs", "50", "--out", str(out))
+    assert "run indices 40..50 done" in again.stdout

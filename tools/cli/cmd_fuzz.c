@@ -24,6 +24,10 @@ static const char fuzz_help[] =
 	"(JOB_COMPLETION_INDEX, and KPSIM_SHARD_COUNT set in the manifest) or GNU\n"
 	"parallel (PARALLEL_SEQ, and KPSIM_SHARD_COUNT set to the number of jobs).\n"
 	"\n"
+	"--generator 2 lets every task of a generated scenario plug CPUs and load or\n"
+	"unload modules; version 1, the default, keeps each in one task and draws what\n"
+	"recorded campaigns drew.  A campaign of version 2 resumes only with --generator 2.\n"
+	"\n"
 	"--decode INPUT turns an input of the coverage-guided engines (kpsim-fuzz, built\n"
 	"with -Dfuzzing=libfuzzer or -Dfuzzing=afl: docs/fuzzing.md) into the scenario it\n"
 	"runs with its schedule line, written to --out FILE (default: standard output),\n"
@@ -122,7 +126,7 @@ int kp_cmd_fuzz(int argc, char **argv)
 	g_autofree char *command = NULL;
 	gint64 seed = 0, runs = -1;
 	gdouble time = 0;
-	gint jobs = 1, schedules = 20;
+	gint jobs = 1, schedules = 20, generator = 1;
 	gint64 show = -1;
 	g_autofree char *shard_text = NULL;
 	g_autofree char *decode = NULL;
@@ -144,6 +148,9 @@ int kp_cmd_fuzz(int argc, char **argv)
 		  "executions explored per scenario (default 20)", "K" },
 		{ "strategy", 0, 0, G_OPTION_ARG_STRING, &strategy,
 		  "random (default) or pct", "S" },
+		{ "generator", 0, 0, G_OPTION_ARG_INT, &generator,
+		  "the scenario generator's version: 1 (default; CPU hotplug and modules each in "
+		  "one task) or 2 (in any task)", "V" },
 		{ "show", 0, 0, G_OPTION_ARG_INT64, &show,
 		  "print the scenario of run I (and its drawn parameters) and exit", "I" },
 		{ "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
@@ -174,10 +181,16 @@ int kp_cmd_fuzz(int argc, char **argv)
 			return KP_EXIT_USAGE;
 		return cmd_decode(decode, out_dir, model, &allow);
 	}
+	if (generator < 1 || generator > KP_FUZZ_GENERATORS) {
+		fprintf(stderr, "kpsim fuzz: --generator %d: the versions are 1 to %d\n", generator,
+			KP_FUZZ_GENERATORS);
+		return KP_EXIT_USAGE;
+	}
 	if (show >= 0 && seed >= 0) {
 		KpFuzzCase c;
 
-		kp_fuzz_generate((uint64_t)seed, (uint64_t)show, model ? model : "6274de4", &c);
+		kp_fuzz_generate_version((uint64_t)seed, (uint64_t)show, (unsigned)generator,
+					 model ? model : "6274de4", &c);
 		printf("# seed %" PRId64 " run %" PRId64 ": %s\n%s", seed, show, c.params, c.text);
 		kp_fuzz_case_clear(&c);
 		return KP_EXIT_PASS;
@@ -213,6 +226,7 @@ int kp_cmd_fuzz(int argc, char **argv)
 	cfg.jobs = (unsigned)jobs;
 	cfg.out_dir = out_dir;
 	cfg.schedules = (unsigned)schedules;
+	cfg.generator = (unsigned)generator;
 	cfg.strategy = strategy && !strcmp(strategy, "pct") ? KP_STRATEGY_PCT : KP_STRATEGY_RANDOM;
 	cfg.command = command;
 	cfg.shard = shard.index;
@@ -229,7 +243,8 @@ int kp_cmd_fuzz(int argc, char **argv)
 		printf(", shard %u/%u%s%s%s", shard.index, shard.count,
 		       shard.source ? " (" : "", shard.source ? shard.source : "",
 		       shard.source ? ")" : "");
-	printf(", %u %s schedules per run, jobs %u%s%s\n", cfg.schedules,
+	printf("%s, %u %s schedules per run, jobs %u%s%s\n",
+	       cfg.generator == 2 ? ", generator 2" : "", cfg.schedules,
 	       cfg.strategy == KP_STRATEGY_PCT ? "pct" : "random", cfg.jobs,
 	       out_dir ? ", out " : "", out_dir ? out_dir : "");
 	fflush(stdout);

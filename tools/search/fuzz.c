@@ -98,6 +98,17 @@ typedef struct {
 	int fd;
 } Worker;
 
+static unsigned generator(const KpFuzzConfig *cfg)
+{
+	return cfg->generator ? cfg->generator : 1;
+}
+
+/* ", generator 2" in a finding's first line; nothing for version 1, as before it had one. */
+static const char *generator_note(const KpFuzzConfig *cfg)
+{
+	return generator(cfg) == 2 ? ", generator 2" : "";
+}
+
 static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
 {
 	const KpFuzzConfig *cfg = w->cfg;
@@ -114,7 +125,7 @@ static void explore_run(const Worker *w, uint64_t i, GHashTable *sent)
 
 	if (cfg->test_hooks && i == cfg->test_hooks->crash_run)
 		abort();
-	kp_fuzz_generate(cfg->seed, i, cfg->model, &c);
+	kp_fuzz_generate_version(cfg->seed, i, generator(cfg), cfg->model, &c);
 	sc = kp_scenario_parse("generated", c.text, strlen(c.text), NULL);
 	allow_all(cfg, sc);
 	if (cfg->strategy == KP_STRATEGY_PCT)
@@ -467,9 +478,10 @@ static char *state_key(const KpFuzzConfig *cfg)
 	g_autofree char *shard = n_shards(cfg) > 1 ?
 		g_strdup_printf(" shard %u/%u", cfg->shard, cfg->n_shards) : g_strdup("");
 
-	return g_strdup_printf("model %s strategy %s schedules %u seed %" PRIu64 "%s",
+	/* Version 1's key is the one recorded before there was a version 2. */
+	return g_strdup_printf("model %s strategy %s schedules %u seed %" PRIu64 "%s%s",
 			       cfg->model, strategy_name(cfg->strategy), cfg->schedules, cfg->seed,
-			       shard);
+			       generator(cfg) == 2 ? " generator 2" : "", shard);
 }
 
 /* ---- one new signature ---- */
@@ -543,7 +555,7 @@ static void write_finding(Campaign *c, const char *key, const Finding *f)
 		fprintf(c->out, "  new signature %s\n", key);
 		return;
 	}
-	kp_fuzz_generate(cfg->seed, f->index, cfg->model, &fc);
+	kp_fuzz_generate_version(cfg->seed, f->index, generator(cfg), cfg->model, &fc);
 	sc = kp_scenario_parse("generated", fc.text, strlen(fc.text), NULL);
 	allow_all(cfg, sc);
 	allow_earlier(sc, key, f->schedule);
@@ -555,9 +567,10 @@ static void write_finding(Campaign *c, const char *key, const Finding *f)
 		name = g_strdup_printf("%s-%u.kps", base, k);
 	}
 	g_string_append_printf(text, "# Found by kpsim fuzz: seed %" PRIu64 ", run %" PRIu64
-			       ", %u %s schedules per run.\n# Signature: %s\n# Parameters: %s\n"
-			       "# Command: kpsim %s\n", cfg->seed, f->index, cfg->schedules,
-			       strategy_name(cfg->strategy), key, fc.params, cfg->command);
+			       "%s, %u %s schedules per run.\n# Signature: %s\n# Parameters: %s\n"
+			       "# Command: kpsim %s\n", cfg->seed, f->index, generator_note(cfg),
+			       cfg->schedules, strategy_name(cfg->strategy), key, fc.params,
+			       cfg->command);
 	append_comment(text, "Message: ", f->message);
 	if (m.status == KP_MINIMIZE_OK) {
 		g_string_append_printf(text, "# Minimized from %u operations, %u tasks, %u probes,"
@@ -606,13 +619,13 @@ static void write_crash(Campaign *c, const char *key, const Crash *cr)
 		fprintf(c->out, "  new signature %s\n", key);
 		return;
 	}
-	kp_fuzz_generate(cfg->seed, cr->index, cfg->model, &fc);
+	kp_fuzz_generate_version(cfg->seed, cr->index, generator(cfg), cfg->model, &fc);
 	g_string_append_printf(text, "# Found by kpsim fuzz: seed %" PRIu64 ", run %" PRIu64
-			       ", %u %s schedules per run.\n# Signature: %s\n# Parameters: %s\n"
+			       "%s, %u %s schedules per run.\n# Signature: %s\n# Parameters: %s\n"
 			       "# Command: kpsim %s\n# The process died: not minimized; the "
 			       "explore line below repeats the run.\n%s", cfg->seed, cr->index,
-			       cfg->schedules, strategy_name(cfg->strategy), key, fc.params,
-			       cfg->command, fc.text);
+			       generator_note(cfg), cfg->schedules, strategy_name(cfg->strategy),
+			       key, fc.params, cfg->command, fc.text);
 	if (cfg->strategy == KP_STRATEGY_PCT)
 		g_string_append_printf(text, "explore pct runs %u depth %u seed %" PRIu64 "\n",
 				       cfg->schedules, KP_EXPLORE_DEFAULT_DEPTH, s);
@@ -671,7 +684,8 @@ static void merge_chunk(Campaign *c)
 		for (unsigned j = 0; j < c->crashes->len; j++)
 			if (g_array_index(c->crashes, Crash, j).index == idx)
 				sig = g_array_index(c->crashes, Crash, j).signal;
-		kp_fuzz_generate(c->cfg->seed, idx, c->cfg->model, &fc);
+		kp_fuzz_generate_version(c->cfg->seed, idx, generator(c->cfg), c->cfg->model,
+					 &fc);
 		fprintf(c->out, "failing run: seed %" PRIu64 " run %" PRIu64 ": %s", c->cfg->seed,
 			idx, fc.params);
 		if (sig)

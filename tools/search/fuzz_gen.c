@@ -173,6 +173,13 @@ typedef struct {
 	 * what it models), and one loader keeps module states meaningful.
 	 */
 	unsigned hotplug_task, module_task;
+	/*
+	 * The generator's version (kpsim fuzz --generator).  2 lets every task plug CPUs
+	 * and load or unload modules: cpu_add_remove_lock and module_mutex serialise them in
+	 * the kernel, as in the model.  Both versions make the same draws, so version 1 stays
+	 * exactly what recorded campaigns ran.
+	 */
+	unsigned version;
 } Gen;
 
 static void gen_probe(Gen *g, unsigned i, const Point *p)
@@ -265,8 +272,8 @@ static void gen_op(Gen *g, unsigned task)
 	/* A task that owns no probe calls instead of touching someone else's. */
 	if (owned < 0 && op <= KP_FUZZ_DISABLE)
 		op = KP_FUZZ_CALL;
-	if ((op == KP_FUZZ_CPU && task != g->hotplug_task) ||
-	    (op == KP_FUZZ_MODULE && task != g->module_task))
+	if (g->version < 2 && ((op == KP_FUZZ_CPU && task != g->hotplug_task) ||
+			       (op == KP_FUZZ_MODULE && task != g->module_task)))
 		op = KP_FUZZ_CALL;
 
 	g_string_append(g->out, "    ");
@@ -405,8 +412,15 @@ static void generate(Gen *g, const char *model, KpFuzzCase *out, const char *ori
 
 void kp_fuzz_generate(uint64_t seed, uint64_t index, const char *model, KpFuzzCase *out)
 {
+	kp_fuzz_generate_version(seed, index, 1, model, out);
+}
+
+void kp_fuzz_generate_version(uint64_t seed, uint64_t index, unsigned version,
+			      const char *model, KpFuzzCase *out)
+{
 	SimRng rng, extra;
-	Gen g = { .rng = { .rng = &rng }, .extra = { .rng = &extra }, .c = out };
+	Gen g = { .rng = { .rng = &rng }, .extra = { .rng = &extra }, .c = out,
+		  .version = version };
 	uint64_t mix = seed;
 	g_autofree char *origin = NULL;
 
@@ -424,7 +438,7 @@ size_t kp_fuzz_generate_bytes(const uint8_t *bytes, size_t n, const char *model,
 			      KpFuzzCase *out)
 {
 	ByteStream b = { .p = bytes, .n = n };
-	Gen g = { .rng = { .bytes = &b }, .extra = { .bytes = &b }, .c = out };
+	Gen g = { .rng = { .bytes = &b }, .extra = { .bytes = &b }, .c = out, .version = 1 };
 
 	memset(out, 0, sizeof(*out));
 	generate(&g, model, out, "from input bytes");

@@ -252,6 +252,13 @@ typedef struct {
  */
 void kp_fuzz_generate(uint64_t seed, uint64_t index, const char *model, KpFuzzCase *out);
 /*
+ * The same with the generator of a version: 1 (what kp_fuzz_generate draws) keeps CPU
+ * hotplug in one task and module loading in one task; 2 lets every task do both.
+ */
+#define KP_FUZZ_GENERATORS 2
+void kp_fuzz_generate_version(uint64_t seed, uint64_t index, unsigned version,
+			      const char *model, KpFuzzCase *out);
+/*
  * The same generator drawing from `bytes` instead (a coverage-guided fuzzer's input): a
  * draw below(n) takes one byte (two for n > 256), modulo n, and 0 past the end.  Returns
  * the bytes used.
@@ -344,6 +351,8 @@ typedef struct {
 	/* --allow: ids added to every generated scenario's `allow` list (catalogue ids). */
 	const char *const *allow;
 	unsigned n_allow;
+	/* --generator: 1 (also when 0) or 2; a campaign of version 2 has a state line of its own */
+	unsigned generator;
 	/* NULL but in the fuzzer's own tests (tools/search/search_test.h). */
 	const struct KpFuzzTestHooks *test_hooks;
 } KpFuzzConfig;
