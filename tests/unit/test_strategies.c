@@ -269,6 +269,54 @@ static char *pct_schedule(SimCtx *ctx, uint64_t seed, Setup *setup)
 	return sched;
 }
 
+static uint64_t run_once(SimStrategy *s, Work *w, SimEnd *end)
+{
+	SimCtx *ctx = harness_ctx(n_tasks(w), false);
+	Setup setup = { .w = w };
+
+	*end = harness_run(ctx, s, setup_two, &setup);
+	sim_ctx_free(ctx);
+	return w->x;
+}
+
+/*
+ * The byte-driven strategy: a run is a function of its bytes; no bytes left is the first
+ * option every time; a byte is taken modulo the option count; the step bound stops the
+ * run; a prefix that does not parse is refused.
+ */
+static void test_bytes_strategy(void **state)
+{
+	Work w = { .steps = { 3, 3 }, .shared = { 7, 7 } };
+	static const uint8_t mixed[] = { 1, 0, 3, 2, 1, 1, 0, 5 };
+	static const uint8_t same_mod[] = { 3, 2, 5, 4, 3, 3, 2, 7 };	/* mixed + 2, n = 2 */
+	SimStrategy *first = sim_strategy_first_new();
+	SimStrategy *empty = sim_strategy_bytes_new(NULL, 0, NULL, 1000);
+	SimStrategy *a = sim_strategy_bytes_new(mixed, sizeof(mixed), NULL, 1000);
+	SimStrategy *b = sim_strategy_bytes_new(same_mod, sizeof(same_mod), NULL, 1000);
+	SimStrategy *cut = sim_strategy_bytes_new(mixed, sizeof(mixed), NULL, 2);
+	SimEnd end;
+	uint64_t x_first, x_a;
+
+	(void)state;
+	x_first = run_once(first, &w, &end);
+	assert_int_equal(end, SIM_END_DONE);
+	assert_true(run_once(empty, &w, &end) == x_first);
+	x_a = run_once(a, &w, &end);
+	assert_int_equal(end, SIM_END_DONE);
+	assert_true(x_a != x_first);
+	/* Each run starts again from the first byte. */
+	assert_true(run_once(a, &w, &end) == x_a);
+	assert_true(run_once(b, &w, &end) == x_a);
+	run_once(cut, &w, &end);
+	assert_int_equal(end, SIM_END_STOPPED);
+	assert_null(sim_strategy_bytes_new(mixed, sizeof(mixed), "not a schedule", 10));
+	sim_strategy_free(first);
+	sim_strategy_free(empty);
+	sim_strategy_free(a);
+	sim_strategy_free(b);
+	sim_strategy_free(cut);
+}
+
 static void test_pct_seeded(void **state)
 {
 	Work w = { .steps = { 5, 5 }, .shared = { ~0u, ~0u } };
@@ -300,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_sleep_sets_under_bounds),
 		cmocka_unit_test(test_estimate),
 		cmocka_unit_test(test_pct_seeded),
+		cmocka_unit_test(test_bytes_strategy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
