@@ -136,6 +136,23 @@ def test_verdicts_exit_status(kpsim):
     assert "unknown format 'xml'" in proc.stderr
 
 
+def test_verdicts_cap_a_dfs_search(kpsim):
+    import json
+    path = str(ROOT / "scenarios/basic/lifecycle-optimized.kps")
+    full = json.loads(kpsim("verdicts", "-m", "6274de4", "-m", "reuse-unused", "--format",
+                            "json", path, check=0).stdout)
+    assert {r["verdict"] for r in full["results"][0]["runs"]} == {"PASS"}
+    assert full["results"][0]["runs"][0]["executions"] > 3
+    capped = json.loads(kpsim("verdicts", "-m", "6274de4", "-m", "reuse-unused",
+                              "--max-executions", "3", "--format", "json", path,
+                              check=0).stdout)
+    runs = capped["results"][0]["runs"]
+    assert [(r["verdict"], r["executions"]) for r in runs] == [("INCOMPLETE", 3)] * 2
+    proc = kpsim("verdicts", "-m", "6274de4", "-m", "reuse-unused", "--max-executions", "-1",
+                 path, check=2)
+    assert "--max-executions" in proc.stderr
+
+
 # The rest of the seed's series up to v2.6.38, each variant on the one before.
 SERIES = [
     ("batch-optimize", "cd7ebe2298ff1c3112232878678ce5fe6be8a15b",

@@ -25,6 +25,7 @@ typedef struct {
 	const char *path;
 	const KpModel *model;
 	const KpCliAllow *allow;
+	uint64_t max_executions;	/* --max-executions: 0, none */
 	bool loaded;
 	char *load_error;
 	bool not_applicable;
@@ -59,7 +60,7 @@ static void run_cell(gpointer data, gpointer user)
 	if (!kp_scenario_use_model(sc, c->model))
 		c->not_applicable = true;
 	else
-		kp_run_scenario(sc, &c->res);
+		kp_run_scenario_capped(sc, c->max_executions, &c->res);
 	kp_scenario_free(sc);
 }
 
@@ -311,6 +312,9 @@ static const char verdicts_help[] =
 	"first model.  A scenario not applicable to one of the models (`model X only`) is\n"
 	"not compared.  Give two or more models; a variant runs its base port's scenarios.\n"
 	"\n"
+	"--max-executions N stops each dfs search after N executions: a scenario whose\n"
+	"tree a patch makes explode is then INCOMPLETE on that model, the same every time.\n"
+	"\n"
 	"Exit status: 0 nothing differs, 1 something differs, 2 usage or input error, 3 a\n"
 	"run failed inside the engine.";
 
@@ -320,6 +324,7 @@ int kp_cmd_verdicts(int argc, char **argv)
 	g_autofree char *format = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	gint jobs = 1;
+	gint64 max_executions = 0;
 	KpCliAllow allow = { 0 };
 	GOptionEntry entries[] = {
 		{ "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &model_names,
@@ -328,6 +333,8 @@ int kp_cmd_verdicts(int argc, char **argv)
 		  "text (default), json or markdown", "FORMAT" },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
 		  "run N scenarios at a time on worker threads", "N" },
+		{ "max-executions", 0, 0, G_OPTION_ARG_INT64, &max_executions,
+		  "stop each dfs search after N executions (default: no cap)", "N" },
 		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
@@ -346,9 +353,9 @@ int kp_cmd_verdicts(int argc, char **argv)
 		kp_cli_allow_clear(&allow);
 		return KP_EXIT_USAGE;
 	}
-	if (jobs < 1 || jobs > KP_CLI_MAX_JOBS) {
-		fprintf(stderr, "kpsim verdicts: --jobs takes a number from 1 to %d\n",
-			KP_CLI_MAX_JOBS);
+	if (jobs < 1 || jobs > KP_CLI_MAX_JOBS || max_executions < 0) {
+		fprintf(stderr, "kpsim verdicts: --jobs takes a number from 1 to %d, "
+			"and --max-executions a count (0: no cap)\n", KP_CLI_MAX_JOBS);
 		kp_cli_allow_clear(&allow);
 		return KP_EXIT_USAGE;
 	}
@@ -379,7 +386,8 @@ int kp_cmd_verdicts(int argc, char **argv)
 	for (unsigned f = 0; f < t.n_files; f++)
 		for (unsigned m = 0; m < t.n_models; m++)
 			*cell(&t, f, m) = (Cell){ .path = g_ptr_array_index(files, f),
-						  .model = t.models[m], .allow = &allow };
+						  .model = t.models[m], .allow = &allow,
+						  .max_executions = (uint64_t)max_executions };
 	if (jobs > 1) {
 		/* Each run has its own engine context; nothing is shared between them. */
 		GThreadPool *pool = g_thread_pool_new(run_cell, NULL, jobs, TRUE, NULL);

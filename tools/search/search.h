@@ -169,6 +169,11 @@ typedef struct {
 
 /* Run every execution the scenario asks for. */
 void kp_run_scenario(const KpScenario *sc, KpRunResult *res);
+/*
+ * The same, with a dfs search stopped after max_executions (0: no cap), its verdict then
+ * INCOMPLETE unless it failed first.
+ */
+void kp_run_scenario_capped(const KpScenario *sc, uint64_t max_executions, KpRunResult *res);
 void kp_run_result_clear(KpRunResult *res);
 
 /* ---- minimizing ---- */

@@ -31,7 +31,7 @@ static const KpExploreFailure *first_failure(const GPtrArray *groups)
  * `preemptions` searches bound 0, 1, 2, ... as `kpsim explore` does, and stops after the
  * first bound with a failure.
  */
-static void run_explored(const KpScenario *sc, KpRunResult *res)
+static void run_explored(const KpScenario *sc, uint64_t max_executions, KpRunResult *res)
 {
 	const KpExplore *x = &sc->explore;
 	KpExploreConfig cfg = {
@@ -44,6 +44,17 @@ static void run_explored(const KpScenario *sc, KpRunResult *res)
 	KpExploreResult r;
 	const KpExploreFailure *f;
 
+	bool capped = false;
+
+	/*
+	 * A cap on a dfs search, so that a corpus run on a port where a scenario's tree
+	 * explodes still ends, and ends the same way every time (a count, not a time).
+	 */
+	if (max_executions && cfg.strategy == KP_STRATEGY_DFS &&
+	    (!cfg.runs || cfg.runs > max_executions)) {
+		cfg.runs = max_executions;
+		capped = true;
+	}
 	cfg.iterate = cfg.strategy == KP_STRATEGY_DFS && cfg.preemptions < 0;
 	if (cfg.strategy == KP_STRATEGY_PCT)
 		cfg.pct_steps = MAX(kp_explore_first_steps(sc), 1);
@@ -69,8 +80,12 @@ static void run_explored(const KpScenario *sc, KpRunResult *res)
 					r.bound_complete == 1 ? "" : "s") : g_strdup("");
 
 		res->verdict = KP_VERDICT_INCOMPLETE;
-		res->message = g_strdup_printf("%s:%d: the runs budget ended before the dfs search "
-					       "was complete%s", sc->path, x->line, upto);
+		res->message = capped && r.executions >= max_executions ?
+			g_strdup_printf("%s:%d: the dfs search was stopped after %" PRIu64
+					" executions (the cap) before it was complete%s", sc->path,
+					x->line, max_executions, upto) :
+			g_strdup_printf("%s:%d: the runs budget ended before the dfs search "
+					"was complete%s", sc->path, x->line, upto);
 	}
 	kp_explore_result_clear(&r);
 }
@@ -145,9 +160,14 @@ static void run_once(const KpScenario *sc, KpRunResult *res)
 
 void kp_run_scenario(const KpScenario *sc, KpRunResult *res)
 {
+	kp_run_scenario_capped(sc, 0, res);
+}
+
+void kp_run_scenario_capped(const KpScenario *sc, uint64_t max_executions, KpRunResult *res)
+{
 	memset(res, 0, sizeof(*res));
 	if (!sc->schedule && sc->explore.kind != KP_EXPLORE_FIRST)
-		run_explored(sc, res);
+		run_explored(sc, max_executions, res);
 	else
 		run_once(sc, res);
 }
