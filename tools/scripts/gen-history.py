@@ -39,6 +39,7 @@ exits 1 when DOC differs from what the script would write.
 """
 import argparse
 import collections
+import concurrent.futures
 import pathlib
 import re
 import subprocess
@@ -346,12 +347,17 @@ def generate(args, doc):
     fixes = fix_variants(args.only)
     blocks = {}
     rows = []
-    for fix in fixes:
+
+    def judged(fix):
+        log("%s: finding scenarios and verdicts over scenarios/" % fix["Name"])
+        return finding_cell(kpsim, fix, sig_cause), verdicts(kpsim, fix, 1)
+
+    # One variant per job: the verdict tables are many short runs and a few long ones,
+    # which keep a core each busy better than one table split over the cores.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        judgements = list(pool.map(judged, fixes))
+    for fix, (finding, (count, table)) in zip(fixes, judgements):
         name = fix["Name"]
-        log("%s: finding scenarios" % name)
-        finding = finding_cell(kpsim, fix, sig_cause)
-        log("%s: verdicts over scenarios/" % name)
-        count, table = verdicts(kpsim, fix, args.jobs)
         blocks["verdicts " + name] = table
         result = campaign(kpsim, fix, pathlib.Path(args.fuzz_dir), args.runs, args.jobs,
                           not args.no_fuzz)

@@ -5,7 +5,9 @@
 #   build-cov   debug, coverage, warnings as errors: the default tier (suites unit and
 #               cli), the coverage report with the floors of model/, and every transition
 #               of the probe state machine driven by the corpus;
-#   build-asan  AddressSanitizer and UndefinedBehaviorSanitizer: the default tier again;
+#   build-asan  AddressSanitizer and UndefinedBehaviorSanitizer: the default tier again,
+#               but for the CLI tests of suite heavy (campaigns and explorations over
+#               code the unit tests run under the sanitizers already);
 #   build-rel   release with assertions: the slow tier (suite slow), and the same traces
 #               at -O0 and -O3 (the determinism check);
 #   build-fuzz  clang and libFuzzer: the scenario parser fuzzed for 30 s.
@@ -63,7 +65,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
 rm -f build-asan/meson-logs/testlog.json
-meson test -C build-asan --print-errorlogs || status=1
+meson test -C build-asan --no-suite heavy --print-errorlogs || status=1
 
 # The slow tier in a release build (assertions stay on: b_ndebug=false is the project's
 # default).
