@@ -11,6 +11,7 @@ uses for the table, loaded from it.
 import importlib.util
 import os
 import pathlib
+import sys
 
 import pytest
 
@@ -18,6 +19,9 @@ ROOT = pathlib.Path(os.environ.get("KPSIM_SOURCE_ROOT", "."))
 
 
 def load_generator():
+    # Run as a script, the generator finds the modules beside it on sys.path; loaded by
+    # path, it needs them put there.
+    sys.path.insert(0, str((ROOT / "tools" / "scripts").resolve()))
     spec = importlib.util.spec_from_file_location(
         "gen_history", ROOT / "tools" / "scripts" / "gen-history.py")
     mod = importlib.util.module_from_spec(spec)

@@ -236,3 +236,93 @@ def test_fix_variant_changes_its_finding(kpsim, model, scenario, status, shown, 
         assert text in out, out
     for text in gone:
         assert text not in out, out
+
+
+# A small corpus for results files: an N/A, an allowed group, a dfs search the cap stops
+# (INCOMPLETE) and a finding whose groups change on fix-wait-optimizer.
+SAVED_SET = ["tests/data/verdicts", "scenarios/findings/sysctl-off-leaves-jump.kps"]
+SAVED_CAP = ["--max-executions", "100"]
+
+
+def verdicts_in_root(kpsim_path, *args):
+    return subprocess.run([kpsim_path, "verdicts", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_verdicts_reuse_saved_results(kpsim_path, tmp_path, fmt):
+    """A table that reads a model's results from --save-results' file is the full run's
+    to the byte: for a variant's base saved as the base of another table, for a fix
+    saved as the base of a fix of it, and for both models read from the file."""
+    saved = str(tmp_path / "saved.results")
+    proc = verdicts_in_root(kpsim_path, "-m", "6274de4", "-m", "fix-wait-optimizer",
+                            *SAVED_CAP, "--save-results", saved, *SAVED_SET)
+    assert proc.returncode == 1, proc.stderr
+    for models in (["6274de4", "reuse-unused"], ["fix-wait-optimizer", "fix-sysctl-mutex"],
+                   ["6274de4", "fix-wait-optimizer"]):
+        args = [a for m in models for a in ("-m", m)] + ["--format", fmt, *SAVED_CAP]
+        full = verdicts_in_root(kpsim_path, *args, *SAVED_SET)
+        reused = verdicts_in_root(kpsim_path, *args, "--reuse-results", saved, *SAVED_SET)
+        assert (reused.returncode, reused.stdout, reused.stderr) == \
+            (full.returncode, full.stdout, full.stderr), models
+
+
+def test_verdicts_reuse_reads_the_file(kpsim_path, tmp_path):
+    """The reused model is not run again: what the file says is what the table shows."""
+    saved = tmp_path / "saved.results"
+    proc = verdicts_in_root(kpsim_path, "-m", "6274de4", "-m", "reuse-unused", *SAVED_CAP,
+                            "--save-results", str(saved), *SAVED_SET)
+    assert proc.returncode == 1, proc.stderr
+    text = saved.read_text()
+    # The base's cell of same.kps, which the cap stopped at 100 executions, says 77.
+    cell = re.search(r"^path=tests/data/verdicts/same\.kps$.*?^\[scenario \d+ port 0\]\n"
+                     r"verdict=INCOMPLETE\nexecutions=(100)$", text, re.M | re.S)
+    assert cell, text
+    saved.write_text(text[:cell.start(1)] + "77" + text[cell.end(1):])
+    proc = verdicts_in_root(kpsim_path, "-m", "6274de4", "-m", "batch-optimize", "--format",
+                            "json", *SAVED_CAP, "--reuse-results", str(saved), *SAVED_SET)
+    assert proc.returncode in (0, 1), proc.stderr
+    runs = {r["path"]: r["runs"] for r in json.loads(proc.stdout)["results"]}
+    same = runs["tests/data/verdicts/same.kps"]
+    assert [(r["model"], r["executions"]) for r in same] == [("6274de4", 77),
+                                                             ("batch-optimize", 100)]
+
+
+@pytest.mark.parametrize("case,message", [
+    ("cap", "judged with --max-executions 100, this run with 99"),
+    ("allow", "judged with the allowed ids none, this run with A9"),
+    ("fewer", "judged 4 scenarios, this run 3"),
+    ("edited", "same.kps has changed since the file was saved"),
+    ("models", "it has results for 6274de4, fix-wait-optimizer, none of this run's models"),
+    ("format", "written by another version of kpsim"),
+])
+def test_verdicts_refuse_results_of_another_run(kpsim_path, tmp_path, case, message):
+    """A results file judged otherwise than the run that reads it is refused (status 2,
+    bad input), never taken for that run's results."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "tests/data/verdicts", corpus, ignore=shutil.ignore_patterns("exp*"))
+    shutil.copy(ROOT / SAVED_SET[1], corpus)
+    saved = tmp_path / "saved.results"
+    proc = verdicts_in_root(kpsim_path, "-m", "6274de4", "-m", "fix-wait-optimizer",
+                            *SAVED_CAP, "--save-results", str(saved), str(corpus))
+    assert proc.returncode == 1 and saved.exists(), proc.stderr
+    models, options, paths = ["6274de4", "reuse-unused"], list(SAVED_CAP), [str(corpus)]
+    if case == "cap":
+        options = ["--max-executions", "99"]
+    elif case == "allow":
+        options += ["--allow", "A9"]
+    elif case == "fewer":
+        paths = [str(p) for p in sorted(corpus.glob("*.kps"))[1:]]
+    elif case == "edited":
+        with open(corpus / "same.kps", "a") as f:
+            f.write("# edited\n")
+    elif case == "models":
+        models = ["reuse-unused", "batch-optimize"]
+    elif case == "format":
+        saved.write_text(saved.read_text().replace("\nformat=1\n", "\nformat=2\n"))
+    proc = verdicts_in_root(kpsim_path, *[a for m in models for a in ("-m", m)], *options,
+                            "--reuse-results", str(saved), *paths)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert f"kpsim verdicts: --reuse-results: {saved}: " in proc.stderr
+    assert message in proc.stderr, proc.stderr

@@ -6,7 +6,9 @@
  * failure groups (cause-level signatures) are not the same on all of them are listed,
  * with the groups that appear or disappear against the first model.  A scenario that is
  * not applicable to one of the models (`model X only`) is left out of the comparison and
- * counted.  Text for people, JSON for tools, Markdown for documents.
+ * counted.  Text for people, JSON for tools, Markdown for documents.  A run's results can
+ * be saved to a file and a later run's models read from it instead of run again
+ * (--save-results, --reuse-results; tools/search/verdict_file.c).
  */
 #include "model/ports.h"
 #include "sim/trace.h"
@@ -26,10 +28,8 @@ typedef struct {
 	const KpModel *model;
 	const KpCliAllow *allow;
 	uint64_t max_executions;	/* --max-executions: 0, none */
-	bool loaded;
-	char *load_error;
-	bool not_applicable;
-	KpRunResult res;
+	bool reused;		/* v was read from --reuse-results: not run here */
+	KpPortVerdict v;
 } Cell;
 
 typedef struct {
@@ -44,6 +44,14 @@ static Cell *cell(const Table *t, unsigned file, unsigned model)
 	return &t->cells[file * t->n_models + model];
 }
 
+static void table_clear(Table *t)
+{
+	for (unsigned i = 0; i < t->n_files * t->n_models; i++)
+		kp_port_verdict_clear(&t->cells[i].v);
+	g_free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
 static void run_cell(gpointer data, gpointer user)
 {
 	Cell *c = data;
@@ -52,25 +60,24 @@ static void run_cell(gpointer data, gpointer user)
 
 	(void)user;
 	if (!sc) {
-		c->load_error = g_strdup(err->message);
+		c->v.load_error = g_strdup(err->message);
 		return;
 	}
-	c->loaded = true;
 	kp_cli_allow_apply(c->allow, sc);
 	if (!kp_scenario_use_model(sc, c->model))
-		c->not_applicable = true;
+		c->v.not_applicable = true;
 	else
-		kp_run_scenario_capped(sc, c->max_executions, &c->res);
+		kp_run_scenario_capped(sc, c->max_executions, &c->v.res);
 	kp_scenario_free(sc);
 }
 
 static const char *verdict_name(const Cell *c)
 {
-	if (!c->loaded)
+	if (c->v.load_error)
 		return "ERROR";
-	if (c->not_applicable)
+	if (c->v.not_applicable)
 		return "N/A";
-	switch (c->res.verdict) {
+	switch (c->v.res.verdict) {
 	case KP_VERDICT_PASS:
 		return "PASS";
 	case KP_VERDICT_FAIL:
@@ -85,14 +92,20 @@ static const char *verdict_name(const Cell *c)
 	return "?";
 }
 
+/* Loaded and applicable to its model: it has a verdict of its own. */
+static bool judged(const Cell *c)
+{
+	return !c->v.load_error && !c->v.not_applicable;
+}
+
 static unsigned n_groups(const Cell *c)
 {
-	return c->loaded && !c->not_applicable && c->res.groups ? c->res.groups->len : 0;
+	return judged(c) && c->v.res.groups ? c->v.res.groups->len : 0;
 }
 
 static const KpExploreFailure *group(const Cell *c, unsigned i)
 {
-	return g_ptr_array_index(c->res.groups, i);
+	return g_ptr_array_index(c->v.res.groups, i);
 }
 
 /* The group of c with f's signature (allowed or not, as f is), or NULL. */
@@ -110,7 +123,7 @@ static const KpExploreFailure *find_group(const Cell *c, const KpExploreFailure 
 static bool any_not_applicable(const Table *t, unsigned file)
 {
 	for (unsigned m = 0; m < t->n_models; m++)
-		if (cell(t, file, m)->not_applicable)
+		if (cell(t, file, m)->v.not_applicable)
 			return true;
 	return false;
 }
@@ -173,8 +186,8 @@ static void print_text(const Table *t, unsigned n_differ, unsigned n_na, FILE *o
 			const Cell *c = cell(t, f, m);
 
 			fprintf(out, "  %-*s  %-10s %" PRIu64 " execution%s\n", width,
-				t->models[m]->name, verdict_name(c), c->res.executions,
-				c->res.executions == 1 ? "" : "s");
+				t->models[m]->name, verdict_name(c), c->v.res.executions,
+				c->v.res.executions == 1 ? "" : "s");
 			if (m)
 				text_changes(cell(t, f, 0), c, out);
 		}
@@ -226,7 +239,7 @@ static void print_json(const Table *t, unsigned n_differ, unsigned n_na, FILE *o
 			fprintf(out, ", \"verdict\": ");
 			sim_json_string(out, verdict_name(c));
 			fprintf(out, ", \"executions\": %" PRIu64 ", \"groups\": [",
-				c->res.executions);
+				c->v.res.executions);
 			for (unsigned i = 0; i < n_groups(c); i++) {
 				fprintf(out, "%s{\"signature\": ", i ? ", " : "");
 				sim_json_string(out, group(c, i)->key);
@@ -305,6 +318,98 @@ static void print_markdown(const Table *t, unsigned n_differ, unsigned n_na, FIL
 	fprintf(out, ".\n");
 }
 
+/* ---- --save-results, --reuse-results ---- */
+
+static int by_string(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * What this run's verdicts depend on besides the models, as a results file records it:
+ * the header a saved file must match and a file to be saved starts from.  Borrows the
+ * paths and ids; the digests are its own.
+ */
+static void describe_run(const GPtrArray *files, const KpCliAllow *allow,
+			 uint64_t max_executions, KpVerdictFile *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->max_executions = max_executions;
+	/* The same ids given in another order allow the same: sorted, they compare as text. */
+	run->allow = g_ptr_array_new();
+	for (unsigned i = 0; i < allow->ids->len; i++)
+		g_ptr_array_add(run->allow, allow->ids->pdata[i]);
+	g_ptr_array_sort(run->allow, by_string);
+	run->paths = g_ptr_array_new();
+	run->digests = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned i = 0; i < files->len; i++) {
+		g_ptr_array_add(run->paths, files->pdata[i]);
+		g_ptr_array_add(run->digests, kp_verdict_file_digest(files->pdata[i]));
+	}
+	run->models = g_ptr_array_new();
+	run->verdicts = g_ptr_array_new();
+}
+
+/*
+ * Fill the cells of every model the file has results for from it: those are not run.
+ * False, with why printed, for a file that cannot be read, that was judged otherwise
+ * than this run judges, or that has none of its models (a mistake, not a cache miss).
+ */
+static bool reuse_results(Table *t, const char *path, const KpVerdictFile *run)
+{
+	g_auto(KpVerdictFile) saved = { 0 };
+	g_autoptr(GError) err = NULL;
+	unsigned reused = 0;
+
+	if (!kp_verdict_file_load(path, &saved, &err)) {
+		fprintf(stderr, "kpsim verdicts: --reuse-results: %s\n", err->message);
+		return false;
+	}
+	if (!kp_verdict_file_fits(&saved, run, &err)) {
+		fprintf(stderr, "kpsim verdicts: --reuse-results: %s: %s\n", path, err->message);
+		return false;
+	}
+	for (unsigned m = 0; m < t->n_models; m++) {
+		int k = kp_verdict_file_model(&saved, t->models[m]->name);
+
+		if (k < 0)
+			continue;
+		for (unsigned f = 0; f < t->n_files; f++) {
+			Cell *c = cell(t, f, m);
+			unsigned at = f * saved.models->len + (unsigned)k;
+
+			kp_port_verdict_copy(&c->v, saved.verdicts->pdata[at]);
+			c->reused = true;
+		}
+		reused++;
+	}
+	if (!reused) {
+		fprintf(stderr, "kpsim verdicts: --reuse-results: %s: it has results for", path);
+		for (unsigned k = 0; k < saved.models->len; k++)
+			fprintf(stderr, "%s %s", k ? "," : "",
+				(const char *)saved.models->pdata[k]);
+		fprintf(stderr, ", none of this run's models\n");
+		return false;
+	}
+	return true;
+}
+
+/* Every model's cells, run here or reused, to `path`.  False, with why printed. */
+static bool save_results(const Table *t, const char *path, KpVerdictFile *run)
+{
+	g_autoptr(GError) err = NULL;
+
+	for (unsigned m = 0; m < t->n_models; m++)
+		g_ptr_array_add(run->models, (gpointer)t->models[m]->name);
+	for (unsigned i = 0; i < t->n_files * t->n_models; i++)
+		g_ptr_array_add(run->verdicts, &t->cells[i].v);
+	if (!kp_verdict_file_save(path, run, &err)) {
+		fprintf(stderr, "kpsim verdicts: --save-results: %s\n", err->message);
+		return false;
+	}
+	return true;
+}
+
 static const char verdicts_help[] =
 	"Runs every scenario on each model as `kpsim run` does (its own explore line and\n"
 	"allow lines) and lists the scenarios whose verdict or failure groups differ, with\n"
@@ -314,6 +419,14 @@ static const char verdicts_help[] =
 	"\n"
 	"--max-executions N stops each dfs search after N executions: a scenario whose\n"
 	"tree a patch makes explode is then INCOMPLETE on that model, the same every time.\n"
+	"\n"
+	"--save-results FILE writes each model's verdicts and failure groups to FILE, with\n"
+	"what they depend on: the scenarios (paths and contents), --max-executions and the\n"
+	"allowed ids.  --reuse-results FILE takes the models FILE has results for from it\n"
+	"instead of running them again, so that tables of several variants against one\n"
+	"base judge the base once; a FILE judged with other scenarios, contents, cap or ids,\n"
+	"or with none of the models, is refused (status 2).  FILE is for the kpsim that\n"
+	"wrote it: a port's code changed since is not seen.\n"
 	"\n"
 	"Exit status: 0 nothing differs, 1 something differs, 2 usage or input error, 3 a\n"
 	"run failed inside the engine.";
@@ -325,6 +438,8 @@ int kp_cmd_verdicts(int argc, char **argv)
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	gint jobs = 1;
 	gint64 max_executions = 0;
+	g_autofree char *save_path = NULL;
+	g_autofree char *reuse_path = NULL;
 	KpCliAllow allow = { 0 };
 	GOptionEntry entries[] = {
 		{ "model", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &model_names,
@@ -335,13 +450,18 @@ int kp_cmd_verdicts(int argc, char **argv)
 		  "run N scenarios at a time on worker threads", "N" },
 		{ "max-executions", 0, 0, G_OPTION_ARG_INT64, &max_executions,
 		  "stop each dfs search after N executions (default: no cap)", "N" },
+		{ "save-results", 0, 0, G_OPTION_ARG_FILENAME, &save_path,
+		  "write every model's results to FILE, for --reuse-results", "FILE" },
+		{ "reuse-results", 0, 0, G_OPTION_ARG_FILENAME, &reuse_path,
+		  "read the results of the models FILE has instead of running them", "FILE" },
 		KP_CLI_ALLOW_OPTIONS(&allow),
 		{ NULL },
 	};
 	KpCliFormat fmt = KP_FMT_TEXT;
 	Table t = { 0 };
+	g_auto(KpVerdictFile) run = { 0 };
 	unsigned n_differ = 0, n_na = 0;
-	bool internal = false, input_error = false;
+	bool internal = false, input_error = false, saved = true;
 
 	if (!kp_cli_parse("verdicts", "--model A --model B FILE|DIR... - compare verdicts",
 			  verdicts_help, entries, &argc, &argv) ||
@@ -388,17 +508,28 @@ int kp_cmd_verdicts(int argc, char **argv)
 			*cell(&t, f, m) = (Cell){ .path = g_ptr_array_index(files, f),
 						  .model = t.models[m], .allow = &allow,
 						  .max_executions = (uint64_t)max_executions };
+	if (save_path || reuse_path)
+		describe_run(files, &allow, (uint64_t)max_executions, &run);
+	if (reuse_path && !reuse_results(&t, reuse_path, &run)) {
+		table_clear(&t);
+		kp_cli_allow_clear(&allow);
+		return KP_EXIT_USAGE;
+	}
 	if (jobs > 1) {
 		/* Each run has its own engine context; nothing is shared between them. */
 		GThreadPool *pool = g_thread_pool_new(run_cell, NULL, jobs, TRUE, NULL);
 
 		for (unsigned i = 0; i < t.n_files * t.n_models; i++)
-			g_thread_pool_push(pool, &t.cells[i], NULL);
+			if (!t.cells[i].reused)
+				g_thread_pool_push(pool, &t.cells[i], NULL);
 		g_thread_pool_free(pool, FALSE, TRUE);
 	} else {
 		for (unsigned i = 0; i < t.n_files * t.n_models; i++)
-			run_cell(&t.cells[i], NULL);
+			if (!t.cells[i].reused)
+				run_cell(&t.cells[i], NULL);
 	}
+	if (save_path)
+		saved = save_results(&t, save_path, &run);
 	for (unsigned f = 0; f < t.n_files; f++) {
 		n_na += any_not_applicable(&t, f);
 		n_differ += differs(&t, f);
@@ -406,14 +537,13 @@ int kp_cmd_verdicts(int argc, char **argv)
 			const Cell *c = cell(&t, f, m);
 
 			/* A file that does not parse fails the same way on every model: once. */
-			if ((!c->loaded && m == 0) ||
-			    (c->loaded && !c->not_applicable && c->res.verdict == KP_VERDICT_ERROR)) {
+			if ((c->v.load_error && m == 0) ||
+			    (judged(c) && c->v.res.verdict == KP_VERDICT_ERROR)) {
 				fprintf(stderr, "kpsim verdicts: %s\n",
-					c->load_error ? c->load_error : c->res.message);
+					c->v.load_error ? c->v.load_error : c->v.res.message);
 				input_error = true;
 			}
-			internal |= c->loaded && !c->not_applicable &&
-				    c->res.verdict == KP_VERDICT_INTERNAL;
+			internal |= judged(c) && c->v.res.verdict == KP_VERDICT_INTERNAL;
 		}
 	}
 	if (fmt == KP_FMT_JSON)
@@ -422,13 +552,10 @@ int kp_cmd_verdicts(int argc, char **argv)
 		print_markdown(&t, n_differ, n_na, stdout);
 	else
 		print_text(&t, n_differ, n_na, stdout);
-	for (unsigned i = 0; i < t.n_files * t.n_models; i++) {
-		g_free(t.cells[i].load_error);
-		kp_run_result_clear(&t.cells[i].res);
-	}
-	g_free(t.cells);
+	table_clear(&t);
 	kp_cli_allow_clear(&allow);
-	if (input_error)
+	/* The table is right, but a later --reuse-results run would fail on the file. */
+	if (input_error || !saved)
 		return KP_EXIT_USAGE;
 	if (internal)
 		return KP_EXIT_INTERNAL;

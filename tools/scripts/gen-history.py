@@ -18,7 +18,9 @@ of scenarios/known-defects-6274de4.allow that the fix claims to remove).
 For each fix variant the script
   * runs each Finding scenario as written on the base and the fix, and again with its
     `expect` lines taken out, to list the signatures it shows on each;
-  * runs `kpsim verdicts` over scenarios/ on the base and the fix;
+  * runs `kpsim verdicts` over scenarios/ on the base and the fix, judging each model's
+    corpus once: the first table that judges a model saves its results, and the later
+    tables with that model as their base read them (`--save-results`, `--reuse-results`);
   * runs (or resumes, or reuses) the variant's fuzz campaign: `kpsim fuzz --model NAME
     --seed 1 --runs RUNS --allow-file A`, where A is the known-defects allow list without
     the ids the fix claims, and classifies every signature it found by
@@ -40,15 +42,17 @@ exits 1 when DOC differs from what the script would write.
 import argparse
 import collections
 import concurrent.futures
+import functools
 import pathlib
 import re
 import subprocess
 import sys
 import tempfile
 
+import signature_causes
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 VARIANTS = ROOT / "model" / "variants"
-TSV = ROOT / "tests" / "data" / "signature-causes.tsv"
 ALLOW = ROOT / "scenarios" / "known-defects-6274de4.allow"
 FINDINGS = ROOT / "docs" / "findings.md"
 
@@ -101,12 +105,10 @@ def fix_variants(only=None):
 def cause_table():
     """signature -> cause, and cause key -> its description."""
     sig_cause, described = {}, {}
-    for line in TSV.read_text().splitlines():
-        if line and not line.startswith("#"):
-            _, sig, cause = line.split("\t")
-            key = cause.split(" ", 1)[0]
-            sig_cause[sig] = key
-            described[key] = cause
+    for _, sig, cause in signature_causes.rows():
+        key = cause.split(" ", 1)[0]
+        sig_cause[sig] = key
+        described[key] = cause
     return sig_cause, described
 
 
@@ -194,17 +196,74 @@ MAX_EXECUTIONS = 5000
 DIFFER = re.compile(r"^(\d+) of (\d+) scenarios differ", re.M)
 
 
-def verdicts(kpsim, fix, jobs):
-    proc = run([kpsim, "verdicts", "-m", fix["Base"], "-m", fix["Name"], "--format",
-                "markdown", "--jobs", str(jobs), "--max-executions", str(MAX_EXECUTIONS),
-                "scenarios/"])
+def verdicts(kpsim, fix, jobs, save=None, reuse=None):
+    """The table's count and text; `save`, `reuse`: results files (--save-results, ...)."""
+    cmd = [kpsim, "verdicts", "-m", fix["Base"], "-m", fix["Name"], "--format", "markdown",
+           "--jobs", str(jobs), "--max-executions", str(MAX_EXECUTIONS)]
+    if save:
+        cmd += ["--save-results", save]
+    if reuse:
+        cmd += ["--reuse-results", reuse]
+    proc = run(cmd + ["scenarios/"])
     # 2 also when a scenario is ERROR on one model (a schedule that does not fit): the
     # table still says so.
     m = DIFFER.search(proc.stdout)
-    if proc.returncode not in (0, 1, 2) or not m:
+    unsaved = save and not pathlib.Path(save).exists()
+    if proc.returncode not in (0, 1, 2) or not m or unsaved:
         sys.exit("gen-history: kpsim verdicts on %s failed:\n%s" % (fix["Name"], proc.stderr))
     count = "%s of %s" % (m.group(1), m.group(2))
     return count, proc.stdout.strip()
+
+
+def reuse_plan(fixes):
+    """name -> the earlier fix whose table judges its base too (its Base or its Name).
+
+    That table's saved results stand for the base's corpus (the same scenarios, cap
+    and kpsim), so each model's corpus is judged once instead of once per table.  None:
+    no earlier table judges the base.
+    """
+    plan = {}
+    for i, fix in enumerate(fixes):
+        plan[fix["Name"]] = next((e["Name"] for e in fixes[:i]
+                                  if fix["Base"] in (e["Base"], e["Name"])), None)
+    return plan
+
+
+def all_verdicts(kpsim, fixes, pool, results_dir, side_work):
+    """name -> verdicts(fix) for every fix, each table started once its base is judged.
+
+    The tables with nothing to wait for are queued first, then `side_work` (callables,
+    their futures returned too), and each other table when the table it reuses ends: no
+    worker sits waiting for a base while there is other work.
+    """
+    plan = reuse_plan(fixes)
+    savers = set(plan.values())
+
+    def saved(name):
+        return str(results_dir / (name + ".results")) if name else None
+
+    def table(fix):
+        name = fix["Name"]
+        note = ""
+        if plan[name]:
+            note = " (%s's from the table of %s)" % (fix["Base"], plan[name])
+        log("%s: verdicts over scenarios/%s" % (name, note))
+        return verdicts(kpsim, fix, 1, save=saved(name) if name in savers else None,
+                        reuse=saved(plan[name]))
+
+    pending = {pool.submit(table, fix): fix for fix in fixes if plan[fix["Name"]] is None}
+    side = [pool.submit(work) for work in side_work]
+    done = {}
+    while pending:
+        finished, _ = concurrent.futures.wait(
+            pending, return_when=concurrent.futures.FIRST_COMPLETED)
+        for future in finished:
+            name = pending.pop(future)["Name"]
+            done[name] = future.result()
+            for fix in fixes:
+                if plan[fix["Name"]] == name:
+                    pending[pool.submit(table, fix)] = fix
+    return done, side
 
 
 def allow_without(claims):
@@ -349,14 +408,18 @@ def generate(args, doc):
     blocks = {}
     rows = []
 
-    def judged(fix):
-        log("%s: finding scenarios and verdicts over scenarios/" % fix["Name"])
-        return finding_cell(kpsim, fix, sig_cause), verdicts(kpsim, fix, 1)
+    def findings(fix):
+        log("%s: finding scenarios" % fix["Name"])
+        return finding_cell(kpsim, fix, sig_cause)
 
-    # One variant per job: the verdict tables are many short runs and a few long ones,
-    # which keep a core each busy better than one table split over the cores.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        judgements = list(pool.map(judged, fixes))
+    # One table per job: the verdict tables are many short runs and a few long ones,
+    # which keep a core each busy better than one table split over the cores.  The saved
+    # results live as long as this run only: a kpsim rebuilt since would not match them.
+    with tempfile.TemporaryDirectory(prefix="gen-history-") as results_dir, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        tables, cells = all_verdicts(kpsim, fixes, pool, pathlib.Path(results_dir),
+                                     [functools.partial(findings, fix) for fix in fixes])
+        judgements = [(cell.result(), tables[fix["Name"]]) for fix, cell in zip(fixes, cells)]
     for fix, (finding, (count, table)) in zip(fixes, judgements):
         name = fix["Name"]
         blocks["verdicts " + name] = table

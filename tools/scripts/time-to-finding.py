@@ -38,8 +38,9 @@ import sys
 import tempfile
 import time
 
+import signature_causes
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TSV = ROOT / "tests" / "data" / "signature-causes.tsv"
 SIG = re.compile(r"^# Signature: (.*)$", re.M)
 FOUND = re.compile(r"^# Found by kpsim fuzz: seed \d+, run (\d+)(?:, generator \d+)?, "
                    r"(\d+) ", re.M)
@@ -47,12 +48,8 @@ LF_PROGRESS = re.compile(r"^#(\d+)\b.*", re.M)
 
 
 def causes():
-    out = {}
-    for line in TSV.read_text().splitlines():
-        if line and not line.startswith("#"):
-            _, sig, cause = line.split("\t")
-            out[sig] = cause
-    return out
+    """signature -> its cause, as the table words it."""
+    return {sig: cause for _, sig, cause in signature_causes.rows()}
 
 
 def swarm(kpsim, seed, budget, work):

@@ -176,6 +176,52 @@ void kp_run_scenario(const KpScenario *sc, KpRunResult *res);
 void kp_run_scenario_capped(const KpScenario *sc, uint64_t max_executions, KpRunResult *res);
 void kp_run_result_clear(KpRunResult *res);
 
+/* ---- saved verdicts (kpsim verdicts --save-results, --reuse-results) ---- */
+
+/* One scenario on one port, as `kpsim verdicts` judges it. */
+typedef struct {
+	char *load_error;	/* the file did not load (on any port): why; NULL: it did */
+	bool not_applicable;	/* it loaded, but `model X only` leaves this port out */
+	KpRunResult res;	/* otherwise: its verdict and groups (files keep no transitions) */
+} KpPortVerdict;
+
+/* A deep copy: dst's own strings and groups.  Clear dst with kp_port_verdict_clear. */
+void kp_port_verdict_copy(KpPortVerdict *dst, const KpPortVerdict *src);
+void kp_port_verdict_clear(KpPortVerdict *v);
+
+/*
+ * A results file: a corpus judged on one or more ports, with everything else a verdict
+ * depends on (the dfs cap, the allowed ids, each scenario's bytes), so that a run that
+ * reads it instead of judging those ports again can refuse a file it would not have
+ * written itself.  Each array owns its elements when the file was loaded; a file put
+ * together for kp_verdict_file_save may borrow them (arrays without a free function).
+ */
+typedef struct {
+	uint64_t max_executions;	/* 0: no cap */
+	GPtrArray *allow;	/* char *: the ids --allow and --allow-file add, sorted */
+	GPtrArray *paths;	/* char *: the scenario files, in the run's order */
+	GPtrArray *digests;	/* char *: kp_verdict_file_digest() of each */
+	GPtrArray *models;	/* char *: the ports' names */
+	GPtrArray *verdicts;	/* KpPortVerdict *: scenario i, port m at i * models->len + m */
+} KpVerdictFile;
+
+/* The SHA-256 of a scenario file's bytes, in hex; "" when it cannot be read. */
+char *kp_verdict_file_digest(const char *path);
+bool kp_verdict_file_save(const char *path, const KpVerdictFile *f, GError **error);
+/* False, with why (the path first), for a file that is unreadable or not whole. */
+bool kp_verdict_file_load(const char *path, KpVerdictFile *f, GError **error);
+/*
+ * Was `saved` judged the way `run` would judge (run's cap, allowed ids and scenarios,
+ * their bytes unchanged)?  False with why otherwise.  run's models and verdicts are not
+ * looked at.
+ */
+bool kp_verdict_file_fits(const KpVerdictFile *saved, const KpVerdictFile *run,
+			  GError **error);
+/* The index of `model` in f->models, or -1. */
+int kp_verdict_file_model(const KpVerdictFile *f, const char *model);
+void kp_verdict_file_clear(KpVerdictFile *f);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(KpVerdictFile, kp_verdict_file_clear)
+
 /* ---- minimizing ---- */
 
 typedef enum {
