@@ -209,8 +209,10 @@ def test_estimate_is_printed_first(kpsim, tmp_path):
     path = write(tmp_path, "ok.kps", PASSING)
     out = kpsim("explore", path, "--estimate", check=0).stdout.splitlines()
     assert out[0].startswith("explore ")
-    assert re.match(r"estimate: \S+ executions without reduction \(Knuth, 64 random paths\)",
-                    out[1])
+    m = re.match(r"estimate: (\S+) executions without reduction \(Knuth, 640 random paths; "
+                 r"batches of 64: (\S+) to (\S+)\)", out[1])
+    assert m, out[1]
+    assert float(m.group(2)) <= float(m.group(1)) <= float(m.group(3))
 
 
 def test_run_reports_an_unfinished_dfs(kpsim, tmp_path):

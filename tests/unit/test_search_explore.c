@@ -730,19 +730,26 @@ static void test_estimate_is_positive_and_deterministic(void **state)
 {
 	g_autoptr(KpScenario) sc = parse(RACE_TEXT);
 	g_autoptr(KpScenario) bad = parse_missing("");
-	double spe = -1, spe2 = -1, spe3 = -1;
-	double a = kp_explore_estimate(sc, -1, 11, 8, &spe);
-	double b = kp_explore_estimate(sc, -1, 11, 8, &spe2);
-	double bounded = kp_explore_estimate(sc, 0, 11, 8, &spe2);
+	double spe = -1, spe2 = -1, spe3 = -1, lo, hi, lo2, hi2;
+	double a = kp_explore_estimate(sc, -1, 11, 8, &spe, &lo, &hi);
+	double b = kp_explore_estimate(sc, -1, 11, 8, &spe2, &lo2, &hi2);
+	double bounded = kp_explore_estimate(sc, 0, 11, 8, &spe2, &lo2, &hi2);
+	double batched;
 
 	(void)state;
 	/* A tree with a branch somewhere has more than one leaf. */
 	assert_true(a > 1.0);
 	assert_true(a == b);
+	/* Fewer paths than a batch: the range is the estimate itself. */
+	assert_true(lo == a && hi == a);
 	assert_true(spe >= 0 && spe2 >= 0);
 	assert_true(bounded >= 1.0);
-	assert_true(kp_explore_estimate(bad, -1, 11, 4, &spe3) == 0);
-	assert_true(spe3 == 0);
+	/* Three batches: their means surround the overall mean, which is theirs averaged. */
+	batched = kp_explore_estimate(sc, -1, 11, 3 * KP_ESTIMATE_BATCH, &spe2, &lo, &hi);
+	assert_true(lo <= batched && batched <= hi);
+	assert_true(lo > 1.0);
+	assert_true(kp_explore_estimate(bad, -1, 11, 4, &spe3, &lo, &hi) == 0);
+	assert_true(spe3 == 0 && lo == 0 && hi == 0);
 }
 
 /* ---- the verdict of `kpsim run` ---- */

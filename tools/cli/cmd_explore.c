@@ -11,8 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Random paths for --estimate, and for the summary of an unfinished dfs. */
-#define ESTIMATE_PROBES 64
+/*
+ * Random paths for --estimate, and for the summary of an unfinished dfs: ten batches, so
+ * that the line can say how far apart their means are (see kp_explore_estimate).
+ */
+#define ESTIMATE_PROBES (10 * KP_ESTIMATE_BATCH)
 
 static const char *const strategy_names[] = {
 	[KP_STRATEGY_DFS] = "dfs", [KP_STRATEGY_RANDOM] = "random", [KP_STRATEGY_PCT] = "pct",
@@ -447,6 +450,7 @@ int kp_cmd_explore(int argc, char **argv)
 	g_autoptr(KpScenario) sc = NULL;
 	KpExploreConfig cfg;
 	KpExploreResult r;
+	double lo, hi;	/* the batch means of an estimate (not printed in the summary) */
 	ProgressState ps = { 0 };
 	bool ok;
 	int rc;
@@ -505,11 +509,12 @@ int kp_cmd_explore(int argc, char **argv)
 	if (o.estimate) {
 		if (cfg.strategy == KP_STRATEGY_DFS) {
 			ps.estimate = kp_explore_estimate(sc, cfg.preemptions, cfg.seed,
-							  ESTIMATE_PROBES, &ps.sec_per_exec);
+							  ESTIMATE_PROBES, &ps.sec_per_exec, &lo, &hi);
 			printf("estimate: %.3g executions without reduction (Knuth, %u random "
-			       "paths), about %.3g s at %.3g ms each on one job\n",
-			       ps.estimate, ESTIMATE_PROBES, ps.estimate * ps.sec_per_exec,
-			       ps.sec_per_exec * 1e3);
+			       "paths; batches of %u: %.3g to %.3g), about %.3g s at %.3g ms each "
+			       "on one job\n",
+			       ps.estimate, ESTIMATE_PROBES, KP_ESTIMATE_BATCH, lo, hi,
+			       ps.estimate * ps.sec_per_exec, ps.sec_per_exec * 1e3);
 		} else {
 			ps.estimate = (double)cfg.runs / cfg.n_shards;
 			printf("estimate: %.0f executions\n", ps.estimate);
@@ -546,10 +551,10 @@ int kp_cmd_explore(int argc, char **argv)
 	/* Iterating, the bound the budget ended in. */
 	if (cfg.strategy == KP_STRATEGY_DFS && r.budget_ended && cfg.iterate)
 		ps.estimate = kp_explore_estimate(sc, r.bound, cfg.seed, ESTIMATE_PROBES,
-						  &ps.sec_per_exec);
+						  &ps.sec_per_exec, &lo, &hi);
 	else if (cfg.strategy == KP_STRATEGY_DFS && !r.complete && ps.estimate <= 0)
 		ps.estimate = kp_explore_estimate(sc, cfg.preemptions, cfg.seed, ESTIMATE_PROBES,
-						  &ps.sec_per_exec);
+						  &ps.sec_per_exec, &lo, &hi);
 	print_summary(sc, &cfg, &r, ps.estimate);
 	if (kp_explore_failed(&r))
 		rc = KP_EXIT_FAIL;

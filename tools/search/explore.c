@@ -974,25 +974,38 @@ uint64_t kp_explore_first_steps(const KpScenario *sc)
 }
 
 double kp_explore_estimate(const KpScenario *sc, int preemptions, uint64_t seed,
-			   unsigned probes, double *seconds_per_exec)
+			   unsigned probes, double *seconds_per_exec, double *lo, double *hi)
 {
 	KpExec *x = kp_exec_new(sc);
 	SimStrategy *s = sim_strategy_dfs_probe_new(preemptions, seed);
-	double sum = 0, t0 = now_s();
+	double sum = 0, batch = 0, t0 = now_s();
 	unsigned done = 0;
 
 	assert(probes > 0);
+	*lo = *hi = 0;
 	for (unsigned i = 0; i < probes; i++) {
 		g_autoptr(GError) err = NULL;
+		double e;
 
 		sim_strategy_dfs_probe_reseed(s, seed + i);
 		if (kp_exec_run(x, s, &err) == SIM_END_NONE)
 			break;
-		sum += sim_strategy_dfs_probe_estimate(s);
+		e = sim_strategy_dfs_probe_estimate(s);
+		sum += e;
+		batch += e;
 		done++;
+		if (done % KP_ESTIMATE_BATCH == 0) {
+			double mean = batch / KP_ESTIMATE_BATCH;
+
+			*lo = done == KP_ESTIMATE_BATCH ? mean : MIN(*lo, mean);
+			*hi = MAX(*hi, mean);
+			batch = 0;
+		}
 	}
 	*seconds_per_exec = done ? (now_s() - t0) / done : 0;
 	sim_strategy_free(s);
 	kp_exec_free(x);
+	if (done < KP_ESTIMATE_BATCH)
+		*lo = *hi = done ? sum / done : 0;
 	return done ? sum / done : 0;
 }

@@ -133,10 +133,15 @@ uint64_t kp_explore_first_steps(const KpScenario *sc);
 
 /*
  * Knuth's estimate of the unreduced dfs tree: the mean, over `probes` random paths, of
- * the product of the branching factors; *seconds_per_exec is their mean duration.
+ * the product of the branching factors; *seconds_per_exec is their mean duration.  A
+ * lopsided tree makes the estimate hang on the few paths that draw its heavy branches,
+ * so the paths are also taken in batches of KP_ESTIMATE_BATCH and the smallest and
+ * largest batch means returned (*lo, *hi; both the estimate when there is one batch):
+ * a wide range says the mean is not to be trusted far.
  */
+#define KP_ESTIMATE_BATCH 64
 double kp_explore_estimate(const KpScenario *sc, int preemptions, uint64_t seed,
-			   unsigned probes, double *seconds_per_exec);
+			   unsigned probes, double *seconds_per_exec, double *lo, double *hi);
 
 void kp_explore(const KpScenario *sc, const KpExploreConfig *cfg, KpExploreResult *res);
 void kp_explore_failure_free(gpointer f);
