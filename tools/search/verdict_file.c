@@ -110,6 +110,34 @@ static void set_opt_string(GKeyFile *kf, const char *group, const char *key, con
 		g_key_file_set_string(kf, group, key, s);
 }
 
+/* The keys of failure group k of a scenario's section: the writer's and the reader's. */
+typedef struct {
+	char *sig, *allowed, *count, *order, *message, *schedule;
+} GroupKeys;
+
+static GroupKeys group_keys(unsigned k)
+{
+	return (GroupKeys){
+		.sig = g_strdup_printf("group-%u-signature", k),
+		.allowed = g_strdup_printf("group-%u-allowed", k),
+		.count = g_strdup_printf("group-%u-executions", k),
+		.order = g_strdup_printf("group-%u-order", k),
+		.message = g_strdup_printf("group-%u-message", k),
+		.schedule = g_strdup_printf("group-%u-schedule", k),
+	};
+}
+
+static void group_keys_clear(GroupKeys *key)
+{
+	g_free(key->sig);
+	g_free(key->allowed);
+	g_free(key->count);
+	g_free(key->order);
+	g_free(key->message);
+	g_free(key->schedule);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GroupKeys, group_keys_clear)
+
 static void save_groups(GKeyFile *kf, const char *group, const GPtrArray *groups)
 {
 	unsigned n = groups ? groups->len : 0;
@@ -117,19 +145,14 @@ static void save_groups(GKeyFile *kf, const char *group, const GPtrArray *groups
 	g_key_file_set_uint64(kf, group, "groups", n);
 	for (unsigned k = 0; k < n; k++) {
 		const KpExploreFailure *f = groups->pdata[k];
-		g_autofree char *sig = g_strdup_printf("group-%u-signature", k);
-		g_autofree char *allowed = g_strdup_printf("group-%u-allowed", k);
-		g_autofree char *count = g_strdup_printf("group-%u-executions", k);
-		g_autofree char *order = g_strdup_printf("group-%u-order", k);
-		g_autofree char *message = g_strdup_printf("group-%u-message", k);
-		g_autofree char *schedule = g_strdup_printf("group-%u-schedule", k);
+		g_auto(GroupKeys) key = group_keys(k);
 
-		g_key_file_set_string(kf, group, sig, f->key);
-		g_key_file_set_boolean(kf, group, allowed, f->allowed);
-		g_key_file_set_uint64(kf, group, count, f->count);
-		g_key_file_set_uint64(kf, group, order, f->order);
-		set_opt_string(kf, group, message, f->message);
-		set_opt_string(kf, group, schedule, f->schedule);
+		g_key_file_set_string(kf, group, key.sig, f->key);
+		g_key_file_set_boolean(kf, group, key.allowed, f->allowed);
+		g_key_file_set_uint64(kf, group, key.count, f->count);
+		g_key_file_set_uint64(kf, group, key.order, f->order);
+		set_opt_string(kf, group, key.message, f->message);
+		set_opt_string(kf, group, key.schedule, f->schedule);
 	}
 }
 
@@ -235,19 +258,14 @@ static void load_groups(Reader *r, const char *group, KpRunResult *res)
 	res->groups = g_ptr_array_new_with_free_func(kp_explore_failure_free);
 	for (unsigned k = 0; k < n && !r->error; k++) {
 		KpExploreFailure *f = g_new0(KpExploreFailure, 1);
-		g_autofree char *sig = g_strdup_printf("group-%u-signature", k);
-		g_autofree char *allowed = g_strdup_printf("group-%u-allowed", k);
-		g_autofree char *count = g_strdup_printf("group-%u-executions", k);
-		g_autofree char *order = g_strdup_printf("group-%u-order", k);
-		g_autofree char *message = g_strdup_printf("group-%u-message", k);
-		g_autofree char *schedule = g_strdup_printf("group-%u-schedule", k);
+		g_auto(GroupKeys) key = group_keys(k);
 
-		f->key = get_string(r, group, sig, false);
-		f->allowed = get_boolean(r, group, allowed);
-		f->count = get_uint64(r, group, count);
-		f->order = get_uint64(r, group, order);
-		f->message = get_string(r, group, message, true);
-		f->schedule = get_string(r, group, schedule, true);
+		f->key = get_string(r, group, key.sig, false);
+		f->allowed = get_boolean(r, group, key.allowed);
+		f->count = get_uint64(r, group, key.count);
+		f->order = get_uint64(r, group, key.order);
+		f->message = get_string(r, group, key.message, true);
+		f->schedule = get_string(r, group, key.schedule, true);
 		g_ptr_array_add(res->groups, f);
 	}
 }
