@@ -215,6 +215,20 @@ def test_estimate_is_printed_first(kpsim, tmp_path):
     assert float(m.group(2)) <= float(m.group(1)) <= float(m.group(3))
 
 
+def test_unfinished_dfs_says_when_it_passed_the_estimate(kpsim):
+    # ref-2cpu's bound-2 tree (141,066 executions) is estimated at about 1.6e3: a budget
+    # of 5,000 ends past the estimate, which the summary must not present as the total.
+    path = os.path.join(ROOT, "scenarios", "bench", "ref-2cpu.kps")
+    proc = kpsim("explore", path, "--strategy", "dfs", "--preemptions", "2", "--no-reduce",
+                 "--runs", "5000", check=4)
+    last = proc.stdout.splitlines()[-1]
+    m = re.match(r"exploration: incomplete: the budget ended after 5000 executions; the "
+                 r"unreduced tree was estimated at (\S+), too low: the search has passed it$",
+                 last)
+    assert m, last
+    assert float(m.group(1)) < 5000
+
+
 def test_run_reports_an_unfinished_dfs(kpsim, tmp_path):
     path = write(tmp_path, "ok.kps", PASSING.replace("preemptions 1", "preemptions 3 runs 4"))
     proc = kpsim("run", path, check=4)

@@ -306,8 +306,12 @@ static void print_dfs_end(const KpExploreConfig *cfg, const KpExploreResult *r,
 	printf("after %" PRIu64 " executions", r->executions);
 	if (estimate > 0 && cfg->iterate)
 		printf(" (bound %d's unreduced tree: an estimated %.3g)", r->bound, estimate);
-	else if (estimate > 0)
+	else if (estimate > 0 && (double)r->executions < estimate)
 		printf(" of an estimated %.3g (unreduced tree)", estimate);
+	else if (estimate > 0)
+		/* Knuth's estimate of a lopsided tree is mostly too low (see --estimate). */
+		printf("; the unreduced tree was estimated at %.3g, too low: the search has "
+		       "passed it", estimate);
 	printf("\n");
 }
 
