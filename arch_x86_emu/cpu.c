@@ -584,7 +584,42 @@ static bool execute(EmuMachine *m, EmuCpu *c, const EmuInsn *insn)
 	return ended;
 }
 
-static void set_fetch_fp(EmuCpu *c)
+/*
+ * Does the next instruction stay inside the emulated call (sim/footprint.h,
+ * SIM_FP_STAYS)?  The call ends only when an instruction pops the return address
+ * emu_cpu_call() pushed at the top of the stack; a context nested in it (an interrupt)
+ * pushes its own below and returns to this one.  Below that slot nothing can pop it.  At
+ * the slot, the instruction there now falls through, jumps or calls (it pops nothing) or
+ * it may end the call: a return, an indirect jump (a tail call), a trap, a native.
+ * Text that changes before the step runs changes through a step that writes it, which
+ * is dependent with this one; sim/sched.c asserts the promise in every step that runs.
+ */
+static bool stays_in_call(EmuMachine *m, const EmuCpu *c)
+{
+	uint8_t bytes[FETCH_WINDOW];
+	EmuInsn insn;
+
+	if (c->rsp + 8 < c->stack_top - EMU_STACK_ENTRY)
+		return true;
+	if (m->natives->len && native_at(m, c->ip))
+		return false;
+	/* Near the end of a region the window does not fit: the step may end the call. */
+	if (!emu_text_read(m->text, c->ip, bytes, sizeof(bytes)) ||
+	    !emu_decode(bytes, sizeof(bytes), &insn))
+		return false;
+	switch (insn.flow) {
+	case EMU_FLOW_NEXT:
+	case EMU_FLOW_JMP_REL:
+	case EMU_FLOW_JCC_REL:
+	case EMU_FLOW_LOOP_REL:
+	case EMU_FLOW_CALL_REL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void set_fetch_fp(EmuMachine *m, EmuCpu *c)
 {
 	uint64_t lo = c->ip, hi = c->ip + FETCH_WINDOW;
 
@@ -596,6 +631,7 @@ static void set_fetch_fp(EmuCpu *c)
 	c->fp.n = 2;
 	c->fp.acc[0] = (SimAccess){ SIM_RES_TEXT, SIM_ACC_READ, lo, hi };
 	c->fp.acc[1] = (SimAccess){ SIM_RES_VCPU, SIM_ACC_READ, c->index, c->index + 1u };
+	c->fp.flags = sim_reorders_steps(m->ctx) && stays_in_call(m, c) ? SIM_FP_STAYS : 0;
 }
 
 /* One decision point: an interrupt, or the next instruction.  True when the context ended. */
@@ -605,7 +641,7 @@ static bool insn_step(EmuMachine *m, EmuCpu *c)
 	EmuFetch f;
 	unsigned alt;
 
-	set_fetch_fp(c);
+	set_fetch_fp(m, c);
 	alt = sim_yield_alt(m->ctx, SIM_Y_INSN, &c->fp, irq_deliverable(c) ? 2 : 1);
 	assert(sim_task_vcpu(c->task) == c->index && "a task inside emulated code stays put");
 	if (alt == 1) {

@@ -90,6 +90,12 @@ void sim_yield(SimCtx *ctx, unsigned reason, const SimFootprint *fp);
  * task's next step (an IRQ arriving, a branch taken).  Returns the chosen alternative.
  */
 unsigned sim_yield_alt(SimCtx *ctx, unsigned reason, const SimFootprint *fp, unsigned n_alts);
+/*
+ * Does the running strategy reorder independent steps?  A footprint detail that costs
+ * time to work out and only narrows the dependence (SIM_FP_STAYS) is declared only then;
+ * leaving it out is always sound.
+ */
+bool sim_reorders_steps(const SimCtx *ctx);
 /* A data choice of the running task: returns 0 .. n-1 (first strategy: 0). */
 unsigned sim_choose(SimCtx *ctx, unsigned n);
 /*

@@ -40,8 +40,19 @@ typedef struct {
 
 #define SIM_FP_MAX 4
 
+/*
+ * SIM_FP_STAYS: the step stays inside the non-quiescent stretch its task is in.  It does
+ * not reach a quiescent point, block or finish, so its vCPU is non-quiescent before and
+ * after it and it reports no quiescent state; a grace period started beside it waits
+ * for that vCPU in either order.  The scheduler asserts the promise (sim/sched.c).
+ */
+enum {
+	SIM_FP_STAYS = 1,
+};
+
 typedef struct {
 	uint8_t n;
+	uint8_t flags;		/* SIM_FP_STAYS */
 	SimAccess acc[SIM_FP_MAX];
 } SimFootprint;
 

@@ -723,11 +723,21 @@ SIM_NORETURN void sim_sched_end_from_task(SimCtx *ctx)
 	abort();	/* an ended run is never resumed */
 }
 
+/*
+ * The running step leaves its non-quiescent stretch (it reaches a quiescent point, blocks
+ * or finishes): it must not have declared SIM_FP_STAYS, which the reduction relies on.
+ */
+static void leave_stretch(const SimTask *t)
+{
+	assert(!(t->fp->flags & SIM_FP_STAYS) && "a step declared to stay left its stretch");
+}
+
 static SIM_NORETURN void task_finish(SimCtx *ctx, SimTask *t)
 {
 	SimVcpu *v = &ctx->vcpus[t->vcpu];
 
 	assert(ctx->cur == t && v->cur == t);
+	leave_stretch(t);
 	if (t->n_held)
 		sim_fail(ctx, SIM_V_USAGE, "lock-held-at-exit", __func__,
 			 "task %s finished holding %s", t->name, t->held[t->n_held - 1]->name);
@@ -773,6 +783,7 @@ unsigned sim_yield_alt(SimCtx *ctx, unsigned reason, const SimFootprint *fp, uns
 	assert(fp != NULL && n_alts >= 1 && n_alts <= 255);
 	assert(fp->n <= SIM_FP_MAX);
 	self->fp_copy.n = fp->n;
+	self->fp_copy.flags = fp->flags;
 	memcpy(self->fp_copy.acc, fp->acc, fp->n * sizeof(fp->acc[0]));
 	self->fp = &self->fp_copy;
 	self->reason = (uint16_t)reason;
@@ -780,6 +791,11 @@ unsigned sim_yield_alt(SimCtx *ctx, unsigned reason, const SimFootprint *fp, uns
 	schedule(ctx, self, false);
 	self->n_alts = 1;
 	return self->alt;
+}
+
+bool sim_reorders_steps(const SimCtx *ctx)
+{
+	return ctx->strategy && ctx->strategy->ops->reorders;
 }
 
 void sim_yield(SimCtx *ctx, unsigned reason, const SimFootprint *fp)
@@ -804,6 +820,7 @@ void sim_quiescent_point(SimCtx *ctx)
 	assert(self != NULL);
 	v = &ctx->vcpus[self->vcpu];
 	assert(v->cur == self);
+	leave_stretch(self);
 	sim_sched_qs(ctx, self->vcpu);
 	self->at_qs = true;
 	alt = sim_yield_alt(ctx, SIM_Y_QS, &sim_fp_none, 1);
@@ -848,6 +865,7 @@ void sim_task_sleep(SimCtx *ctx)
 	}
 	v = &ctx->vcpus[self->vcpu];
 	assert(v->cur == self);
+	leave_stretch(self);
 	self->state = SIM_TS_BLOCKED;
 	v->cur = NULL;
 	SIM_TRACE(ctx, SIM_EV_SWITCH_OUT, self->wait_what ? self->wait_what : "sleep", self->name,

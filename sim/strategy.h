@@ -43,6 +43,12 @@ typedef struct SimStrategyOps {
 	size_t (*choose)(SimStrategy *s, SimCtx *ctx, const SimOption *opts, size_t n);
 	void (*end)(SimStrategy *s, SimCtx *ctx);
 	void (*destroy)(SimStrategy *s);
+	/*
+	 * It reorders steps it judges independent (sim_opts_independent): the tasks then
+	 * declare what costs time to compute and only serves that judgement
+	 * (sim_reorders_steps()).
+	 */
+	bool reorders;
 } SimStrategyOps;
 
 struct SimStrategy {
@@ -155,7 +161,8 @@ bool sim_is_preemption(const SimOption *opts, size_t n, size_t i, int prev);
  * May two options of one state be executed in either order with the same result?  False
  * whenever in doubt: two steps of one vCPU, steps whose effect reaches past their
  * footprint, two possible wake-ups, the tick against a step that touches time, work or
- * global state or may wake a task, and footprints that conflict.
+ * global state or may wake a task, synchronize_sched against a step that may leave its
+ * non-quiescent stretch (SIM_FP_STAYS), and footprints that conflict.
  */
 bool sim_opts_independent(const SimOption *a, const SimOption *b);
 

@@ -141,13 +141,13 @@ bool sim_is_preemption(const SimOption *opts, size_t n, size_t i, int prev)
 /*
  * Steps whose effect reaches past their footprint: a task's first step (the task starts
  * running: its vCPU is no longer quiescent, which grace periods read), a quiescent point
- * (it may let another task onto the vCPU), grace periods, stop_machine and hotplug (they
- * change which vCPUs may run), a data choice, a worker starting or ending a work
+ * (it may let another task onto the vCPU), stop_machine and hotplug (they change which
+ * vCPUs may run), a data choice, a worker starting or ending a work
  * function (the function's first stretch runs in that step), and an operation boundary
  * that declares no footprint (script code, and a kernel call up to its first decision
  * point, with the checker's bookkeeping of the call).  An operation boundary that
  * declares a footprint (the script's local operations, model/script.c) is taken at its
- * word.
+ * word.  synchronize_sched has a rule of its own (sync_independent).
  */
 static bool reaches_past(const SimOption *o)
 {
@@ -156,7 +156,6 @@ static bool reaches_past(const SimOption *o)
 		return o->fp->n == 0;
 	case SIM_Y_START:
 	case SIM_Y_QS:
-	case SIM_Y_RCU_SYNC:
 	case SIM_Y_STOP_MACHINE:
 	case SIM_Y_HOTPLUG:
 	case SIM_Y_CHOICE:
@@ -168,13 +167,35 @@ static bool reaches_past(const SimOption *o)
 	}
 }
 
+/*
+ * May the step wake a task?  A release or a completion may; so may synchronize_sched,
+ * whose own quiescent state as it blocks can end another grace period.
+ */
+static bool may_wake(unsigned reason)
+{
+	return reason == SIM_Y_UNLOCK || reason == SIM_Y_COMPLETE || reason == SIM_Y_RCU_SYNC;
+}
+
 /* Both steps may wake a task: the woken tasks could queue on one vCPU in either order. */
 static bool both_wake(unsigned a, unsigned b)
 {
-	bool wa = a == SIM_Y_UNLOCK || a == SIM_Y_COMPLETE;
-	bool wb = b == SIM_Y_UNLOCK || b == SIM_Y_COMPLETE;
+	return may_wake(a) && may_wake(b);
+}
 
-	return wa && wb;
+/*
+ * synchronize_sched starts a grace period: it reads which other vCPUs are inside a
+ * non-quiescent stretch (they must pass a quiescent state before it ends), writes the
+ * grace-period state, and blocks its caller, whose own quiescent state may end another
+ * grace period and wake its waiter.  A step of another vCPU commutes with it when that
+ * step stays inside its stretch (SIM_FP_STAYS: the vCPU is non-quiescent before and
+ * after it, and it reports nothing), touches no grace-period state and wakes nobody.
+ * Steps that queue or pick a task do not stay: a woken task only queues, and the step
+ * that puts it on its vCPU is its own.
+ */
+static bool sync_independent(const SimOption *sync, const SimOption *b)
+{
+	assert(sync->reason == SIM_Y_RCU_SYNC);
+	return (b->fp->flags & SIM_FP_STAYS) && !may_wake(b->reason);
 }
 
 /*
@@ -187,8 +208,7 @@ static bool both_wake(unsigned a, unsigned b)
  */
 static bool tick_independent(const SimOption *s)
 {
-	if (s->kind == SIM_OPT_TICK || reaches_past(s) ||
-	    s->reason == SIM_Y_UNLOCK || s->reason == SIM_Y_COMPLETE)
+	if (s->kind == SIM_OPT_TICK || reaches_past(s) || may_wake(s->reason))
 		return false;
 	for (unsigned i = 0; i < s->fp->n; i++) {
 		unsigned cls = s->fp->acc[i].cls;
@@ -213,6 +233,10 @@ bool sim_opts_independent(const SimOption *a, const SimOption *b)
 		return false;
 	if (both_wake(a->reason, b->reason))
 		return false;
+	if (a->reason == SIM_Y_RCU_SYNC && !sync_independent(a, b))
+		return false;
+	if (b->reason == SIM_Y_RCU_SYNC && !sync_independent(b, a))
+		return false;
 	return !sim_fp_conflict(a->fp, b->fp);
 }
 
@@ -234,6 +258,7 @@ static void opt_copy(DfsOpt *d, const SimCtx *ctx, const SimOption *o)
 	d->task = o->task;
 	d->reason = o->reason;
 	d->fp.n = o->fp->n;
+	d->fp.flags = o->fp->flags;
 	for (unsigned i = 0; i < o->fp->n; i++)
 		d->fp.acc[i] = o->fp->acc[i];
 }
@@ -249,7 +274,7 @@ static SimOption opt_view(const DfsOpt *d)
 
 static bool fp_equal(const SimFootprint *a, const SimFootprint *b)
 {
-	if (a->n != b->n)
+	if (a->n != b->n || a->flags != b->flags)
 		return false;
 	for (unsigned i = 0; i < a->n; i++)
 		if (a->acc[i].cls != b->acc[i].cls || a->acc[i].mode != b->acc[i].mode ||
@@ -993,6 +1018,7 @@ static const SimStrategyOps dfs_ops = {
 	.choose = dfs_choose,
 	.end = dfs_end,
 	.destroy = dfs_destroy,
+	.reorders = true,
 };
 
 SimStrategy *sim_strategy_dfs_new(const SimDfsConfig *cfg)

@@ -326,10 +326,72 @@ static void test_insn_footprint(void **state)
 	assert_int_equal(s.first_fp.acc[0].lo, cx.fn);
 	assert_int_equal(s.first_fp.acc[0].hi, cx.fn + 16);
 	assert_int_equal(s.first_fp.acc[1].cls, SIM_RES_VCPU);
+	/* A strategy that does not reorder steps is not given SIM_FP_STAYS to compute. */
+	assert_int_equal(s.first_fp.flags, 0);
 	/* Independent of an unrelated lock, dependent on a poke of the fetched bytes. */
 	assert_false(sim_fp_conflict(&s.first_fp, &lock));
 	sim_fp_add(&poke, SIM_RES_TEXT, SIM_ACC_WRITE, cx.fn + 15, cx.fn + 16);
 	assert_true(sim_fp_conflict(&s.first_fp, &poke));
+	cx_done(&cx);
+	sim_ctx_free(ctx);
+}
+
+typedef struct {
+	SimStrategy base;
+	unsigned n;
+	uint64_t ip[64];
+	bool stays[64];
+} StaysStrategy;
+
+static size_t stays_choose(SimStrategy *s, SimCtx *ctx, const SimOption *opts, size_t n)
+{
+	StaysStrategy *f = (StaysStrategy *)s;
+
+	(void)ctx;
+	(void)n;
+	if (opts[0].reason == SIM_Y_INSN) {
+		assert_true(f->n < 64);
+		f->ip[f->n] = opts[0].fp->acc[0].lo;
+		f->stays[f->n++] = opts[0].fp->flags & SIM_FP_STAYS;
+	}
+	return 0;
+}
+
+static const SimStrategyOps stays_ops = {
+	.name = "stays", .choose = stays_choose, .destroy = fp_destroy, .reorders = true,
+};
+
+/*
+ * An instruction step promises to stay inside its call (SIM_FP_STAYS) unless it may pop
+ * the return address the call pushed: only the final return of the called function, at
+ * the top frame.  Its callees' returns, below it, stay.
+ */
+static void test_insn_stays_in_call(void **state)
+{
+	Cx cx = { .body = { body_call } };
+	SimCtx *ctx = cx_ctx(&cx, 1, false);
+	StaysStrategy s = { .base = { &stays_ops } };
+	uint64_t small = image_sym("f_small");
+
+	(void)state;
+	cx.fn = small;
+	assert_int_equal(harness_run(ctx, &s.base, cx_setup, &cx), SIM_END_DONE);
+	assert_int_equal(s.n, 6);
+	for (unsigned i = 0; i < 5; i++)
+		assert_true(s.stays[i]);
+	assert_int_equal(s.ip[5], small + 15);
+	assert_false(s.stays[5]);
+	cx_done(&cx);
+
+	/* f_calls: 8 instructions of its own, 6 in each of two calls of f_small. */
+	s.n = 0;
+	cx.fn = image_sym("f_calls");
+	assert_int_equal(harness_run(ctx, &s.base, cx_setup, &cx), SIM_END_DONE);
+	assert_int_equal(s.n, 8 + 6 + 6);
+	for (unsigned i = 0; i + 1 < s.n; i++)
+		assert_true(s.stays[i]);
+	assert_false(s.stays[s.n - 1]);
+	assert_true(s.ip[s.n - 1] < small || s.ip[s.n - 1] >= small + 16);
 	cx_done(&cx);
 	sim_ctx_free(ctx);
 }
@@ -1056,6 +1118,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_end_to_end),
 		cmocka_unit_test(test_insn_footprint),
+		cmocka_unit_test(test_insn_stays_in_call),
 		cmocka_unit_test(test_control_flow_approximations),
 		cmocka_unit_test(test_native_by_jump),
 		cmocka_unit_test(test_branch_choice),

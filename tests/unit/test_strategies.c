@@ -339,6 +339,55 @@ static void test_pct_seeded(void **state)
 	sim_ctx_free(ctx);
 }
 
+/*
+ * synchronize_sched commutes with a step of another vCPU that stays inside its
+ * non-quiescent stretch and wakes nobody; not with a step that may reach a quiescent
+ * point, block or finish (its vCPU's quiescence is what the grace period reads), with a
+ * wake-up, with another grace period or with the tick.
+ */
+static void test_sync_independence(void **state)
+{
+	SimFootprint rcu = sim_fp1(SIM_RES_RCU, SIM_ACC_WRITE, 0);
+	SimFootprint fetch = { 0 }, fetch_stays, lock = sim_fp1(SIM_RES_LOCK, SIM_ACC_WRITE, 2);
+	SimOption sync = { .kind = SIM_OPT_STEP, .vcpu = 0, .task = 1,
+			   .reason = SIM_Y_RCU_SYNC, .fp = &rcu };
+	SimOption insn = { .kind = SIM_OPT_STEP, .vcpu = 1, .task = 2, .reason = SIM_Y_INSN };
+	SimOption tick = { .kind = SIM_OPT_TICK, .task = UINT16_MAX, .reason = SIM_Y_TIMER,
+			   .fp = &sim_fp_clock_tick };
+	SimOption other, unlock = { .kind = SIM_OPT_STEP, .vcpu = 1, .task = 2,
+				    .reason = SIM_Y_UNLOCK, .fp = &lock };
+	SimFootprint lock_stays = lock;
+
+	(void)state;
+	sim_fp_add(&fetch, SIM_RES_TEXT, SIM_ACC_READ, 0x1000, 0x1010);
+	sim_fp_add(&fetch, SIM_RES_VCPU, SIM_ACC_READ, 1, 2);
+	fetch_stays = fetch;
+	fetch_stays.flags = SIM_FP_STAYS;
+
+	insn.fp = &fetch_stays;
+	assert_true(sim_opts_independent(&sync, &insn));
+	assert_true(sim_opts_independent(&insn, &sync));
+	/* The same instruction may end its call: the vCPU may become quiescent. */
+	insn.fp = &fetch;
+	assert_false(sim_opts_independent(&sync, &insn));
+	assert_false(sim_opts_independent(&insn, &sync));
+	/* On the same vCPU, nothing is independent. */
+	insn.fp = &fetch_stays;
+	insn.vcpu = 0;
+	assert_false(sim_opts_independent(&sync, &insn));
+	/* A release may wake a task, even inside its stretch. */
+	lock_stays.flags = SIM_FP_STAYS;
+	unlock.fp = &lock_stays;
+	assert_false(sim_opts_independent(&sync, &unlock));
+	/* Two grace periods, and the tick. */
+	other = sync;
+	other.vcpu = 1;
+	other.task = 2;
+	assert_false(sim_opts_independent(&sync, &other));
+	assert_false(sim_opts_independent(&sync, &tick));
+	assert_false(sim_opts_independent(&tick, &sync));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_dfs_preemption_bound),
 		cmocka_unit_test(test_sleep_sets_reduce_soundly),
 		cmocka_unit_test(test_sleep_sets_under_bounds),
+		cmocka_unit_test(test_sync_independence),
 		cmocka_unit_test(test_estimate),
 		cmocka_unit_test(test_pct_seeded),
 		cmocka_unit_test(test_bytes_strategy),
