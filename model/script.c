@@ -241,13 +241,19 @@ static bool setup(KpScriptRun *run, SimCtx *ctx, const KpScript *script, EmuText
 	args = g_new0(TaskArg, script->n_tasks ? script->n_tasks : 1);
 	total = 0;
 	for (unsigned t = 0; t < script->n_tasks; t++) {
+		SimFootprint start;
+		SimTask *task;
+
 		run->result_base[t] = total;
 		for (unsigned i = 0; i < script->tasks[t].n_ops; i++)
 			run->results[total + i] = KP_NO_EXPECT;
 		total += script->tasks[t].n_ops;
 		args[t] = (TaskArg){ run, t };
-		sim_task_create(ctx, script->tasks[t].name, script->tasks[t].cpu, script_task,
-				&args[t], 0);
+		task = sim_task_create(ctx, script->tasks[t].name, script->tasks[t].cpu,
+				       script_task, &args[t], 0);
+		/* Up to its first operation boundary it runs only its own code (script_task). */
+		start = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, script->tasks[t].cpu);
+		sim_task_declare_start(task, &start);
 	}
 	run->task_args = args;
 	sim_ctx_leave(ctx);

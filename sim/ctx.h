@@ -75,6 +75,12 @@ void sim_ctx_reset(SimCtx *ctx);
 /* Create a task bound to `vcpu`; runnable at once (it is queued on its vCPU). */
 SimTask *sim_task_create(SimCtx *ctx, const char *name, unsigned vcpu, SimTaskFn fn, void *arg,
 			 unsigned flags);
+/*
+ * What the new task's first step touches: it becomes current on its vCPU (which stops
+ * being quiescent) and runs up to its first decision point.  A task that declares nothing
+ * has a first step dependent with every other step.
+ */
+void sim_task_declare_start(SimTask *t, const SimFootprint *fp);
 
 /* Run until every non-daemon task has finished or the run ends otherwise. */
 SimEnd sim_run(SimCtx *ctx, SimStrategy *strategy);

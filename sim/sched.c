@@ -751,6 +751,14 @@ static SIM_NORETURN void task_finish(SimCtx *ctx, SimTask *t)
 	abort();	/* a finished task is never chosen */
 }
 
+void sim_task_declare_start(SimTask *t, const SimFootprint *fp)
+{
+	assert(t != NULL && fp != NULL && fp->n <= SIM_FP_MAX);
+	assert(t->state == SIM_TS_NEW && t->reason == SIM_Y_START);
+	t->fp_copy = *fp;
+	t->fp = &t->fp_copy;
+}
+
 SimEnd sim_run(SimCtx *ctx, SimStrategy *strategy)
 {
 	assert(strategy != NULL && strategy->ops != NULL);

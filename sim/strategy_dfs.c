@@ -62,6 +62,12 @@ typedef struct {
 	 * vCPU's execution state (so it is taken to write that vCPU).
 	 */
 	bool local_qs;
+	/*
+	 * A local quiescent point on a vCPU that is home to a task blocked in a grace period:
+	 * a step that reports a quiescent state may end it and queue that task there, which
+	 * gives the quiescent point a second alternative (see qs_independent).
+	 */
+	bool gp_wake;
 	uint16_t base;
 	uint16_t hyp;
 	uint16_t hprev;
@@ -139,22 +145,23 @@ bool sim_is_preemption(const SimOption *opts, size_t n, size_t i, int prev)
 }
 
 /*
- * Steps whose effect reaches past their footprint: a task's first step (the task starts
- * running: its vCPU is no longer quiescent, which grace periods read), a quiescent point
- * (it may let another task onto the vCPU), stop_machine and hotplug (they change which
- * vCPUs may run), a data choice, a worker starting or ending a work
- * function (the function's first stretch runs in that step), and an operation boundary
- * that declares no footprint (script code, and a kernel call up to its first decision
- * point, with the checker's bookkeeping of the call).  An operation boundary that
- * declares a footprint (the script's local operations, model/script.c) is taken at its
- * word.  synchronize_sched has a rule of its own (sync_independent).
+ * Steps whose effect reaches past their footprint: a task's first step that declares no
+ * footprint (sim_task_declare_start), a quiescent point (it may let another task onto the
+ * vCPU), stop_machine and hotplug (they change which vCPUs may run), a data choice, a
+ * worker starting or ending a work function (the function's first stretch runs in that
+ * step), and an operation boundary that declares no footprint (script code, and a
+ * kernel call up to its first decision point, with the checker's bookkeeping of the
+ * call).  A first step or an operation boundary that declares a footprint (a script
+ * task's first step and its local operations, model/script.c) is taken at its word: a
+ * first step makes its vCPU non-quiescent, which only synchronize_sched reads, and
+ * sync_independent() keeps the two dependent (the first step never stays).
  */
 static bool reaches_past(const SimOption *o)
 {
 	switch (o->reason) {
 	case SIM_Y_OP:
-		return o->fp->n == 0;
 	case SIM_Y_START:
+		return o->fp->n == 0;
 	case SIM_Y_QS:
 	case SIM_Y_STOP_MACHINE:
 	case SIM_Y_HOTPLUG:
@@ -251,6 +258,12 @@ static void opt_copy(DfsOpt *d, const SimCtx *ctx, const SimOption *o)
 		t = sim_task_by_id(ctx, o->task);
 		assert(t != NULL);
 		d->local_qs = !(t->flags & SIM_TASK_DAEMON);
+		for (unsigned i = 0; d->local_qs && i < ctx->n_tasks && !d->gp_wake; i++) {
+			const SimTask *w = sim_ctx_task(ctx, i);
+
+			d->gp_wake = w->state == SIM_TS_BLOCKED && w->wait_kind == SIM_WAIT_GP &&
+				     w->vcpu == o->vcpu;
+		}
 	}
 	d->kind = o->kind;
 	d->alt = o->alt;
@@ -313,11 +326,31 @@ static bool state_unsafe(const SimCtx *ctx)
 	return false;
 }
 
+/*
+ * A local quiescent point offers one alternative, keeping the vCPU, while no other task
+ * is queued there.  A step that queues one there gives the decision a second, handing the
+ * vCPU over, which it did not have: the two are not independent, though the first
+ * alternative commutes with it.  The tick wakes sleepers and workers, a release, a
+ * completion or synchronize_sched may wake a task, and while a task with this vCPU for
+ * home waits for a grace period, every step that may report a quiescent state (one that
+ * does not stay inside its stretch) may end it.
+ */
+static bool qs_independent(const DfsOpt *qs, const DfsOpt *o)
+{
+	assert(qs->local_qs);
+	if (o->kind == SIM_OPT_TICK || may_wake(o->reason))
+		return false;
+	return !qs->gp_wake || (o->fp.flags & SIM_FP_STAYS);
+}
+
 /* Independence of two recorded options: as sim_opts_independent, with local_qs. */
 static bool dfs_independent(const DfsOpt *a, const DfsOpt *b)
 {
 	SimOption av = opt_view(a), bv = opt_view(b);
 	SimFootprint afp, bfp;
+
+	if ((a->local_qs && !qs_independent(a, b)) || (b->local_qs && !qs_independent(b, a)))
+		return false;
 
 	if (a->local_qs) {
 		afp = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, a->vcpu);
@@ -648,6 +681,22 @@ static void reverse_race(DfsStrategy *d, size_t i, unsigned actor)
 static void find_races(DfsStrategy *d, size_t k)
 {
 	DfsNode *me = node_at(d, k);
+	const DfsNode *parent = k ? node_at(d, k - 1) : NULL;
+
+	/*
+	 * A step that takes away another actor's options (a stop_machine request capturing
+	 * an idle vCPU, a hotplug) is dependent with them, and they are not offered after
+	 * it, so no later node shows that race: reverse it here, as end_races() does for
+	 * the last step.  Without this, a task's first step independent of the steps
+	 * before the capture was never tried before it (docs/explore.md, Dependence).
+	 */
+	if (parent && !parent->top) {
+		unsigned ran = actor_of(node_opt(d, parent, parent->chosen));
+
+		for (uint32_t gone = parent->actors & ~me->actors & ~(1u << ran); gone;
+		     gone &= gone - 1)
+			reverse_race(d, k - 1, (unsigned)__builtin_ctz(gone));
+	}
 
 	assert(sim_hb_len(&d->hb) == k);
 	for (unsigned oi = 0; oi < me->n; oi++) {

@@ -11,6 +11,8 @@
 #include "sim/dpor.h"
 #include "sim/strategy.h"
 #include "sim/footprint.h"
+#include "sim/rcu.h"
+#include "sim/stop_machine.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -518,6 +520,105 @@ static void test_hit_races_text_write(void **state)
 	assert_false(hit_same_finals(&stale, -1, &ignored, &ignored));
 }
 
+/* ---- a stop_machine request taking away an idle vCPU's first step ---- */
+
+typedef struct {
+	bool declare;		/* b declares its first step (a write of its vCPU) */
+	int written;		/* b's store */
+	int read;		/* what a read of it after its grace period */
+	int seen;		/* what the stopped machine saw of it */
+} StopProg;
+
+static int stop_fn(SimCtx *ctx, void *data)
+{
+	StopProg *p = data;
+
+	(void)ctx;
+	p->seen = p->written;
+	return 0;
+}
+
+static void stop_requester(SimCtx *ctx, void *data)
+{
+	StopProg *p = data;
+	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_READ, 1);
+
+	sim_synchronize_sched(ctx);
+	sim_yield(ctx, SIM_Y_LOAD, &fp);
+	p->read = p->written;
+	sim_stop_machine(ctx, stop_fn, data);
+}
+
+static void stop_writer(SimCtx *ctx, void *data)
+{
+	StopProg *p = data;
+	SimFootprint fp = sim_fp1(SIM_RES_OBJ, SIM_ACC_WRITE, 1);
+
+	sim_yield(ctx, SIM_Y_STORE, &fp);
+	p->written = 1;
+}
+
+static void stop_setup(SimCtx *ctx, void *data)
+{
+	StopProg *p = data;
+	SimTask *b;
+	SimFootprint start = sim_fp1(SIM_RES_VCPU, SIM_ACC_WRITE, 1);
+
+	p->written = 0;
+	p->read = 0;
+	p->seen = 0;
+	sim_task_create(ctx, "a", 0, stop_requester, p, 0);
+	b = sim_task_create(ctx, "b", 1, stop_writer, p, 0);
+	if (p->declare)
+		sim_task_declare_start(b, &start);
+}
+
+static uint64_t stop_final(void *data)
+{
+	const StopProg *p = data;
+
+	return (uint64_t)p->read * 4u + (uint64_t)p->seen * 2u + (uint64_t)p->written;
+}
+
+/*
+ * a waits for a grace period, reads b's store, and stops the machine.  The grace period
+ * waits for b's vCPU only if b started before it; the stopped machine sees b's store
+ * only if b started before the request (a started task is waited for until it is
+ * quiescent, here finished; an idle vCPU is captured at once, and b's first step is not
+ * offered again until the machine runs).  a reading 0 and the machine seeing 1 needs b
+ * to start between the two, a window no step of a in it races with: the request takes
+ * b's option away, so no later decision shows their race, and the search reverses it
+ * where the option disappears.  With b's first step declared or not (declared, at bound 1,
+ * the reduced search lost the window before it did).
+ */
+static void test_option_taken_away(void **state)
+{
+	(void)state;
+	for (int declare = 0; declare <= 1; declare++) {
+		StopProg p = { .declare = declare };
+
+		for (int bound = -1; bound <= 2; bound++) {
+			Outcome full = explore_with(2, stop_setup, stop_final, &p, bound, false);
+			Outcome red = explore_with(2, stop_setup, stop_final, &p, bound, true);
+			/*
+			 * read, seen, written: 0 0 1, 1 1 1, and 0 1 1 (the window), which
+			 * takes one preemption.
+			 */
+			uint64_t finals[] = { 1, 7, 3 };
+			unsigned n = bound == 0 ? 2 : 3;
+
+			assert_int_equal(g_hash_table_size(full.finals), n);
+			assert_int_equal(g_hash_table_size(red.finals), n);
+			for (unsigned i = 0; i < n; i++) {
+				assert_true(g_hash_table_contains(full.finals, &finals[i]));
+				assert_true(g_hash_table_contains(red.finals, &finals[i]));
+			}
+			g_hash_table_destroy(full.finals);
+			g_hash_table_destroy(red.finals);
+		}
+	}
+}
+
 /* ---- the vector clocks against a transitive closure computed directly ---- */
 
 #define HB_STEPS 24
@@ -611,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_shared_vcpus),
 		cmocka_unit_test(test_split_between_workers),
 		cmocka_unit_test(test_hit_races_text_write),
+		cmocka_unit_test(test_option_taken_away),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
