@@ -678,25 +678,32 @@ static void reverse_race(DfsStrategy *d, size_t i, unsigned actor)
 	}
 }
 
+/*
+ * The step chosen at node i took away the options of the other actors that have none in
+ * `after` (the actors offered at the next node; 0 when the run ended there).  A step that
+ * disables an option is dependent with it, and since the option is not offered after it,
+ * no later node shows that race: reverse it here.  Inside a run that is a stop_machine
+ * request capturing an idle vCPU, say (docs/explore.md, Disabling steps); at the end of
+ * one, every other actor's options (end_races).
+ */
+static void reverse_taken_away(DfsStrategy *d, size_t i, uint32_t after)
+{
+	const DfsNode *nd = node_at(d, i);
+	unsigned ran;
+
+	if (nd->top)
+		return;
+	ran = actor_of(node_opt(d, nd, nd->chosen));
+	for (uint32_t gone = nd->actors & ~after & ~(1u << ran); gone; gone &= gone - 1)
+		reverse_race(d, i, (unsigned)__builtin_ctz(gone));
+}
+
 static void find_races(DfsStrategy *d, size_t k)
 {
 	DfsNode *me = node_at(d, k);
-	const DfsNode *parent = k ? node_at(d, k - 1) : NULL;
 
-	/*
-	 * A step that takes away another actor's options (a stop_machine request capturing
-	 * an idle vCPU, a hotplug) is dependent with them, and they are not offered after
-	 * it, so no later node shows that race: reverse it here, as end_races() does for
-	 * the last step.  Without this, a task's first step independent of the steps
-	 * before the capture was never tried before it (docs/explore.md, Dependence).
-	 */
-	if (parent && !parent->top) {
-		unsigned ran = actor_of(node_opt(d, parent, parent->chosen));
-
-		for (uint32_t gone = parent->actors & ~me->actors & ~(1u << ran); gone;
-		     gone &= gone - 1)
-			reverse_race(d, k - 1, (unsigned)__builtin_ctz(gone));
-	}
+	if (k)
+		reverse_taken_away(d, k - 1, me->actors);
 
 	assert(sim_hb_len(&d->hb) == k);
 	for (unsigned oi = 0; oi < me->n; oi++) {
@@ -727,18 +734,7 @@ static void find_races(DfsStrategy *d, size_t k)
  */
 static void end_races(DfsStrategy *d)
 {
-	size_t k = d->nodes->len - 1;
-	const DfsNode *nd = node_at(d, k);
-	unsigned last = actor_of(node_opt(d, nd, nd->chosen));
-
-	if (nd->top)
-		return;
-	for (unsigned oi = 0; oi < nd->n; oi++) {
-		unsigned actor = actor_of(node_opt(d, nd, oi));
-
-		if (actor != last)
-			reverse_race(d, k, actor);
-	}
+	reverse_taken_away(d, d->nodes->len - 1, 0);
 }
 
 /* Number the next subtree of the split; false: another worker's. */
